@@ -1,0 +1,94 @@
+"""The contract every labeler implements.
+
+A labeler looks at chains (plain dicts in the `schema.Chain` shape, already segmented) and
+returns one `Labeling` per chain: verdicts for the steps it has an opinion on, and optionally a
+chain-level outcome. It never edits the chain; `apply_labeling` appends its verdicts, so
+labelers stay order-independent and merge alone decides final ratings.
+"""
+from __future__ import annotations
+
+import time
+from abc import ABC, abstractmethod
+from dataclasses import dataclass, field
+from typing import Any, ClassVar, Optional
+
+
+def verdict(
+    labeler: "Labeler",
+    rating: Optional[int],
+    evidence: str = "",
+    score: Optional[float] = None,
+    ms: float = 0.0,
+    tokens: int = 0,
+    cached: bool = False,
+) -> dict[str, Any]:
+    """A verdict dict in the schema's shape (rating None = abstain)."""
+    if rating not in (-1, 0, 1, None):
+        raise ValueError(f"rating must be -1, 0, 1 or None, got {rating!r}")
+    return {
+        "labeler": labeler.name,
+        "version": labeler.version,
+        "rating": rating,
+        "score": score,
+        "evidence": evidence,
+        "cost": {"ms": float(ms), "tokens": int(tokens)},
+        "cached": cached,
+    }
+
+
+@dataclass
+class Labeling:
+    """What one labeler says about one chain."""
+
+    verdicts: dict[int, dict[str, Any]] = field(default_factory=dict)  # step index -> verdict
+    outcome: Optional[dict[str, Any]] = None  # {"correct": bool|None, "evidence": str}
+    final_answer: Optional[str] = None
+
+
+class Labeler(ABC):
+    """Base class: subclasses set `name` and `version` and implement `label`.
+
+    `label_batch` is what stages call; override it when a labeler gains from seeing a whole batch
+    (concurrent LLM requests, one process pool round-trip).
+    """
+
+    name: ClassVar[str]
+    version: ClassVar[str]
+    domains: ClassVar[tuple[str, ...]] = ("math", "code")
+
+    def __init__(self, **options: Any) -> None:
+        self.options = options
+
+    @abstractmethod
+    def label(self, chain: dict[str, Any]) -> Labeling:
+        """Verdicts for one segmented chain."""
+
+    def label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
+        return [self.label(c) if c["domain"] in self.domains else Labeling() for c in chains]
+
+    def close(self) -> None:
+        """Release pools, sandboxes or clients; called when the stage's actor is done."""
+
+
+def apply_labeling(chain: dict[str, Any], labeling: Labeling) -> None:
+    """Append a labeling's verdicts to the chain's steps and fill chain-level fields it knows."""
+    steps = chain["steps"]
+    for index, v in labeling.verdicts.items():
+        if not 0 <= index < len(steps):
+            raise IndexError(f"{v['labeler']} gave a verdict for step {index} of {len(steps)}")
+        steps[index]["verdicts"].append(v)
+    if labeling.outcome is not None and chain["outcome"].get("correct") is None:
+        chain["outcome"] = labeling.outcome
+    if labeling.final_answer is not None and not chain.get("final_answer"):
+        chain["final_answer"] = labeling.final_answer
+
+
+class Stopwatch:
+    """Milliseconds since construction, for verdict costs."""
+
+    def __init__(self) -> None:
+        self.start = time.perf_counter()
+
+    @property
+    def ms(self) -> float:
+        return (time.perf_counter() - self.start) * 1000.0

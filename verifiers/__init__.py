@@ -1,0 +1,1 @@
+"""Deterministic, Ray-free, network-free checkers (math, code), reusable on their own."""
