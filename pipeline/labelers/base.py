@@ -73,9 +73,10 @@ class Labeler(ABC):
 def apply_labeling(chain: dict[str, Any], labeling: Labeling) -> None:
     """Append a labeling's verdicts to the chain's steps and fill chain-level fields it knows."""
     steps = chain["steps"]
+    bad = [i for i in labeling.verdicts if not 0 <= i < len(steps)]
+    if bad:  # checked before anything is appended, so a retry never sees half a labeling
+        raise IndexError(f"verdicts for steps {bad} of a {len(steps)}-step chain")
     for index, v in labeling.verdicts.items():
-        if not 0 <= index < len(steps):
-            raise IndexError(f"{v['labeler']} gave a verdict for step {index} of {len(steps)}")
         steps[index]["verdicts"].append(v)
     if labeling.outcome is not None and chain["outcome"].get("correct") is None:
         chain["outcome"] = labeling.outcome

@@ -1,0 +1,30 @@
+"""Shared fixtures: one small Ray instance per test session, and the reference-data folder."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
+
+
+@pytest.fixture(scope="session")
+def ray_session():
+    """A local Ray instance shared by every integration test (ray.init costs seconds)."""
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    import ray
+
+    if not ray.is_initialized():
+        ray.init(num_cpus=2, object_store_memory=256 * 2**20, include_dashboard=False,
+                 log_to_driver=False, configure_logging=False)
+    yield ray
+    ray.shutdown()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """../shared/data beside the checkout; tests needing it skip on a user's fresh clone."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip("reference data ../shared/data not present")
+    return SHARED_DATA
