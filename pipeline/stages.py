@@ -13,6 +13,13 @@ from .labelers.base import Labeler, apply_labeling
 Rows = list[dict[str, Any]]
 
 
+class StopBuild(Exception):
+    """Raised by a stage when the whole build must stop cleanly (e.g. the LLM budget is spent).
+
+    `guarded` lets it through instead of quarantining rows; the build then finishes the shards
+    already written, records why it stopped in the manifest, and a re-run resumes from there."""
+
+
 class Stage(Protocol):
     name: str
 
@@ -47,10 +54,14 @@ def guarded(stage: Stage) -> Callable[[Rows], Rows]:
                 raise RuntimeError(f"stage {stage.name} returned {len(out)} rows for {len(live)}")
             for i, r in zip(live, out):
                 rows[i] = r
+        except StopBuild:
+            raise
         except Exception:  # isolate the culprit rows below
             for i in live:
                 try:
                     rows[i] = stage([rows[i]])[0]
+                except StopBuild:
+                    raise
                 except Exception as exc:
                     rows[i] = quarantine(rows[i], stage.name, _short_error(exc))
         return rows
