@@ -1,0 +1,1 @@
+"""The LLM layer: endpoint configs, an async client with retries, a request cache and a budget."""
