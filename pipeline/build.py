@@ -1,0 +1,305 @@
+"""The Ray build: source → (generate) → segment → labelers → merge → shard files.
+
+The driver imports the input and cuts it into shards; shards already in the manifest are
+skipped, the rest flow through Ray Data stages (`map_batches`; labelers in actor pools) and come
+back to the driver, which writes each shard atomically once all its rows have arrived.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import time
+import uuid
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Callable, Iterator, Optional
+
+import pyarrow as pa
+
+from . import __version__
+from .config import BuildConfig
+from .labelers import labeler_class, make_labeler
+from .merge import MergeStage
+from .schema import CHAINS_SCHEMA, rows_to_table
+from .segment import SegmentStage
+from .sources import iter_chains
+from .stages import LabelStage, StopBuild, guarded, quarantine
+from .store import read_manifest, shard_name, write_manifest, write_shard
+
+
+class BuildError(RuntimeError):
+    """The build cannot start or continue (e.g. OUT holds a build of another config)."""
+
+
+@dataclass
+class BuildResult:
+    out: Path
+    manifest: dict[str, Any]
+    shards_total: int
+    shards_written: int  # in this run
+    shards_skipped: int  # finished by an earlier run
+    seconds: float
+    stopped: Optional[str] = None
+    counts: dict[str, int] = field(default_factory=dict)
+
+
+# --- stages as Ray Data UDFs --------------------------------------------------------------------
+
+class StageUDF:
+    """A Ray Data callable around one stage: Arrow in, Arrow out, per-row quarantine on failure.
+
+    Used as a plain function's closure for light stages and as an actor-pool class for
+    labelers (which hold state: process pools, sandboxes, HTTP clients)."""
+
+    def __init__(self, factory: Callable[[], Any]) -> None:
+        self.stage = factory()
+        self.run = guarded(self.stage)
+
+    def __call__(self, batch: pa.Table) -> pa.Table:
+        rows = self.run(batch.to_pylist())
+        try:
+            return rows_to_table(rows)
+        except (pa.ArrowException, TypeError, ValueError, OverflowError):
+            return self._salvage(batch, rows)
+
+    def _salvage(self, batch: pa.Table, rows: list[dict]) -> pa.Table:
+        """A row the stage left in a shape Arrow rejects goes back to its input form, quarantined."""
+        fixed = []
+        for i, row in enumerate(rows):
+            try:
+                rows_to_table([row])
+                fixed.append(row)
+            except (pa.ArrowException, TypeError, ValueError, OverflowError) as exc:
+                original = batch.slice(i, 1).to_pylist()[0]
+                fixed.append(quarantine(original, getattr(self.stage, "name", "stage"), f"bad row shape: {exc}"))
+        return rows_to_table(fixed)
+
+    def __del__(self) -> None:
+        close = getattr(getattr(self.stage, "labeler", None), "close", None)
+        if close is not None:
+            close()
+
+
+class _LabelerFactory:
+    """Picklable factory: builds the labeler inside the actor, not on the driver."""
+
+    def __init__(self, name: str, options: dict[str, Any]) -> None:
+        self.name, self.options = name, options
+
+    def __call__(self) -> LabelStage:
+        return LabelStage(make_labeler(self.name, self.options))
+
+
+class _Finalize:
+    """Merge, then stamp build provenance on every row."""
+
+    name = "merge"
+
+    def __init__(self, config: BuildConfig, build: dict[str, Any]) -> None:
+        self.merge, self.build = MergeStage(config.merge), build
+
+    def __call__(self, rows: list[dict]) -> list[dict]:
+        for row in rows:
+            if row["status"] != "quarantined":
+                self.merge.merge(row)
+            row["build"] = self.build
+        return rows
+
+
+class _Generate:
+    def __init__(self, config: BuildConfig, cache_dir: str) -> None:
+        self.config, self.cache_dir = config, cache_dir
+
+    def __call__(self):
+        from .generate import GenerateStage
+
+        return GenerateStage(self.config.generation, self.cache_dir)
+
+
+# --- the build ----------------------------------------------------------------------------------
+
+def _shards(config: BuildConfig) -> Iterator[tuple[int, list[dict]]]:
+    size, shard, rows = config.run.shard_size, 0, []
+    for row in iter_chains(config.input, config.generation):
+        row["shard"] = shard
+        rows.append(row)
+        if len(rows) == size:
+            yield shard, rows
+            shard, rows = shard + 1, []
+    if rows:
+        yield shard, rows
+
+
+def _provenance(config: BuildConfig, manifest: Optional[dict]) -> dict[str, Any]:
+    if manifest is not None:
+        return manifest["build"]
+    labelers = [{"name": lc.name, "version": labeler_class(lc.name).version} for lc in config.labelers]
+    return {
+        "build_id": uuid.uuid4().hex[:12],
+        "config_hash": config.config_hash(),
+        "steplabel_version": __version__,
+        "labelers": labelers,
+        "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+    }
+
+
+def init_ray(address: Optional[str]) -> bool:
+    """Connect to a cluster (address or RAY_ADDRESS) or start a small local Ray; True if we started it."""
+    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    import ray
+
+    if ray.is_initialized():
+        return False
+    address = address or os.environ.get("RAY_ADDRESS")
+    if address:
+        ray.init(address=address, log_to_driver=False)
+    else:
+        ray.init(object_store_memory=512 * 2**20, include_dashboard=False, log_to_driver=False,
+                 configure_logging=False)
+    return True
+
+
+def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any], cache_dir: str):
+    import ray
+    from ray.data import ActorPoolStrategy, DataContext
+
+    logging.getLogger("ray.data").setLevel(logging.WARNING)
+    ctx = DataContext.get_current()
+    # Ray's own bars in a terminal; in logs and CI our one line per shard is the progress report
+    ctx.enable_progress_bars = sys.stderr.isatty() or bool(os.environ.get("STEPLABEL_PROGRESS_BARS"))
+    if not ctx.enable_progress_bars:
+        logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
+    ctx.verbose_stats_logs = False
+    bs = config.run.batch_size
+    ds = ray.data.from_arrow(tables)
+    if config.generation is not None:
+        ds = ds.map_batches(StageUDF, fn_constructor_args=(_Generate(config, cache_dir),), batch_size=bs,
+                            batch_format="pyarrow", compute=ActorPoolStrategy(size=1), num_cpus=0.25)
+    seg = config.segment
+    ds = ds.map_batches(_run_light, fn_args=(lambda: SegmentStage(seg.splitter, seg.pattern),),
+                        batch_size=bs, batch_format="pyarrow", num_cpus=0.25)
+    for lc in config.labelers:
+        options = {**lc.options, "cache_dir": cache_dir}
+        ds = ds.map_batches(StageUDF, fn_constructor_args=(_LabelerFactory(lc.name, options),),
+                            batch_size=bs, batch_format="pyarrow",
+                            compute=ActorPoolStrategy(size=lc.pool_size), num_cpus=lc.num_cpus)
+    ds = ds.map_batches(_run_light, fn_args=(lambda: _Finalize(config, build),), batch_size=bs,
+                        batch_format="pyarrow", num_cpus=0.25)
+    return ds
+
+
+def _run_light(batch: pa.Table, factory: Callable[[], Any]) -> pa.Table:
+    return StageUDF(factory)(batch)
+
+
+def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = None) -> BuildResult:
+    """Run (or resume) a build into `config.run.out`."""
+    say = progress or (lambda _msg: None)
+    started = time.perf_counter()
+    out = Path(config.run.out)
+    manifest = read_manifest(out)
+    if manifest is not None and manifest["build"]["config_hash"] != config.config_hash():
+        raise BuildError(
+            f"{out} holds a build of another config (hash {manifest['build']['config_hash']}, "
+            f"this config {config.config_hash()}); choose a new --out or delete it"
+        )
+    for lc in config.labelers:
+        labeler_class(lc.name)  # unknown labeler names fail before Ray starts
+    build = _provenance(config, manifest)
+    manifest = manifest or {
+        "build": build,
+        "name": config.name,
+        "config": config.model_dump(mode="json"),
+        "shards": {},
+    }
+    manifest["status"] = "running"
+    manifest["config"] = config.model_dump(mode="json")  # out/address may change between runs
+    out.mkdir(parents=True, exist_ok=True)
+    cache_dir = str((out / "cache").resolve())
+    write_manifest(out, manifest)
+
+    pending: dict[int, int] = {}
+    tables: list[pa.Table] = []
+    total = 0
+    for shard, rows in _shards(config):
+        total += 1
+        entry = manifest["shards"].get(str(shard))
+        if entry and entry.get("status") == "done" and (out / "data" / shard_name(shard)).exists():
+            continue
+        pending[shard] = len(rows)
+        tables.append(rows_to_table(rows))
+    skipped = total - len(pending)
+    manifest["shards_total"] = total
+    say(f"input: {total} shards of up to {config.run.shard_size} chains; {skipped} already done, "
+        f"{len(pending)} to build")
+
+    written, stopped = 0, None
+    if pending:
+        started_ray = init_ray(config.run.address)
+        try:
+            written, stopped = _execute(tables, pending, config, build, cache_dir, out, manifest, say)
+        finally:
+            if started_ray:
+                import ray
+
+                ray.shutdown()
+    manifest["status"] = "stopped" if stopped else ("done" if len(manifest["shards"]) >= total else "partial")
+    manifest["stopped_reason"] = stopped
+    manifest["counts"] = _totals(manifest)
+    write_manifest(out, manifest)
+    from .card import write_card
+
+    write_card(out)
+    return BuildResult(out, manifest, total, written, skipped, time.perf_counter() - started, stopped,
+                       manifest["counts"])
+
+
+def _execute(tables, pending, config, build, cache_dir, out, manifest, say) -> tuple[int, Optional[str]]:
+    ds = _dataset(tables, config, build, cache_dir)
+    buffers: dict[int, list[pa.Table]] = {s: [] for s in pending}
+    arrived = {s: 0 for s in pending}
+    written = 0
+    try:
+        for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+            for shard in set(batch["shard"].to_pylist()):
+                part = batch.filter(pa.compute.equal(batch["shard"], shard))
+                buffers[shard].append(part)
+                arrived[shard] += part.num_rows
+                if arrived[shard] == pending[shard]:
+                    counts = write_shard(out, shard, pa.concat_tables(buffers.pop(shard)))
+                    manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}", **counts}
+                    write_manifest(out, manifest)
+                    written += 1
+                    say(f"shard {shard} written: {counts['rows']} chains "
+                        f"({counts.get('quarantined', 0)} quarantined) — {written}/{len(pending)}")
+    except Exception as exc:  # a StopBuild raised inside a Ray worker arrives wrapped
+        reason = _stop_reason(exc)
+        if reason is None:
+            raise
+        say(f"build stopped: {reason}")
+        return written, reason
+    return written, None
+
+
+def _stop_reason(exc: BaseException) -> Optional[str]:
+    seen: set[int] = set()
+    while exc is not None and id(exc) not in seen:
+        seen.add(id(exc))
+        if isinstance(exc, StopBuild):
+            return f"{type(exc).__name__}: {exc}"
+        cause = getattr(exc, "cause", None)
+        if isinstance(cause, BaseException) and isinstance(cause, StopBuild):
+            return f"{type(cause).__name__}: {cause}"
+        exc = exc.__cause__ or exc.__context__ or cause
+    return None
+
+
+def _totals(manifest: dict[str, Any]) -> dict[str, int]:
+    totals: dict[str, int] = {}
+    for entry in manifest["shards"].values():
+        for key, value in entry.items():
+            if isinstance(value, int):
+                totals[key] = totals.get(key, 0) + value
+    return totals

@@ -1,0 +1,92 @@
+"""The dataset card: OUT/README.md in the Hugging Face format, rendered from data_cards/template.md.
+
+All figures come from DuckDB queries over the written build, so the card describes what is on
+disk, not what the build thought it wrote.
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from .store import connect, read_manifest, write_atomic
+
+TEMPLATE = Path(__file__).resolve().parent.parent / "data_cards" / "template.md"
+
+
+def _table(header: list[str], rows: list[tuple]) -> str:
+    def cell(v: Any) -> str:
+        return "null" if v is None else str(v)
+
+    lines = ["| " + " | ".join(header) + " |", "|" + "---|" * len(header)]
+    lines += ["| " + " | ".join(cell(v) for v in row) + " |" for row in rows]
+    return "\n".join(lines) if rows else "(none)"
+
+
+def _size_category(n: int) -> str:
+    for limit, name in ((1_000, "n<1K"), (10_000, "1K<n<10K"), (100_000, "10K<n<100K"), (1_000_000, "100K<n<1M")):
+        if n < limit:
+            return name
+    return "1M<n<10M"
+
+
+def card_figures(out: Path) -> dict[str, Any]:
+    con = connect(out)
+    q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+    n_chains, n_problems = q("SELECT count(*), count(DISTINCT problem_id) FROM chains")[0]
+    n_steps = q("SELECT count(*) FROM steps")[0][0]
+    n_quarantined = q("SELECT count(*) FROM quarantine")[0][0]
+    statuses = q("SELECT status, count(*) FROM chains GROUP BY 1 ORDER BY 1")
+    outcome = q("SELECT outcome.correct, count(*) FROM chains GROUP BY 1 ORDER BY 1")
+    counts = [("problems", n_problems), ("chains", n_chains), ("steps", n_steps), ("quarantined chains", n_quarantined)]
+    counts += [(f"chains {s}", c) for s, c in statuses]
+    counts += [(f"outcome correct = {'null' if v is None else str(v).lower()}", c) for v, c in outcome]
+    ratings = q("""
+        SELECT labeler, count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
+               count(*) FILTER (rating IS NULL)
+        FROM verdicts GROUP BY 1
+        UNION ALL
+        SELECT '**merged**', count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
+               count(*) FILTER (rating IS NULL)
+        FROM steps ORDER BY 1""")
+    first_error = q("SELECT first_error, count(*) FROM chains GROUP BY 1 ORDER BY 1 NULLS LAST")
+    datasets = q("SELECT DISTINCT source.dataset FROM chains ORDER BY 1")
+    segmenters = q("SELECT segmenter, count(*) FROM chains GROUP BY 1 ORDER BY 1")
+    tokens = q("SELECT coalesce(sum(tokens), 0) FROM verdicts")[0][0]
+    return {
+        "n_chains": n_chains,
+        "counts_table": "\n".join(f"| {k} | {v} |" for k, v in counts),
+        "ratings_table": _table(["labeler", "+1", "0", "-1", "null"], ratings),
+        "first_error_table": _table(["first_error", "chains"], first_error),
+        "datasets": ", ".join(f"`{d}`" for (d,) in datasets) or "(none)",
+        "segmenters": ", ".join(f"`{s or 'unsplit'}` ({c})" for s, c in segmenters) or "(none)",
+        "tokens": tokens,
+    }
+
+
+def render_card(out: str | Path) -> str:
+    out = Path(out)
+    manifest = read_manifest(out)
+    if manifest is None:
+        raise FileNotFoundError(f"{out} is not a steplabel build")
+    build, config = manifest["build"], manifest["config"]
+    figures = card_figures(out)
+    return TEMPLATE.read_text().format(
+        license=config["run"]["license"],
+        name=manifest["name"],
+        size_category=_size_category(figures.pop("n_chains")),
+        steplabel_version=build["steplabel_version"],
+        build_id=build["build_id"],
+        created_at=build["created_at"],
+        config_hash=build["config_hash"],
+        labelers=", ".join(f"`{l['name']}` {l['version']}" for l in build["labelers"]),
+        merge_policy=config["merge"]["policy"],
+        merge_order=" → ".join(config["merge"]["order"]),
+        stop_at_first_error=config["merge"]["stop_at_first_error"],
+        **figures,
+    )
+
+
+def write_card(out: str | Path) -> Path:
+    path = Path(out) / "README.md"
+    write_atomic(path, render_card(out))
+    return path

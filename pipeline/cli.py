@@ -1,0 +1,159 @@
+"""`steplabel` command line: build, query, export, card."""
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import sys
+import time
+from pathlib import Path
+from typing import Any, Optional, Sequence
+
+from rich.console import Console
+from rich.table import Table
+from rich.text import Text
+
+console = Console(stderr=True)
+
+
+def _build(args: argparse.Namespace) -> int:
+    from .build import BuildError, run_build
+    from .config import ConfigError, load_config
+
+    try:
+        config = load_config(args.config).with_overrides(
+            input=args.input, out=args.out, limit=args.limit, address=args.address, shard_size=args.shard_size
+        )
+    except ConfigError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    start = time.perf_counter()
+    console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} (config {config.config_hash()})")
+    try:
+        result = run_build(config, progress=lambda msg: console.print(
+            Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")))
+    except BuildError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    _summary(result)
+    return 3 if result.stopped else 0
+
+
+def _summary(result: Any) -> None:
+    from .store import connect
+
+    con = connect(result.out)
+    table = Table(title=f"build {result.manifest['build']['build_id']} — {result.out}")
+    for col in ("labeler", "+1", "0", "-1", "abstain"):
+        table.add_column(col, justify="right" if col != "labeler" else "left")
+    rows = con.execute("""
+        SELECT labeler, count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
+               count(*) FILTER (rating IS NULL) FROM verdicts GROUP BY 1 ORDER BY 1""").fetchall()
+    rows += con.execute("""
+        SELECT 'merged', count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
+               count(*) FILTER (rating IS NULL) FROM steps""").fetchall()
+    for row in rows:
+        table.add_row(*(str(v) for v in row))
+    console.print(table)
+    counts = result.counts
+    console.print(
+        f"chains: {counts.get('rows', 0)} ({counts.get('labeled', 0)} labeled, {counts.get('filtered', 0)} filtered, "
+        f"{counts.get('quarantined', 0)} quarantined) in {result.shards_total} shards "
+        f"({result.shards_written} written now, {result.shards_skipped} resumed) — {result.seconds:.1f}s"
+    )
+    if result.stopped:
+        console.print(Text(f"stopped early: {result.stopped} — re-run the same command to resume", style="yellow"))
+    console.print(f"dataset card: {result.out / 'README.md'}")
+
+
+def _query(args: argparse.Namespace) -> int:
+    from .store import connect
+
+    con = connect(args.out)
+    cursor = con.execute(args.sql)
+    header = [d[0] for d in cursor.description]
+    rows = cursor.fetchall()
+    write_rows(header, rows, args.format, sys.stdout)
+    return 0
+
+
+def write_rows(header: list[str], rows: list[tuple], fmt: str, stream: Any) -> None:
+    if fmt == "csv":
+        writer = csv.writer(stream)
+        writer.writerow(header)
+        writer.writerows(rows)
+    elif fmt == "json":
+        for row in rows:
+            stream.write(json.dumps(dict(zip(header, row)), default=str, ensure_ascii=False) + "\n")
+    else:
+        table = Table(show_lines=False)
+        for col in header:
+            table.add_column(col)
+        for row in rows:
+            table.add_row(*(Text("NULL" if v is None else str(v)) for v in row))
+        Console(file=stream, width=200).print(table)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from .export import export
+
+    report = export(args.out, args.format, args.to)
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items())) or "none"
+    console.print(f"{args.format}: {report.written} written to {report.path}; skipped: {skipped}")
+    return 0
+
+
+def _card(args: argparse.Namespace) -> int:
+    from .card import write_card
+
+    console.print(f"card written: {write_card(args.out)}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="steplabel", description="Automatic step labels for PRM training data.")
+    sub = p.add_subparsers(dest="command", required=True)
+
+    b = sub.add_parser("build", help="build (or resume) a labeled dataset")
+    b.add_argument("config", nargs="?", help="build config YAML (default: the bundled sample config)")
+    b.add_argument("--input", help="input path or hub dataset, overriding the config's")
+    b.add_argument("--out", help="build directory, overriding the config's")
+    b.add_argument("--limit", type=int, help="use only the first N input records")
+    b.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or a local Ray)")
+    b.add_argument("--shard-size", type=int, dest="shard_size", help="chains per shard")
+    b.set_defaults(func=_build)
+
+    q = sub.add_parser("query", help="run SQL over a build (views: chains, steps, verdicts, quarantine)")
+    q.add_argument("out")
+    q.add_argument("sql")
+    q.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    q.set_defaults(func=_query)
+
+    e = sub.add_parser("export", help="export a build for PRM trainers")
+    e.add_argument("out")
+    e.add_argument("--format", choices=("trl", "prm800k", "hf"), required=True)
+    e.add_argument("--to", help="output file (trl, prm800k) or folder (hf); default OUT/exports/")
+    e.set_defaults(func=_export)
+
+    c = sub.add_parser("card", help="re-render OUT/README.md from the data on disk")
+    c.add_argument("out")
+    c.set_defaults(func=_card)
+    return p
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except FileNotFoundError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    except Exception as exc:  # duckdb errors in `query` are user errors: show them plainly
+        if type(exc).__module__.startswith("duckdb") or type(exc).__module__.startswith("_duckdb"):
+            console.print(Text(f"query failed: {exc}", style="red"))
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

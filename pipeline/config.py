@@ -1,0 +1,130 @@
+"""Build configs: YAML files validated by pydantic, with a canonical hash for provenance.
+
+Unknown or mistyped keys fail with the key's path and the file's name, so a typo never silently
+turns a labeler off. CLI flags override values after loading (`with_overrides`).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any, Literal, Optional
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .llm.config import GenerationConfig
+
+CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
+SOURCE_KINDS = ("sample", "files", "hf", "prm800k", "processbench", "gsm8k", "math", "gsm8k_solutions")
+
+
+class ConfigError(ValueError):
+    """A config that cannot be used; the message names the file and the offending key."""
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class InputConfig(_Strict):
+    kind: Literal["sample", "files", "hf", "prm800k", "processbench", "gsm8k", "math", "gsm8k_solutions"] = "sample"
+    path: Optional[str] = None  # file, glob, directory, or Hugging Face hub name
+    name: Optional[str] = None  # dataset name recorded in provenance (defaults to the path)
+    split: Optional[str] = None
+    revision: Optional[str] = None
+    hf_config: Optional[str] = None
+    domain: Literal["math", "code"] = "math"
+    # field mapping for `files` / `hf` sources: our field -> the input's field (dotted for nesting)
+    fields: dict[str, str] = Field(default_factory=dict)
+    limit: Optional[int] = Field(default=None, ge=1)
+    repeat: int = Field(default=1, ge=1)  # replicate the input (benchmarks at scale)
+
+    @field_validator("fields")
+    @classmethod
+    def _known_fields(cls, value: dict[str, str]) -> dict[str, str]:
+        known = {"problem_id", "problem", "answer", "solution", "tests", "entry_point", "text", "steps", "domain"}
+        unknown = sorted(set(value) - known)
+        if unknown:
+            raise ValueError(f"unknown field mapping keys {unknown}; known: {sorted(known)}")
+        return value
+
+
+class SegmentConfig(_Strict):
+    splitter: Literal["blank_line", "newline", "step_markers", "regex"] = "blank_line"
+    pattern: Optional[str] = None  # for `regex`: a separator pattern
+
+
+class LabelerConfig(_Strict):
+    name: str
+    options: dict[str, Any] = Field(default_factory=dict)
+    pool_size: int = Field(default=1, ge=1)  # actors in this labeler's pool
+    num_cpus: float = Field(default=0.5, gt=0)  # CPUs reserved per actor (I/O-bound labelers need little)
+
+
+class MergeConfig(_Strict):
+    policy: Literal["priority"] = "priority"
+    order: list[str] = Field(default_factory=lambda: ["outcome"])
+    stop_at_first_error: bool = True
+
+
+class RunConfig(_Strict):
+    out: str = "out/sample"
+    shard_size: int = Field(default=1000, ge=1)
+    batch_size: int = Field(default=64, ge=1)
+    address: Optional[str] = None  # Ray cluster; None = local (or RAY_ADDRESS)
+    license: str = "apache-2.0"
+
+
+class BuildConfig(_Strict):
+    name: str = "steplabel-build"
+    input: InputConfig = Field(default_factory=InputConfig)
+    generation: Optional[GenerationConfig] = None
+    segment: SegmentConfig = Field(default_factory=SegmentConfig)
+    labelers: list[LabelerConfig] = Field(default_factory=lambda: [LabelerConfig(name="outcome")])
+    merge: MergeConfig = Field(default_factory=MergeConfig)
+    run: RunConfig = Field(default_factory=RunConfig)
+
+    def config_hash(self) -> str:
+        """Hash of what decides the labels — not of where they are written or which cluster runs them."""
+        data = self.model_dump(mode="json", exclude={"run": {"out", "address"}})
+        blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
+        return hashlib.sha256(blob.encode()).hexdigest()[:16]
+
+    def with_overrides(self, **overrides: Any) -> "BuildConfig":
+        """Apply CLI flags (`input`, `out`, `limit`, `address`, `shard_size`); None means keep."""
+        data = self.model_dump()
+        if overrides.get("input") is not None:
+            data["input"]["path"] = overrides["input"]
+            if data["input"]["kind"] == "sample":
+                data["input"]["kind"] = "files"
+        for key, section in (("out", "run"), ("address", "run"), ("shard_size", "run"), ("limit", "input")):
+            if overrides.get(key) is not None:
+                data[section][key] = overrides[key]
+        return BuildConfig.model_validate(data)
+
+
+def _describe(error: ValidationError, origin: str) -> str:
+    lines = [f"invalid build config {origin}:"]
+    for e in error.errors():
+        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
+        what = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        lines.append(f"  {key}: {what}")
+    return "\n".join(lines)
+
+
+def load_config(path: str | Path | None = None) -> BuildConfig:
+    """Load and validate a YAML build config; None loads the bundled sample config."""
+    file = Path(path) if path is not None else CONFIG_DIR / "sample.yaml"
+    try:
+        raw = yaml.safe_load(file.read_text()) or {}
+    except FileNotFoundError:
+        raise ConfigError(f"config file not found: {file}") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"config {file} is not valid YAML: {exc}") from None
+    if not isinstance(raw, dict):
+        raise ConfigError(f"config {file} must be a mapping at the top level")
+    try:
+        return BuildConfig.model_validate(raw)
+    except ValidationError as exc:
+        raise ConfigError(_describe(exc, str(file))) from None

@@ -1,0 +1,118 @@
+"""The build directory: shard files written atomically, the manifest, and DuckDB views.
+
+    OUT/manifest.json   build id, resolved config and hash, versions, per-shard status and counts
+    OUT/data/           chains that were labeled or filtered, one Parquet file per shard
+    OUT/quarantine/     chains that could not be processed, same schema, reason in status_reason
+    OUT/cache/          LLM request cache
+    OUT/README.md       the dataset card
+
+A shard file is written to a temporary name and renamed, so it is whole or absent; the manifest
+is updated the same way after each shard, so a killed build resumes at the first missing shard.
+"""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .schema import CHAINS_SCHEMA
+
+MANIFEST = "manifest.json"
+
+
+def shard_name(shard: int) -> str:
+    return f"shard-{shard:05d}.parquet"
+
+
+def write_atomic(path: Path, data: bytes | str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    with open(tmp, "wb") as f:
+        f.write(data.encode() if isinstance(data, str) else data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _write_parquet_atomic(table: pa.Table, path: Path) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    pq.write_table(table, tmp, compression="zstd")
+    os.replace(tmp, path)
+
+
+def write_shard(out: Path, shard: int, table: pa.Table) -> dict[str, int]:
+    """Write one shard's rows (kept ones to data/, quarantined ones to quarantine/); return counts."""
+    table = table.cast(CHAINS_SCHEMA).sort_by("chain_id")
+    bad = pc.equal(table["status"], "quarantined")
+    kept, quarantined = table.filter(pc.invert(bad)), table.filter(bad)
+    # quarantine first: the data file's appearance is what marks a shard as written
+    if quarantined.num_rows:
+        _write_parquet_atomic(quarantined, out / "quarantine" / shard_name(shard))
+    _write_parquet_atomic(kept, out / "data" / shard_name(shard))
+    counts = pc.value_counts(table["status"]).to_pylist()
+    return {"rows": table.num_rows, **{c["values"]: c["counts"] for c in counts}}
+
+
+def read_manifest(out: Path) -> Optional[dict[str, Any]]:
+    path = Path(out) / MANIFEST
+    return json.loads(path.read_text()) if path.exists() else None
+
+
+def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
+    write_atomic(Path(out) / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def read_chains(out: str | Path, quarantine: bool = False) -> pa.Table:
+    """The build's chains table (or its quarantined rows) as one Arrow table."""
+    folder = Path(out) / ("quarantine" if quarantine else "data")
+    files = sorted(folder.glob("shard-*.parquet"))
+    if not files:
+        return CHAINS_SCHEMA.empty_table()
+    return pa.concat_tables(pq.read_table(f, schema=CHAINS_SCHEMA) for f in files)
+
+
+VIEWS = {
+    "chains": "SELECT * FROM read_parquet({data})",
+    "quarantine": "SELECT * FROM read_parquet({quarantine})",
+    "steps": """
+        SELECT c.chain_id, c.problem_id, c.domain, c.status, c.first_error, s.step.index AS step_index,
+               s.step.text AS text, s.step.rating AS rating, s.step.score AS score, s.step.decided_by AS decided_by,
+               len(s.step.verdicts) AS n_verdicts
+        FROM chains c, unnest(c.steps) AS s(step)""",
+    "verdicts": """
+        SELECT st.chain_id, st.step_index, v.v.labeler AS labeler, v.v.version AS version, v.v.rating AS rating,
+               v.v.score AS score, v.v.evidence AS evidence, v.v.cost.ms AS cost_ms, v.v.cost.tokens AS tokens,
+               v.v.cached AS cached, st.rating AS final_rating, st.decided_by AS decided_by
+        FROM (SELECT c.chain_id, s.step.index AS step_index, s.step.verdicts AS verdicts, s.step.rating AS rating,
+                     s.step.decided_by AS decided_by
+              FROM chains c, unnest(c.steps) AS s(step)) st, unnest(st.verdicts) AS v(v)""",
+}
+
+
+def connect(out: str | Path, database: str = ":memory:"):
+    """A DuckDB connection with the views `chains`, `steps`, `verdicts` and `quarantine` registered."""
+    import duckdb
+
+    out = Path(out)
+    if read_manifest(out) is None:
+        raise FileNotFoundError(f"{out} is not a steplabel build (no {MANIFEST})")
+    con = duckdb.connect(database)
+    globs = {}
+    for name in ("data", "quarantine"):
+        files = sorted((out / name).glob("shard-*.parquet"))
+        globs[name] = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]" if files else None
+    for view, sql in VIEWS.items():
+        source = globs.get("quarantine" if view == "quarantine" else "data")
+        if source is None:  # an empty folder still gets a view with the right columns
+            empty = out / ".empty.parquet"
+            if not empty.exists():
+                pq.write_table(CHAINS_SCHEMA.empty_table(), empty)
+            source = f"'{empty}'"
+        con.execute(f"CREATE OR REPLACE VIEW {view} AS " + sql.format(data=source, quarantine=source))
+    return con
