@@ -47,6 +47,18 @@ def split_exact(text: str, splitter: str = "blank_line", pattern: Optional[str] 
     return merged
 
 
+def split_steps(text: str, splitter: str = "blank_line", pattern: Optional[str] = None) -> list[str]:
+    """Step texts as stored: each piece without its trailing separator and outer whitespace."""
+    sep = pattern if splitter == "regex" else _SEPARATORS.get(splitter)
+    trailing = re.compile(f"(?:{sep})\\Z") if sep else None
+    steps = []
+    for piece in split_exact(text, splitter, pattern):
+        if trailing is not None:
+            piece = trailing.sub("", piece)
+        steps.append(piece.strip())
+    return steps
+
+
 def make_steps(texts: list[str]) -> list[dict[str, Any]]:
     """Step dicts in the schema's shape from step texts."""
     return [
@@ -83,7 +95,7 @@ class SegmentStage:
             if not row["steps"]:
                 if not row["text"].strip():
                     raise ValueError("chain has no text to split into steps")
-                row["steps"] = make_steps([p.strip() for p in split_exact(row["text"], self.splitter, self.pattern)])
+                row["steps"] = make_steps(split_steps(row["text"], self.splitter, self.pattern))
                 row["segmenter"] = self.label
             if row["domain"] == "math" and row["final_answer"] is None:
                 row["final_answer"] = final_answer([s["text"] for s in row["steps"]], row["generator"])

@@ -18,7 +18,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 from .config import InputConfig
 from .llm.config import GenerationConfig
 from .schema import new_chain, stable_id
-from .segment import make_steps, split_exact
+from .segment import make_steps, split_steps
 
 Record = dict[str, Any]
 HUMAN = {"labeler": "human", "score": None, "cost": {"ms": 0.0, "tokens": 0}, "cached": False}
@@ -70,8 +70,7 @@ def read_records(cfg: InputConfig) -> Iterator[Record]:
         return
     if cfg.path is None:
         raise SourceError(f"input kind {cfg.kind!r} needs a path")
-    local = Path(cfg.path).exists() or glob.glob(cfg.path)
-    if cfg.kind != "hf" and local:
+    if cfg.kind != "hf":  # every other kind reads local files; `hf` takes hub names and local dirs
         for path in _files(cfg.path):
             yield from _read_file(path)
         return
@@ -150,7 +149,7 @@ class Importer:
         named here splits the text now, for formats whose step boundaries are known; otherwise
         the build's configured splitter does it later."""
         if steps is None and segmenter:
-            steps = [p.strip() for p in split_exact(text, segmenter)] if text.strip() else []
+            steps = split_steps(text, segmenter) if text.strip() else []
         elif steps is not None:
             segmenter = segmenter or "given"
             text = text or "\n\n".join(steps)

@@ -1,0 +1,46 @@
+from __future__ import annotations
+
+import pytest
+
+from steplabel.pipeline.config import ConfigError, load_config
+
+
+def test_bundled_sample_config_loads():
+    config = load_config()
+    assert config.input.kind == "sample"
+    assert config.labelers and config.merge.order
+
+
+def test_unknown_key_names_the_key_and_the_file(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("input:\n  kind: sample\nmerge:\n  stop_at_first_eror: false\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    assert "merge.stop_at_first_eror" in str(err.value) and "bad.yaml" in str(err.value)
+
+
+def test_mistyped_value_is_reported(tmp_path):
+    path = tmp_path / "bad.yaml"
+    path.write_text("run:\n  shard_size: lots\n")
+    with pytest.raises(ConfigError, match="run.shard_size"):
+        load_config(path)
+
+
+def test_missing_file_is_a_clear_error(tmp_path):
+    with pytest.raises(ConfigError, match="not found"):
+        load_config(tmp_path / "nope.yaml")
+
+
+def test_hash_ignores_where_output_goes_but_not_what_decides_labels():
+    config = load_config()
+    assert config.with_overrides(out="/elsewhere", address="ray://x:1").config_hash() == config.config_hash()
+    assert config.with_overrides(limit=3).config_hash() != config.config_hash()
+    flipped = config.model_copy(deep=True)
+    flipped.merge.stop_at_first_error = not flipped.merge.stop_at_first_error
+    assert flipped.config_hash() != config.config_hash()
+
+
+def test_cli_overrides_apply():
+    config = load_config().with_overrides(input="x.jsonl", out="o", limit=5, shard_size=7)
+    assert (config.input.path, config.input.kind, config.run.out, config.input.limit, config.run.shard_size) == (
+        "x.jsonl", "files", "o", 5, 7)
