@@ -1,0 +1,128 @@
+"""End to end on a real (small) Ray: the bundled sample build, its Parquet, DuckDB views, card, exports."""
+from __future__ import annotations
+
+import json
+import time
+
+import pyarrow.parquet as pq
+import pytest
+import yaml
+
+from steplabel.pipeline.build import BuildError, run_build
+from steplabel.pipeline.config import load_config
+from steplabel.pipeline.export import export
+from steplabel.pipeline.store import connect, read_chains
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture(scope="module")
+def sample_build(ray_session, tmp_path_factory):
+    out = tmp_path_factory.mktemp("sample")
+    config = load_config().with_overrides(out=str(out))
+    start = time.perf_counter()
+    result = run_build(config)
+    return result, time.perf_counter() - start
+
+
+def test_sample_build_writes_every_chain_once(sample_build):
+    result, _ = sample_build
+    table = read_chains(result.out)
+    ids = table["chain_id"].to_pylist()
+    assert len(ids) == len(set(ids)) and len(ids) >= 60
+    assert result.manifest["status"] == "done"
+    assert sum(e["rows"] for e in result.manifest["shards"].values()) == len(ids) + read_chains(result.out, True).num_rows
+    assert all(b["build_id"] == result.manifest["build"]["build_id"] for b in table["build"].to_pylist())
+
+
+def test_outcome_labeler_matches_the_annotations(sample_build):
+    """Chains annotated correct get a right outcome; wrong-final chains get their last step -1."""
+    result, _ = sample_build
+    con = connect(result.out)
+    rows = con.execute("""
+        SELECT generator.model, outcome.correct, first_error,
+               (SELECT min(v.v.rating) FROM unnest(steps) s(s), unnest(s.s.verdicts) v(v) WHERE v.v.labeler='human') AS worst
+        FROM chains""").fetchall()
+    kinds = {}
+    for model, correct, first_error, worst in rows:
+        kind = model.split(":")[1]
+        kinds.setdefault(kind, []).append((correct, first_error, worst))
+    assert all(c is True for c, _, _ in kinds["correct"])
+    assert all(c is False for c, _, _ in kinds["slip"] + kinds["reasoning"] + kinds["wrong_final"])
+    # every error-free chain is never given a -1 by the merged labels
+    assert all(fe in (-1, None) for _, fe, _ in kinds["correct"])
+
+
+def test_duckdb_views_agree_with_the_parquet(sample_build):
+    result, _ = sample_build
+    con = connect(result.out)
+    n_steps = sum(len(s) for s in read_chains(result.out)["steps"].to_pylist())
+    assert con.execute("SELECT count(*) FROM steps").fetchall()[0][0] == n_steps
+    labels = dict(con.execute("SELECT labeler, count(*) FROM verdicts GROUP BY 1").fetchall())
+    assert labels.get("human", 0) > 0 and labels.get("outcome", 0) > 0
+    ratings = dict(con.execute("SELECT coalesce(rating, 9), count(*) FROM steps GROUP BY 1").fetchall())
+    assert ratings.get(-1, 0) > 0 and ratings.get(1, 0) > 0
+
+
+def test_card_has_a_hugging_face_header_and_figures(sample_build):
+    result, _ = sample_build
+    card = (result.out / "README.md").read_text()
+    header = yaml.safe_load(card.split("---")[1])
+    assert header["annotations_creators"] == ["machine-generated"]
+    assert header["configs"][0]["data_files"][0]["path"] == "data/*.parquet"
+    assert result.manifest["build"]["config_hash"] in card and "| outcome |" in card
+
+
+def test_exports(sample_build, tmp_path):
+    result, _ = sample_build
+    report = export(result.out, "trl", tmp_path / "trl.jsonl")
+    records = [json.loads(line) for line in (tmp_path / "trl.jsonl").read_text().splitlines()]
+    assert report.written == len(records) > 0
+    assert all(isinstance(l, bool) for r in records for l in r["labels"])
+    assert all(len(r["labels"]) == len(r["completions"]) for r in records)
+    report = export(result.out, "prm800k", tmp_path / "prm.jsonl")
+    first = json.loads((tmp_path / "prm.jsonl").read_text().splitlines()[0])
+    assert first["label"]["steps"][0]["completions"][0]["rating"] in (-1, 0, 1)
+    hf = export(result.out, "hf", tmp_path / "hf")
+    from datasets import load_dataset
+
+    ds = load_dataset("parquet", data_files=str(tmp_path / "hf" / "data" / "*.parquet"), split="train")
+    assert len(ds) == read_chains(result.out).num_rows and "shard" in ds.column_names
+    assert (tmp_path / "hf" / "README.md").exists() and hf.written >= 1
+
+
+def test_rerun_skips_finished_shards_and_another_config_is_refused(sample_build):
+    result, _ = sample_build
+    config = load_config().with_overrides(out=str(result.out))
+    again = run_build(config)
+    assert again.shards_written == 0 and again.shards_skipped == result.shards_total
+    changed = config.model_copy(deep=True)
+    changed.merge.stop_at_first_error = False
+    with pytest.raises(BuildError, match="another config"):
+        run_build(changed)
+
+
+def test_bad_input_is_quarantined_or_abstained_and_the_build_completes(ray_session, tmp_path):
+    records = [
+        {"problem_id": "no-text", "problem": "", "reference": {"answer": "3"}, "chains": [{"text": "1 + 2 = 3\n\nThe answer is 3."}]},
+        {"problem_id": "no-steps", "problem": "p", "reference": {"answer": "3"}, "chains": [{"text": "   \n\n  "}]},
+        {"problem_id": "words", "problem": "Name the color.", "reference": {"answer": "blue-ish green"},
+         "chains": [{"text": "It is the sea.\n\nThe answer is teal."}]},
+        {"problem_id": "huge", "problem": "p", "reference": {"answer": "4"},
+         "chains": [{"text": "2 + 2 = 4 " * 5000 + "\n\nThe answer is 4."}]},
+        {"problem_id": "ok", "problem": "What is 2 + 2?", "reference": {"answer": "4"}, "chains": [{"text": "2 + 2 = 4\n\nThe answer is 4."}]},
+    ]
+    path = tmp_path / "bad.jsonl"
+    path.write_text("\n".join(json.dumps(r) for r in records) + "\nnot json at all\n")
+    config = load_config().with_overrides(input=str(path), out=str(tmp_path / "out"))
+    result = run_build(config)
+    assert result.manifest["status"] == "done"
+    con = connect(result.out)
+    quarantined = dict(con.execute("SELECT problem_id, status_reason FROM quarantine").fetchall())
+    assert "no problem text" in quarantined.pop("no-text")
+    assert "no text" in quarantined.pop("no-steps")
+    assert list(quarantined.values()) == ["[import] bad.jsonl:6: invalid JSON (Expecting value)"]
+    kept = {r[0]: r[1:] for r in con.execute("SELECT problem_id, status, outcome.correct FROM chains").fetchall()}
+    assert kept["ok"] == ("labeled", True)
+    assert kept["huge"][0] == "labeled" and kept["words"][0] == "labeled"
+    assert len(pq.read_table(result.out / "data" / "shard-00000.parquet")) == 3

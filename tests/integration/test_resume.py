@@ -1,0 +1,75 @@
+"""A build killed with SIGKILL after its first shard, then re-run, equals an uninterrupted build."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from steplabel.pipeline.store import read_chains
+
+pytestmark = pytest.mark.integration
+
+
+def _config(tmp_path: Path, out: Path) -> Path:
+    config = yaml.safe_load((Path(__file__).parents[2] / "configs" / "sample.yaml").read_text())
+    config["input"]["repeat"] = 40  # enough shards that the kill lands mid-build
+    config["run"].update(out=str(out), shard_size=200)
+    path = tmp_path / f"{out.name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _build(config: Path) -> subprocess.Popen:
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    return subprocess.Popen([sys.executable, "-m", "steplabel.pipeline.cli", "build", str(config)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+
+
+def _done_shards(out: Path) -> int:
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return 0
+    return sum(1 for e in manifest["shards"].values() if e["status"] == "done")
+
+
+def _labels(out: Path) -> dict[str, list]:
+    table = read_chains(out)
+    rows = {}
+    for chain_id, steps, first_error in zip(table["chain_id"].to_pylist(), table["steps"].to_pylist(),
+                                            table["first_error"].to_pylist()):
+        assert chain_id not in rows, f"duplicate chain {chain_id}"
+        rows[chain_id] = [first_error, [(s["rating"], s["decided_by"]) for s in steps]]
+    return rows
+
+
+def test_killed_build_resumes_to_the_uninterrupted_result(tmp_path):
+    killed_out, clean_out = tmp_path / "killed", tmp_path / "clean"
+    killed_cfg = _config(tmp_path, killed_out)
+    proc = _build(killed_cfg)
+    deadline = time.monotonic() + 120
+    while _done_shards(killed_out) == 0:
+        assert proc.poll() is None, proc.stdout.read().decode()
+        assert time.monotonic() < deadline, "no shard written within 120 s"
+        time.sleep(0.02)
+    os.killpg(proc.pid, signal.SIGKILL)  # the driver and anything in its session, no cleanup
+    proc.wait()
+    done_at_kill = _done_shards(killed_out)
+    manifest = json.loads((killed_out / "manifest.json").read_text())
+    assert manifest["status"] == "running" and done_at_kill < manifest["shards_total"], "build finished before the kill"
+
+    resumed = _build(killed_cfg)
+    assert resumed.wait(timeout=300) == 0, resumed.stdout.read().decode()
+    assert f"{done_at_kill} already done" in resumed.stdout.read().decode()
+    clean = _build(_config(tmp_path, clean_out))
+    assert clean.wait(timeout=300) == 0
+
+    assert not list(killed_out.rglob(".*.tmp-*")), "temporary files left behind"
+    assert _labels(killed_out) == _labels(clean_out)
