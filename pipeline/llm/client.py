@@ -1,0 +1,354 @@
+"""Async client for OpenAI-compatible endpoints: bounded concurrency, retries, cache and budget.
+
+One `openai.AsyncOpenAI` per endpoint per process, living on a private event-loop thread
+(`run_sync`), so synchronous callers — Ray Data actors, labelers — drive many requests at once
+and keep their HTTP connections between batches.
+
+`LLMClient.sample(...)` asks for the samples `indices` of one prompt: each index is looked up in
+the request cache first; the missing ones go out as one request with `n` (contiguous runs, where
+the endpoint supports `n`) or one request each (seed + index). Each returned choice is cached
+under its own index, so a resumed build sends no request twice.
+
+Retries: 429, 408/409, 5xx, timeouts, dropped connections, truncated or malformed bodies, with
+exponential backoff and full jitter (a 429's Retry-After is honoured, capped). Every attempt has
+an asyncio deadline on top of the HTTP client's own timeout. 400/401/403/404/422 fail at once.
+API keys are read from the environment at connection time and scrubbed from every error text.
+"""
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import threading
+import time
+from concurrent.futures import Future
+from dataclasses import dataclass, field
+from typing import Any, Awaitable, Optional, TypeVar
+
+from .budget import BudgetExhausted, Ledger
+from .cache import RequestCache, cache_key
+from .config import EndpointConfig
+
+T = TypeVar("T")
+
+NON_RETRYABLE = {400, 401, 403, 404, 422}
+POOL_SHARD = 8  # connections per AsyncOpenAI instance
+
+
+# --- the event-loop thread ------------------------------------------------------------------------
+
+class _LoopThread:
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self.pid = os.getpid()
+        self.thread = threading.Thread(target=self._run, name="steplabel-llm-loop", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        asyncio.set_event_loop(self.loop)
+        self.loop.run_forever()
+
+
+_LOOP: Optional[_LoopThread] = None
+_LOOP_LOCK = threading.Lock()
+
+
+def loop_thread() -> _LoopThread:
+    global _LOOP
+    with _LOOP_LOCK:
+        if _LOOP is None or _LOOP.pid != os.getpid() or not _LOOP.thread.is_alive():
+            _LOOP = _LoopThread()
+        return _LOOP
+
+
+def run_sync(coro: Awaitable[T], timeout: Optional[float] = None) -> T:
+    """Run a coroutine on the LLM loop thread and wait for it (callable from any non-loop thread)."""
+    fut: Future = asyncio.run_coroutine_threadsafe(coro, loop_thread().loop)  # type: ignore[arg-type]
+    return fut.result(timeout)
+
+
+# --- results ----------------------------------------------------------------------------------------
+
+class LLMError(Exception):
+    """A request that failed for good (after retries, or at once for a 4xx that retrying cannot fix)."""
+
+
+@dataclass
+class Sample:
+    """One sample (one choice) of one prompt."""
+
+    index: int
+    text: str
+    finish_reason: Optional[str]
+    prompt_tokens: int = 0  # this sample's share of the request's prompt tokens
+    completion_tokens: int = 0
+    ms: float = 0.0  # wall time of the request that produced it (0 when cached)
+    cached: bool = False
+    seed: Optional[int] = None  # seed sent with the request that produced it
+    request_n: int = 1  # how many samples that request asked for
+    model: str = ""
+
+    @property
+    def tokens(self) -> int:
+        return self.prompt_tokens + self.completion_tokens
+
+    def to_cache(self) -> dict[str, Any]:
+        return {"text": self.text, "finish_reason": self.finish_reason, "prompt_tokens": self.prompt_tokens,
+                "completion_tokens": self.completion_tokens, "ms": self.ms, "seed": self.seed,
+                "request_n": self.request_n, "model": self.model}
+
+    @classmethod
+    def from_cache(cls, index: int, entry: dict[str, Any]) -> "Sample":
+        return cls(index=index, text=entry.get("text") or "", finish_reason=entry.get("finish_reason"),
+                   prompt_tokens=int(entry.get("prompt_tokens") or 0),
+                   completion_tokens=int(entry.get("completion_tokens") or 0), ms=0.0, cached=True,
+                   seed=entry.get("seed"), request_n=int(entry.get("request_n") or 1), model=entry.get("model", ""))
+
+
+@dataclass
+class ClientStats:
+    requests: int = 0  # logical requests sent (successful or not)
+    attempts: int = 0  # HTTP attempts including retries
+    retries: int = 0
+    failures: int = 0  # requests failed after retries
+    cache_hits: int = 0
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    errors: dict[str, int] = field(default_factory=dict)
+
+
+# --- the client ---------------------------------------------------------------------------------------
+
+class LLMClient:
+    def __init__(self, endpoint: EndpointConfig, cache: Optional[RequestCache] = None,
+                 ledger: Optional[Ledger] = None, role: str = "llm") -> None:
+        self.endpoint = endpoint
+        self.cache = cache if cache is not None else RequestCache(None)
+        self.ledger = ledger
+        self.role = role
+        self.stats = ClientStats()
+        self.supports_n = endpoint.supports_n
+        self._client: Any = None
+        self._sem: Optional[asyncio.Semaphore] = None
+        self._key: Optional[str] = None
+
+    # the AsyncOpenAI instance and the semaphore are created on the loop that uses them
+    def _ensure(self) -> None:
+        if self._client is None:
+            from openai import AsyncOpenAI
+
+            env = self.endpoint.api_key_env
+            self._key = os.environ.get(env) if env else None
+            if env and not self._key:
+                raise LLMError(f"environment variable {env} (api_key_env of {self.endpoint.model}) is not set")
+            # httpcore scans its whole pool for every request, so past ~16 connections one pool
+            # costs more CPU than the request itself: shard the connections over several clients
+            shards = max(1, -(-self.endpoint.max_concurrency // POOL_SHARD))
+            self._clients = [AsyncOpenAI(base_url=self.endpoint.base_url, api_key=self._key or "EMPTY",
+                                         max_retries=0, timeout=self.endpoint.timeout) for _ in range(shards)]
+            self._client = self._clients[0]
+            self._next = 0
+            self._sem = asyncio.Semaphore(self.endpoint.max_concurrency)
+
+    def scrub(self, text: str) -> str:
+        if self._key:
+            text = text.replace(self._key, "***")
+        return text
+
+    def describe(self, exc: BaseException) -> str:
+        status = getattr(exc, "status_code", None)
+        head = f"{type(exc).__name__}" + (f" (HTTP {status})" if status else "")
+        msg = str(exc).strip().replace("\n", " ")
+        return self.scrub(f"{head}: {msg[:300]}" if msg else head)
+
+    async def aclose(self) -> None:
+        if self._client is not None:
+            try:
+                for c in self._clients:
+                    await c.close()
+            finally:
+                self._client = None
+
+    def close(self) -> None:
+        if self._client is not None:
+            try:
+                run_sync(self.aclose(), timeout=10)
+            except Exception:
+                self._client = None
+
+    # --- one HTTP request with retries ------------------------------------------------------------------
+
+    async def _attempt(self, body: dict[str, Any]) -> dict[str, Any]:
+        assert self._client is not None
+        client = self._clients[self._next % len(self._clients)]
+        self._next += 1
+        path = "/chat/completions" if self.endpoint.api == "chat" else "/completions"
+        # the client's low-level post: its transport, auth, timeouts and error classes, but the
+        # JSON comes back as a dict (the typed path's request transform and response models cost
+        # more CPU per request than the HTTP exchange itself)
+        coro = client.post(path, cast_to=object, body={**body, **self.endpoint.extra_body})
+        # a deadline of our own on top of the HTTP client's timeout (connect + read + parse)
+        data = await asyncio.wait_for(coro, timeout=self.endpoint.timeout + 5.0)
+        if not isinstance(data, dict):
+            raise LLMError(f"response is not a JSON object: {str(data)[:200]!r}")
+        if "error" in data and not data.get("choices"):
+            raise LLMError(f"error in response body: {str(data['error'])[:300]}")
+        return data
+
+    def _delay(self, attempt: int, exc: BaseException) -> float:
+        ep = self.endpoint
+        delay = random.uniform(0, min(ep.backoff_max, ep.backoff_base * (2 ** attempt)))
+        response = getattr(exc, "response", None)
+        if response is not None and getattr(exc, "status_code", None) == 429:
+            try:
+                retry_after = float(response.headers.get("retry-after", ""))
+                delay = max(delay, min(retry_after, ep.backoff_max))
+            except (TypeError, ValueError):
+                pass
+        return delay
+
+    async def request(self, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
+        """Send one request (retrying), return (response, ms). Raises LLMError or BudgetExhausted."""
+        self._ensure()
+        assert self._sem is not None
+        if self.ledger is not None:
+            self.ledger.reserve(self.role)
+        self.stats.requests += 1
+        last: Optional[BaseException] = None
+        attempts = self.endpoint.max_retries + 1
+        start = time.perf_counter()
+        for attempt in range(attempts):
+            try:
+                async with self._sem:
+                    self.stats.attempts += 1
+                    response = await self._attempt(body)
+                if not isinstance(response.get("choices"), list) or not response["choices"]:
+                    raise LLMError("response has no choices")
+                return response, (time.perf_counter() - start) * 1000.0
+            except asyncio.CancelledError:
+                raise
+            except Exception as exc:  # classified below
+                last = exc
+                name = type(exc).__name__
+                self.stats.errors[name] = self.stats.errors.get(name, 0) + 1
+                status = getattr(exc, "status_code", None)
+                if status in NON_RETRYABLE:
+                    break
+                if attempt + 1 < attempts:
+                    self.stats.retries += 1
+                    await asyncio.sleep(self._delay(attempt, exc))
+        self.stats.failures += 1
+        if self.ledger is not None:
+            self.ledger.record(self.role, failed=True)
+        assert last is not None
+        tried = min(attempts, attempt + 1)
+        raise LLMError(f"{self.endpoint.model}: request failed after {tried} attempt(s): {self.describe(last)}")
+
+    # --- samples of one prompt, cached per index ------------------------------------------------------------
+
+    def _key_for(self, content: Any, params: dict[str, Any], seed: Optional[int], index: int) -> str:
+        return cache_key(model=self.endpoint.model, api=self.endpoint.api, content=content,
+                         params=params, extra=self.endpoint.extra_body, seed=seed, index=index)
+
+    async def sample(self, content: str | list[dict[str, Any]], params: dict[str, Any], indices: list[int],
+                     seed: Optional[int] = None) -> dict[int, Sample | BaseException]:
+        """Samples `indices` of a prompt (chat messages, or a prompt string for the completions API).
+
+        `params` are the request's sampling fields (temperature, top_p, max_tokens, stop,
+        response_format, ...). Returns index -> Sample, or the exception that ended that index's
+        request (LLMError; BudgetExhausted is returned too, the caller decides when to raise it).
+        """
+        out: dict[int, Sample | BaseException] = {}
+        keys = {i: self._key_for(content, params, seed, i) for i in indices}
+        missing = []
+        for i in sorted(set(indices)):
+            entry = self.cache.get(keys[i])
+            if entry is not None:
+                out[i] = Sample.from_cache(i, entry)
+                self.stats.cache_hits += 1
+            else:
+                missing.append(i)
+        if not missing:
+            return out
+        runs: list[list[int]] = []
+        if self.supports_n:
+            for i in missing:
+                if runs and runs[-1][-1] == i - 1:
+                    runs[-1].append(i)
+                else:
+                    runs.append([i])
+        else:
+            runs = [[i] for i in missing]
+        results = await asyncio.gather(*(self._run(content, params, seed, run, keys) for run in runs),
+                                       return_exceptions=True)
+        for run, result in zip(runs, results):
+            if isinstance(result, BaseException):
+                for i in run:
+                    out[i] = result
+            else:
+                out.update(result)
+        return out
+
+    async def _run(self, content: Any, params: dict[str, Any], seed: Optional[int], run: list[int],
+                   keys: dict[int, str]) -> dict[int, Sample | BaseException]:
+        body: dict[str, Any] = {"model": self.endpoint.model, **params}
+        if self.endpoint.api == "chat":
+            body["messages"] = content
+        else:
+            body["prompt"] = content
+        req_seed = None
+        if seed is not None and self.endpoint.supports_seed:
+            req_seed = seed + run[0]
+            body["seed"] = req_seed
+        if len(run) > 1:
+            body["n"] = len(run)
+        response, ms = await self.request(body)
+        choices = [c for c in response["choices"] if isinstance(c, dict)]
+        choices.sort(key=lambda c: c.get("index") or 0)
+        usage = response.get("usage") or {}
+        pt = int(usage.get("prompt_tokens") or 0) if isinstance(usage, dict) else 0
+        ct = int(usage.get("completion_tokens") or 0) if isinstance(usage, dict) else 0
+        self.stats.prompt_tokens += pt
+        self.stats.completion_tokens += ct
+        if self.ledger is not None:
+            self.ledger.record(self.role, pt, ct)
+        got = choices[: len(run)]
+        out: dict[int, Sample | BaseException] = {}
+        for j, (i, choice) in enumerate(zip(run, got)):
+            if self.endpoint.api == "chat":
+                message = choice.get("message") or {}
+                text = (message.get("content") if isinstance(message, dict) else None) or ""
+            else:
+                text = choice.get("text") or ""
+            if not isinstance(text, str):
+                text = str(text)
+            share_p = pt // len(got) + (pt % len(got) if j == 0 else 0)
+            share_c = ct // len(got) + (ct % len(got) if j == 0 else 0)
+            sample = Sample(index=i, text=text, finish_reason=choice.get("finish_reason"),
+                            prompt_tokens=share_p, completion_tokens=share_c, ms=ms,
+                            cached=False, seed=req_seed, request_n=len(run), model=self.endpoint.model)
+            self.cache.put(keys[i], sample.to_cache())
+            out[i] = sample
+        rest = run[len(got):]
+        if rest:  # the server ignored `n` (llama.cpp's server does): one request per remaining sample
+            self.supports_n = False
+            more = await asyncio.gather(*(self._run(content, params, seed, [i], keys) for i in rest),
+                                        return_exceptions=True)
+            for i, result in zip(rest, more):
+                if isinstance(result, BaseException):
+                    out[i] = result
+                else:
+                    out.update(result)
+        return out
+
+
+def collect_budget_error(results: list[Any]) -> Optional[BudgetExhausted]:
+    """The first BudgetExhausted among gathered results/exceptions, if any."""
+    for r in results:
+        if isinstance(r, BudgetExhausted):
+            return r
+        if isinstance(r, dict):
+            for v in r.values():
+                if isinstance(v, BudgetExhausted):
+                    return v
+    return None
