@@ -14,6 +14,6 @@ packages += [f"steplabel.{f}" for f in ("configs", "data_cards") if f"steplabel.
 setup(
     packages=packages,
     package_dir={f"steplabel.{f}": f for f in FOLDERS},
-    package_data={"": ["*.yaml", "*.md", "*.jsonl", "*.json", "*.txt", "*.j2"]},
+    package_data={"": ["*.yaml", "*.md", "*.jsonl", "*.json", "*.txt", "*/*.yaml", "*/*.txt", "*/*.jsonl", "*/*.md"]},
     include_package_data=True,
 )

@@ -16,6 +16,7 @@ _SEPARATORS = {
     "newline": r"\n\s*",
 }
 # a new step starts at "Step 3:", "**Step 3.**", "## Step 3" at the beginning of a line
+_ANSWER_HEADING = re.compile(r"\s*#\s*Answer\s*\Z", re.IGNORECASE)
 _STEP_MARKER = re.compile(r"(?m)^(?=[ \t]*(?:#+\s*|\*\*)?Step\s+\d+\s*[:.)\-])", re.IGNORECASE)
 
 
@@ -30,11 +31,12 @@ def split_exact(text: str, splitter: str = "blank_line", pattern: Optional[str] 
         starts = [0, *(m.end() for m in re.finditer(sep, text) if m.end() > m.start())]
     starts = sorted(set(s for s in starts if s < len(text))) or [0]
     pieces = [text[a:b] for a, b in zip(starts, starts[1:] + [len(text)])]
-    # leading whitespace-only pieces are folded into the next piece so no step is empty
+    # whitespace-only pieces, and PRM800K's bare "# Answer" heading, are folded into the next
+    # piece: no step is empty, and the heading stays with the answer it introduces
     merged: list[str] = []
     carry = ""
     for piece in pieces:
-        if not piece.strip():
+        if not piece.strip() or _ANSWER_HEADING.match(piece):
             carry += piece
             continue
         merged.append(carry + piece)

@@ -32,6 +32,11 @@ def test_splitters_cut_where_expected():
     assert "".join(split_exact("a ;; b ;; c", "regex", r"\s*;;\s*")) == "a ;; b ;; c"
 
 
+def test_answer_heading_stays_with_its_answer():
+    assert split_steps("2 + 2 = 4\n\n# Answer\n\n4", "blank_line") == ["2 + 2 = 4", "# Answer\n\n4"]
+    assert final_answer(split_steps("2 + 2 = 4\n\n# Answer\n\n4"), {}) == "4"
+
+
 def test_regex_splitter_needs_a_pattern():
     with pytest.raises(ValueError):
         SegmentStage("regex")
