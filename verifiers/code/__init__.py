@@ -1,0 +1,21 @@
+"""Sandboxed unit-test runner and code step checks (no Ray, no HTTP, no pipeline imports).
+
+    from steplabel.verifiers.code import Sandbox, run_tests, build_program
+    with Sandbox() as sb:                       # bubblewrap; SandboxUnavailable if it cannot be had
+        program = build_program(step_texts, problem, entry_point)
+        report = run_tests(sb, program.source, tests, entry_point)
+        report.passed, report.results, report.isolation
+"""
+from .extract import CodeBlock, Program, build_program, extract_blocks
+from .isolation import LEVELS, Limits, SandboxUnavailable
+from .runner import (RunReport, detect_style, run_humaneval, run_mbpp, run_pytest_file,
+                     run_tests)
+from .sandbox import Sandbox, SandboxError, SandboxPool, TestResult
+from .steps import StepFinding, exception_findings, syntax_findings
+
+__all__ = [
+    "CodeBlock", "Program", "build_program", "extract_blocks", "LEVELS", "Limits",
+    "SandboxUnavailable", "RunReport", "detect_style", "run_humaneval", "run_mbpp",
+    "run_pytest_file", "run_tests", "Sandbox", "SandboxError", "SandboxPool", "TestResult",
+    "StepFinding", "exception_findings", "syntax_findings",
+]

@@ -90,6 +90,15 @@ class Sandbox:
             return describe(self.level, self.limits, self.hello)
 
     @property
+    def isolation_tag(self) -> str:
+        """Short form for per-verdict evidence, e.g. `bwrap(user,pid,net,ipc,uts;uid=65534)`."""
+        with self._lock:
+            self._ensure()
+        if self.level == "bwrap":
+            return f"bwrap(user,pid,net,ipc,uts;ro-root;uid={self.hello.get('uid')})"
+        return "rlimits(no-namespaces)"
+
+    @property
     def server_pid(self) -> Optional[int]:
         return self._proc.pid if self._proc else None
 

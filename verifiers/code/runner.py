@@ -1,0 +1,160 @@
+"""Unit-test runners for the three test styles, on top of `Sandbox.run`.
+
+Each style turns (program, tests) into one setup (the program, compiled as "<solution>") and a
+list of tests (compiled as "<test>"), each run in its own fork:
+  HumanEval  `def check(candidate): ...` plus the entry point -> one test `check(entry_point)`
+  MBPP       a list of assert statements (plus optional setup code) -> one test per assert
+  pytest     a test file; every top-level `test_*` function and `Test*.test_*` method is a test,
+             `pytest.mark.parametrize` cases run inside that test; the program is importable
+             as module `solution` (`from solution import f`). Fixtures are not supported.
+"""
+from __future__ import annotations
+
+import ast
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+from .sandbox import Sandbox, TestResult
+
+SOLUTION_FILE = "<solution>"
+TEST_FILE = "<test>"
+
+
+@dataclass
+class RunReport:
+    """The outcome of running one program against its tests."""
+
+    results: list[TestResult] = field(default_factory=list)
+    isolation: str = ""
+    error: str = ""  # set when the tests could not even be built (e.g. unparsable test file)
+
+    @property
+    def passed(self) -> bool:
+        return not self.error and bool(self.results) and all(r.passed for r in self.results)
+
+    def summary(self) -> str:
+        if self.error:
+            return self.error
+        counts: dict[str, int] = {}
+        for r in self.results:
+            counts[r.status] = counts.get(r.status, 0) + 1
+        parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
+        first_bad = next((r for r in self.results if not r.passed), None)
+        tail = f"; first failure {first_bad.name}: {first_bad.message}" if first_bad else ""
+        return f"{len(self.results)} tests: {parts}{tail}"
+
+
+def humaneval_tests(test: str, entry_point: str) -> list[dict[str, str]]:
+    return [{"name": "check", "code": f"{test}\n\ncheck({entry_point})\n"}]
+
+
+def mbpp_tests(asserts: Sequence[str], setup_code: str = "") -> list[dict[str, str]]:
+    prefix = f"{setup_code}\n" if setup_code.strip() else ""
+    return [{"name": f"assert_{i}", "code": prefix + a} for i, a in enumerate(asserts)]
+
+
+_PYTEST_CALL = """
+def __steplabel_call(target):
+    marks = [m for m in getattr(target, "pytestmark", []) if getattr(m, "name", "") == "parametrize"]
+    if not marks:
+        return target()
+    cases = [{}]
+    for mark in marks:
+        names, values = mark.args[0], mark.args[1]
+        names = [n.strip() for n in names.split(",")] if isinstance(names, str) else list(names)
+        new = []
+        for case in cases:
+            for value in values:
+                value = getattr(value, "values", value)  # pytest.param(...)
+                vals = value if len(names) > 1 else (value,)
+                new.append({**case, **dict(zip(names, vals))})
+        cases = new
+    for case in cases:
+        target(**case)
+"""
+
+
+def pytest_tests(test_file: str) -> list[dict[str, str]]:
+    """One test per `test_*` function or `Test*` class method, found statically."""
+    tree = ast.parse(test_file)
+    names: list[str] = []
+    for node in tree.body:
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.name.startswith("test"):
+            names.append(node.name)
+        elif isinstance(node, ast.ClassDef) and node.name.startswith("Test"):
+            names += [f"{node.name}.{m.name}" for m in node.body
+                      if isinstance(m, ast.FunctionDef) and m.name.startswith("test")]
+    tests = []
+    for name in names:
+        if "." in name:
+            cls, meth = name.split(".", 1)
+            call = f"__steplabel_call(getattr({cls}(), {meth!r}))"
+        else:
+            call = f"__steplabel_call({name})"
+        tests.append({"name": name, "code": f"{test_file}\n{_PYTEST_CALL}\n{call}\n"})
+    return tests
+
+
+def run_humaneval(sandbox: Sandbox, program: str, test: str, entry_point: str,
+                  timeout: Optional[float] = None) -> RunReport:
+    """`program` is the full code (prompt + completion, or a complete function)."""
+    results = sandbox.run(program, humaneval_tests(test, entry_point), timeout=timeout)
+    return RunReport(results=results, isolation=sandbox.isolation)
+
+
+def run_mbpp(sandbox: Sandbox, program: str, asserts: Sequence[str], setup_code: str = "",
+             timeout: Optional[float] = None) -> RunReport:
+    results = sandbox.run(program, mbpp_tests(asserts, setup_code), timeout=timeout)
+    return RunReport(results=results, isolation=sandbox.isolation)
+
+
+def run_pytest_file(sandbox: Sandbox, program: str, test_file: str,
+                    timeout: Optional[float] = None, module: str = "solution") -> RunReport:
+    try:
+        tests = pytest_tests(test_file)
+    except SyntaxError as exc:
+        return RunReport(error=f"test file does not parse: {exc}", isolation=sandbox.isolation)
+    if not tests:
+        return RunReport(error="test file has no test_* functions", isolation=sandbox.isolation)
+    results = sandbox.run(program, tests, timeout=timeout, module=module)
+    return RunReport(results=results, isolation=sandbox.isolation)
+
+
+def detect_style(tests: str) -> str:
+    """Which runner a `reference.tests` string wants: humaneval, pytest or mbpp."""
+    if "def check(" in tests:
+        return "humaneval"
+    if "def test" in tests or "class Test" in tests:
+        return "pytest"
+    return "mbpp"
+
+
+def split_asserts(tests: str) -> tuple[list[str], str]:
+    """MBPP tests as one string: top-level assert statements, and everything else as setup."""
+    tree = ast.parse(tests)
+    lines = tests.splitlines()
+    asserts, setup = [], []
+    for node in tree.body:
+        text = "\n".join(lines[node.lineno - 1: node.end_lineno])
+        (asserts if isinstance(node, ast.Assert) else setup).append(text)
+    return asserts, "\n".join(setup)
+
+
+def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[str] = None,
+              timeout: Optional[float] = None) -> RunReport:
+    """Dispatch on the style of `tests` (a string as stored in `reference.tests`)."""
+    style = detect_style(tests)
+    if style == "humaneval":
+        if not entry_point:
+            return RunReport(error="HumanEval-style tests need an entry_point",
+                             isolation=sandbox.isolation)
+        return run_humaneval(sandbox, program, tests, entry_point, timeout)
+    if style == "pytest":
+        return run_pytest_file(sandbox, program, tests, timeout)
+    try:
+        asserts, setup = split_asserts(tests)
+    except SyntaxError as exc:
+        return RunReport(error=f"tests do not parse: {exc}", isolation=sandbox.isolation)
+    if not asserts:
+        return RunReport(error="no assert statements in tests", isolation=sandbox.isolation)
+    return run_mbpp(sandbox, program, asserts, setup, timeout)
