@@ -1,0 +1,94 @@
+"""`answers_equal`: the public answer-equivalence check (fast path, cache, deadline worker)."""
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from dataclasses import dataclass
+
+from .compare import compare_answers, fast_leaf
+from .deadline import shared_pool
+from .numeric import Budget, OutOfTime
+
+MAX_CHARS = 5000  # beyond this an "answer" is not an answer; we abstain rather than parse it
+_CACHE_SIZE = 100_000
+
+
+@dataclass(frozen=True)
+class Equivalence:
+    result: str  # "equal" | "not_equal" | "unknown"
+    evidence: str
+
+    @property
+    def equal(self) -> bool | None:
+        return {"equal": True, "not_equal": False}.get(self.result)
+
+
+class _LRU:
+    """A small thread-safe LRU; timeouts are not cached (a longer deadline may decide them)."""
+
+    def __init__(self, size: int) -> None:
+        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
+
+    def get(self, key: tuple[str, str]) -> Equivalence | None:
+        with self.lock:
+            v = self.data.get(key)
+            if v is not None:
+                self.data.move_to_end(key)
+            return v
+
+    def put(self, key: tuple[str, str], value: Equivalence) -> None:
+        with self.lock:
+            self.data[key] = value
+            if len(self.data) > self.size:
+                self.data.popitem(last=False)
+
+
+_cache = _LRU(_CACHE_SIZE)
+
+
+def answers_equal(reference: str, candidate: str, timeout: float = 2.0) -> Equivalence:
+    """Is `candidate` the same answer as `reference`? Never raises, never exceeds `timeout` by much."""
+    if not isinstance(reference, str) or not isinstance(candidate, str):
+        return Equivalence("unknown", "answers must be strings")
+    key = (reference, candidate)
+    hit = _cache.get(key)
+    if hit is not None:
+        return hit
+    if not reference.strip() or not candidate.strip():
+        return Equivalence("unknown", "empty answer")
+    if reference.strip() == candidate.strip():
+        return _keep(key, Equivalence("equal", "identical strings"))
+    if max(len(reference), len(candidate)) > MAX_CHARS:
+        return _keep(key, Equivalence("unknown", f"answer longer than {MAX_CHARS} characters"))
+    start = time.monotonic()
+    budget = Budget(0.5 * timeout)  # the fast path may use half; sympy gets the rest
+    try:
+        d = compare_answers(reference, candidate, fast_leaf, budget)
+    except OutOfTime:
+        return Equivalence("unknown", "fast path ran out of time")
+    except (RecursionError, MemoryError) as e:
+        return Equivalence("unknown", f"fast path failed: {type(e).__name__}")
+    if not d.escalate:
+        return _keep(key, Equivalence(d.result, d.evidence))
+    remaining = timeout - (time.monotonic() - start)
+    if remaining <= 0.01:
+        return Equivalence("unknown", f"no time left for sympy (fast path: {d.evidence})")
+    return _slow(key, reference, candidate, remaining, d.evidence)
+
+
+def _slow(key: tuple[str, str], reference: str, candidate: str, timeout: float, why: str) -> Equivalence:
+    out = shared_pool().run(
+        "steplabel.verifiers.math.symbolic:compare_in_worker", (reference, candidate, timeout), timeout
+    )
+    if out.timed_out:
+        return Equivalence("unknown", f"sympy deadline: {out.error} (fast path: {why})")
+    if not out.ok:
+        return _keep(key, Equivalence("unknown", f"sympy failed: {out.error}"))
+    result, evidence = out.value
+    return _keep(key, Equivalence(result, evidence))
+
+
+def _keep(key: tuple[str, str], value: Equivalence) -> Equivalence:
+    _cache.put(key, value)
+    return value

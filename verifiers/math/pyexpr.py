@@ -1,0 +1,297 @@
+"""LaTeX or plain-text math -> a Python expression string, for the exact fast path.
+
+This is a normalizer, not a grammar: it rewrites the handful of LaTeX commands that answers and
+step claims actually use (`\\frac`, `\\sqrt`, `^{}`, `\\cdot`, `\\pi`, ...) into Python syntax and
+lets `ast.parse` do the parsing. Anything it does not recognise raises `Unsupported`, and the
+caller falls back to latex2sympy2_extended in the deadline-bounded worker process.
+
+Number literals are replaced by placeholder names (`_n0`, `_n1`, ...) so that `0.1` stays the exact
+decimal 1/10 instead of becoming a float.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+MAX_SOURCE = 4000  # longer inputs skip the fast path (the worker has a deadline; we do not)
+
+
+class Unsupported(ValueError):
+    """The fast path cannot represent this input; fall back or abstain."""
+
+
+FUNCTIONS = {
+    "sqrt", "root", "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan",
+    "sinh", "cosh", "tanh", "log", "ln", "exp", "abs", "factorial", "binom", "floor", "ceil",
+}
+CONSTANTS = {"pi", "oo", "e", "i"}
+GREEK = {
+    "alpha", "beta", "gamma", "delta", "epsilon", "varepsilon", "zeta", "eta", "theta", "vartheta",
+    "iota", "kappa", "lambda", "mu", "nu", "xi", "rho", "sigma", "tau", "upsilon", "phi", "varphi",
+    "chi", "psi", "omega", "Gamma", "Delta", "Theta", "Lambda", "Xi", "Sigma", "Phi", "Psi", "Omega",
+}
+_TRIG = {"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan", "sinh", "cosh",
+         "tanh", "ln", "log", "exp"}
+_DROP = re.compile(
+    r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|textstyle|"
+    r"mathrm|mathit|mathbf|operatorname)(?![A-Za-z])|\\[,;:!> ]|\\quad|\\qquad|~"
+)
+_SIMPLE = [
+    ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\cfrac", "\\frac"), ("\\dbinom", "\\binom"),
+    ("\\tbinom", "\\binom"), ("\\cdot", "*"), ("\\times", "*"), ("\\ast", "*"), ("\\div", "/"),
+    ("\\lt", "<"), ("\\gt", ">"), ("\\{", "("), ("\\}", ")"), ("\\lbrace", "("), ("\\rbrace", ")"),
+    ("\\lvert", "|"), ("\\rvert", "|"), ("\\vert", "|"), ("\\mid", "|"), ("\\%", "%"),
+    ("×", "*"), ("·", "*"), ("⋅", "*"), ("÷", "/"), ("−", "-"), ("–", "-"), ("π", "\\pi "),
+    ("∞", "\\infty "), ("√", "\\sqrt"), ("²", "^2"), ("³", "^3"), ("\\lceil", "ceil("),
+    ("\\rceil", ")"), ("\\lfloor", "floor("), ("\\rfloor", ")"),
+]
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+@dataclass
+class PyExpr:
+    """A translated expression: Python source plus the exact text of each number literal."""
+
+    source: str
+    literals: dict[str, str] = field(default_factory=dict)
+    names: frozenset[str] = frozenset()
+
+
+def _read_group(s: str, i: int) -> tuple[str, int]:
+    """The next TeX argument at s[i:]: a {...} group, a \\command, or one character."""
+    n = len(s)
+    while i < n and s[i] == " ":
+        i += 1
+    if i >= n:
+        raise Unsupported("missing argument")
+    if s[i] == "{":
+        depth, j = 1, i + 1
+        while j < n and depth:
+            if s[j] == "{":
+                depth += 1
+            elif s[j] == "}":
+                depth -= 1
+            j += 1
+        if depth:
+            raise Unsupported("unbalanced braces")
+        return s[i + 1 : j - 1], j
+    if s[i] == "\\":
+        m = _COMMAND.match(s, i)
+        if m:
+            return s[i : m.end()], m.end()
+    return s[i], i + 1
+
+
+def _matching_paren(s: str, i: int) -> int:
+    depth = 0
+    for j in range(i, len(s)):
+        depth += {"(": 1, ")": -1}.get(s[j], 0)
+        if depth == 0:
+            return j
+    raise Unsupported("unbalanced parentheses")
+
+
+def _convert(s: str, depth: int = 0) -> str:
+    """Rewrite TeX commands into Python-ish text (still with implicit multiplication)."""
+    if depth > 60:
+        raise Unsupported("nesting too deep for the fast path")
+    out: list[str] = []
+    i, n = 0, len(s)
+    while i < n:
+        c = s[i]
+        if c == "\\":
+            m = _COMMAND.match(s, i)
+            if not m:
+                raise Unsupported(f"stray backslash at {i}")
+            cmd, i = m.group(1), m.end()
+            if cmd == "frac":
+                a, i = _read_group(s, i)
+                b, i = _read_group(s, i)
+                out.append(f"(({_convert(a, depth + 1)})/({_convert(b, depth + 1)}))")
+            elif cmd == "binom":
+                a, i = _read_group(s, i)
+                b, i = _read_group(s, i)
+                out.append(f" binom({_convert(a, depth + 1)},{_convert(b, depth + 1)})")
+            elif cmd == "sqrt":
+                k = i
+                while k < n and s[k] == " ":
+                    k += 1
+                if k < n and s[k] == "[":
+                    close = s.find("]", k)
+                    if close < 0:
+                        raise Unsupported("unclosed root index")
+                    index = _convert(s[k + 1 : close], depth + 1)
+                    a, i = _read_group(s, close + 1)
+                    out.append(f" root({_convert(a, depth + 1)},{index})")
+                else:
+                    a, i = _read_group(s, i)
+                    out.append(f" sqrt({_convert(a, depth + 1)})")
+            elif cmd == "pi":
+                out.append(" pi ")
+            elif cmd in ("infty", "infin"):
+                out.append(" oo ")
+            elif cmd in GREEK:
+                out.append(f" {cmd} ")
+            elif cmd == "log" and s[i : i + 1] == "_":
+                base, i = _read_group(s, i + 1)
+                while i < n and s[i] == " ":
+                    i += 1
+                if i < n and s[i] == "(":
+                    close = _matching_paren(s, i)
+                    arg, i = s[i + 1 : close], close + 1
+                else:
+                    arg, i = _read_group(s, i)
+                out.append(f" log({_convert(arg, depth + 1)},{_convert(base, depth + 1)})")
+            elif cmd in FUNCTIONS or cmd in _TRIG:
+                out.append(f" {cmd} ")
+            elif cmd in ("text", "textbf", "textit", "mbox", "hbox"):
+                a, i = _read_group(s, i)
+                if a.strip():
+                    raise Unsupported(f"text inside math: {a[:30]!r}")
+            else:
+                raise Unsupported(f"unknown command \\{cmd}")
+        elif c == "^":
+            a, i = _read_group(s, i + 1)
+            out.append(f"**({_convert(a, depth + 1)})")
+        elif c == "_":
+            a, i = _read_group(s, i + 1)
+            if not re.fullmatch(r"[A-Za-z0-9]+", a.strip()):
+                raise Unsupported("complex subscript")
+            out.append("_" + a.strip())
+        elif c in "{}":
+            out.append("(" if c == "{" else ")")
+            i += 1
+        else:
+            out.append(c)
+            i += 1
+    return "".join(out)
+
+
+_TOKEN = re.compile(
+    r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?|\.\d+)"
+    r"|(?P<name>[A-Za-z](?:_[A-Za-z0-9]+)?)"
+    r"|(?P<op>\*\*|[-+*/^(),!%|<>=]))"
+)
+_WORDS = sorted(FUNCTIONS | CONSTANTS | GREEK, key=len, reverse=True)
+_WORD = re.compile(r"\s*(" + "|".join(_WORDS) + r")(?![A-Za-z])")
+
+
+def _tokens(text: str) -> list[tuple[str, str]]:
+    """(kind, text) tokens; multi-letter runs split into single-letter names unless a known word."""
+    toks: list[tuple[str, str]] = []
+    i, n = 0, len(text)
+    while i < n:
+        if text[i].isspace():
+            i += 1
+            continue
+        m = _WORD.match(text, i)
+        if m:
+            w = m.group(1)
+            toks.append(("func" if w in FUNCTIONS else "name", w))
+            i = m.end()
+            continue
+        m = _TOKEN.match(text, i)
+        if not m or m.end() == i:
+            raise Unsupported(f"unexpected character {text[i]!r}")
+        kind = m.lastgroup or "op"
+        toks.append((kind, m.group(kind)))
+        i = m.end()
+    return toks
+
+
+def _ends_value(tok: tuple[str, str]) -> bool:
+    return tok[0] in ("num", "name") or tok[1] in (")", "!", "%")
+
+
+def _starts_value(tok: tuple[str, str]) -> bool:
+    return tok[0] in ("num", "name", "func") or tok[1] == "("
+
+
+def _atom_start(out: list[str], kinds: list[str]) -> int:
+    """Index in `out` where the atom ending at out[-1] begins (for postfix ! and %)."""
+    j = len(out) - 1
+    if out[j] == ")":
+        depth = 0
+        while j >= 0:
+            depth += {")": 1, "(": -1}.get(out[j], 0)
+            if depth == 0:
+                break
+            j -= 1
+        if j > 0 and kinds[j - 1] == "func":
+            j -= 1
+    return max(j, 0)
+
+
+def to_python(text: str) -> PyExpr:
+    """Translate one scalar expression; raises Unsupported for anything outside the fast path."""
+    if len(text) > MAX_SOURCE:
+        raise Unsupported("too long for the fast path")
+    s = _DROP.sub(" ", text)
+    for a, b in _SIMPLE:
+        if a in s:
+            s = s.replace(a, b)
+    s = s.replace("^\\circ", "").replace("°", "")
+    s = _convert(s)
+    toks = _tokens(s)
+    out: list[str] = []
+    kinds: list[str] = []
+    literals: dict[str, str] = {}
+    names: set[str] = set()
+    abs_open = False
+    prev: tuple[str, str] | None = None
+    k = 0
+    while k < len(toks):
+        kind, t = toks[k]
+        if kind == "func" and (k + 1 >= len(toks) or toks[k + 1][1] != "("):
+            # `\sin x`, `\ln 2`: the argument is the next atom (with an optional power)
+            if k + 1 >= len(toks) or toks[k + 1][0] not in ("num", "name"):
+                raise Unsupported(f"cannot tell the argument of {t}")
+            arg = toks[k + 1]
+            toks[k : k + 2] = [("func", t), ("op", "("), arg, ("op", ")")]
+        if prev is not None and _ends_value(prev) and _starts_value((kind, t)):
+            out.append("*")
+            kinds.append("op")
+        if kind == "num":
+            key = f"_n{len(literals)}"
+            literals[key] = t
+            out.append(key)
+        elif kind == "name":
+            names.add(t)
+            out.append(t)
+        elif t == "^":
+            out.append("**")
+        elif t == "!":
+            if not out or not _ends_value(prev or ("op", "")):
+                raise Unsupported("dangling !")
+            j = _atom_start(out, kinds)
+            out[j:] = ["factorial(" + "".join(out[j:]) + ")"]
+            kinds[j:] = ["name"]
+            prev = ("op", ")")
+            k += 1
+            continue
+        elif t == "%":
+            out.append("*_pct")
+        elif t == "|":
+            if abs_open:
+                out.append(")")
+                t = ")"
+            else:
+                if prev is not None and _ends_value(prev):
+                    out.append("*")
+                    kinds.append("op")
+                out.append("abs")
+                kinds.append("func")
+                out.append("(")
+                t = "("
+            abs_open = not abs_open
+            kind = "op"
+        elif t in "<>=":
+            raise Unsupported("relation inside a scalar")
+        else:
+            out.append(t)
+        kinds.append(kind)
+        prev = (kind, t)
+        k += 1
+    if abs_open:
+        raise Unsupported("unbalanced |")
+    return PyExpr("".join(out), literals, frozenset(names))
