@@ -2,8 +2,8 @@
 
 `priority`: labelers in a configured order; the first one with a non-abstaining verdict on a
 step decides it. With `stop_at_first_error` (PRM800K's convention) steps after the first -1 stay
-unlabeled. `first_error` follows ProcessBench: the index of the first -1 step, -1 when the chain
-is fully rated with no error, None when that cannot be told (some step left unlabeled).
+unlabeled. `first_error` follows ProcessBench: the index of the first -1 step; -1 when every step
+is rated and none is -1; None when no step is -1 but some are unlabeled (it cannot be told).
 """
 from __future__ import annotations
 
@@ -21,12 +21,9 @@ def _decide(verdicts: list[dict[str, Any]], order: list[str]) -> Optional[dict[s
 
 
 def first_error_of(ratings: list[Optional[int]]) -> Optional[int]:
-    for i, r in enumerate(ratings):
-        if r == -1:
-            return i
-        if r is None:
-            return None
-    return -1
+    if -1 in ratings:
+        return ratings.index(-1)
+    return None if None in ratings else -1
 
 
 class MergeStage:

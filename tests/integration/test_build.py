@@ -73,13 +73,23 @@ def test_card_has_a_hugging_face_header_and_figures(sample_build):
     assert result.manifest["build"]["config_hash"] in card and "| outcome |" in card
 
 
-def test_exports(sample_build, tmp_path):
-    result, _ = sample_build
+@pytest.fixture(scope="module")
+def human_build(ray_session, tmp_path_factory):
+    """The sample with its annotations in the merge order: every chain has a rated prefix to export."""
+    config = load_config().with_overrides(out=str(tmp_path_factory.mktemp("human")))
+    config.merge.order = ["outcome", "human"]
+    return run_build(config)
+
+
+def test_exports(human_build, tmp_path):
+    result = human_build
     report = export(result.out, "trl", tmp_path / "trl.jsonl")
     records = [json.loads(line) for line in (tmp_path / "trl.jsonl").read_text().splitlines()]
     assert report.written == len(records) > 0
     assert all(isinstance(l, bool) for r in records for l in r["labels"])
     assert all(len(r["labels"]) == len(r["completions"]) for r in records)
+    assert report.written == read_chains(result.out).num_rows and not report.skipped
+    assert any(not all(r["labels"]) for r in records) and any(all(r["labels"]) for r in records)
     report = export(result.out, "prm800k", tmp_path / "prm.jsonl")
     first = json.loads((tmp_path / "prm.jsonl").read_text().splitlines()[0])
     assert first["label"]["steps"][0]["completions"][0]["rating"] in (-1, 0, 1)

@@ -42,5 +42,6 @@ def test_stop_at_first_error_leaves_later_steps_unlabeled():
 def test_first_error_convention():
     assert first_error_of([1, 1, 0]) == -1
     assert first_error_of([1, -1, None]) == 1
-    assert first_error_of([1, None, -1]) is None
+    assert first_error_of([1, None, -1]) == 2
+    assert first_error_of([1, None, 1]) is None
     assert first_error_of([]) == -1
