@@ -33,6 +33,7 @@ _EXPR = rf"{_TERM}(?:{_OP}{_TERM})*"
 _REL_TEXT = r"\s*(?:=|≈|~=)\s*(?:(?:about|approximately|approx\.?|roughly)\s+)?"
 _PLAIN = re.compile(rf"(?<![\w.,$^/*+\-=(])({_EXPR}(?:{_REL_TEXT}{_EXPR})+)")
 _PLAIN_SPLIT = re.compile(_REL_TEXT)
+_OK_BEFORE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:,;.!?=\n\u2029\"'")
 
 _SKIP_MATH = re.compile(
     r"\\(?:equiv|pmod|bmod|mod|pm|mp|cdots|ldots|dots|sum|prod|int|lim|to|mapsto|in|subset|cup|cap|"
@@ -41,7 +42,7 @@ _SKIP_MATH = re.compile(
     r"|[_']|\\text\{[^{}]*(?:mod|base|remainder)"
 )
 _STATEMENT_SPLIT = re.compile(
-    r"\s*(?:\\\\|\\quad|\\qquad|\\text\{[^{}]*\}|\\(?:Rightarrow|implies|Longrightarrow|iff|therefore|because)|"
+    r"\s*(?:\\\\|\\quad|\\qquad|\\(?:Rightarrow|implies|Longrightarrow|iff|therefore|because)|"
     r"\\(?:text|mbox)\s*\{\s*(?:and|or|so|then)\s*\}|;|,\s+(?=[A-Za-z\\]))\s*"
 )
 _REL_LATEX = re.compile(r"\s*(=|\\approx|≈|\\simeq|\\doteq|<|>|\\le(?:q)?|\\ge(?:q)?|\\neq|\\ne|≤|≥|≠)\s*")
@@ -57,8 +58,10 @@ def _plain_claims(text: str) -> list[Claim]:
         before = text[:start].rstrip()
         if re.match(r"\s*(?:[-+*/×÷^%(\d]|\.\d|x\s*\d|times\b|of\b|per\b)", after):
             continue  # the expression goes on past what we matched
-        if re.search(r"(?:\b(?:times|of|per|plus|minus|by|x)|[-+*/×÷^(])$", before):
-            continue  # ... or started before it
+        if re.search(r"\b(?:times|of|per|plus|minus|by|x)$", before) or (before and before[-1] not in _OK_BEFORE):
+            continue  # ... or started before it ("√169 = 13", "(2+1)(1+1) = 6", "D - 8 = 52")
+        if raw.startswith("-") and before and before[-1] not in "(:=":
+            continue  # a binary minus whose left operand we did not capture
         if re.match(r"[A-Za-z_]", after) or re.search(r"[A-Za-z_]$", text[:start]):
             continue  # glued to a word: "2x", "8th", "a1"
         parts = [p.strip() for p in _PLAIN_SPLIT.split(raw)]
@@ -68,10 +71,22 @@ def _plain_claims(text: str) -> list[Claim]:
     return out
 
 
+_TEXT = re.compile(r"\\(?:text|mbox|mathrm|textbf|operatorname)\s*\{([^{}]*)\}")
+_UNIT_TEXT = re.compile(r"^\s*(?:dollars?|cents?|units?|degrees?|cm|m|km|kg|g|hours?|minutes?|seconds?|\s*)\s*$")
+
+
+def _mark_text(stmt: str) -> str:
+    """\text{apples} after a number is a unit (dropped); any other \text{...} is a named quantity,
+    replaced by an unknown so that its link is never evaluated as arithmetic."""
+    return _TEXT.sub(lambda m: f" \\unit{{{m.group(1).strip().lower()}}} " if _UNIT_TEXT.match(m.group(1)) else " \\Theta ", stmt)
+
+
 def _latex_claims(segment: str) -> list[Claim]:
     out = []
     seg = re.sub(r"\\begin\{(?:align|aligned|eqnarray|gather|split)\*?\}|\\end\{(?:align|aligned|eqnarray|gather|split)\*?\}", "\\\\", segment)
     seg = seg.replace("&", " ")
+    seg = re.sub(r"\\text\s*\{\s*(?:and|or|so|then|thus|hence)\s*\}", r"\\quad ", seg)
+    seg = _mark_text(seg)
     for stmt in split_top(seg, _STATEMENT_SPLIT):
         stmt = stmt.strip().rstrip(".,;:")
         if "=" not in stmt and "\\approx" not in stmt and "≈" not in stmt:
@@ -104,11 +119,11 @@ def find_claims(text: str) -> list[Claim]:
     rest.append(text[last:])
     plain = " \u2029 ".join(rest)
     if "$" in plain:
-        money = bool(re.search(r"\$\s?\d", plain))
         pieces = []
         last = 0
         for m in _DOLLAR_MATH.finditer(plain):
-            if money and not re.search(r"[\\^{}]", m.group(1)):
+            body = m.group(1)
+            if not re.search(r"[\\^{}=]", body) or re.search(r"(?<![\\A-Za-z])[A-Za-z]{3,}", body):
                 continue  # "$5 and ... $10": dollars, not math delimiters
             pieces.append(plain[last : m.start()])
             last = m.end()

@@ -65,7 +65,7 @@ class Num:
         return isinstance(self.value, Fraction)
 
 
-def _approx(x: Number) -> "mpmath.mpc":
+def approx(x: Number) -> "mpmath.mpc":
     if isinstance(x, Fraction):
         return CTX.mpc(CTX.mpf(x.numerator) / x.denominator)
     return x
@@ -127,7 +127,7 @@ class Evaluator:
     def _note(self, x: Number) -> None:
         """An exact operand meets an approximate one: its size bounds the rounding error too."""
         if isinstance(x, Fraction) and x:
-            m = abs(_approx(x))
+            m = abs(approx(x))
             if m > self.scale:
                 self.scale = m
 
@@ -168,7 +168,7 @@ class Evaluator:
         if not exact:
             self._note(a)
             self._note(b)
-            a, b = _approx(a), _approx(b)
+            a, b = approx(a), approx(b)
         if isinstance(op, ast.Add):
             return a + b
         if isinstance(op, ast.Sub):
@@ -190,7 +190,7 @@ class Evaluator:
                 if bits <= MAX_EXACT_BITS:
                     return a ** b.numerator
                 self.huge = True
-                return self._seen(CTX.power(_approx(a), _approx(b)))
+                return self._seen(CTX.power(approx(a), approx(b)))
             if b.denominator <= 64 and abs(b.numerator) <= 64:
                 r = _exact_root(a, b.denominator)
                 if r is not None:
@@ -198,12 +198,12 @@ class Evaluator:
                         raise Undefined("0 to a negative power")
                     return r ** b.numerator
                 if a < 0 and b.denominator % 2 == 1:  # real odd root, as answers mean it
-                    mag = CTX.power(_approx(-a).real, _approx(b).real)
+                    mag = CTX.power(approx(-a).real, approx(b).real)
                     self._note(a)
                     return self._seen(CTX.mpc(-mag if b.numerator % 2 else mag))
         self._note(a)
         self._note(b)
-        A, B = _approx(a), _approx(b)
+        A, B = approx(a), approx(b)
         if A == 0:
             if B.real > 0:
                 return CTX.mpc(0)
@@ -241,7 +241,7 @@ class Evaluator:
         if f == "log" and len(args) == 2:
             for x in args:
                 self._note(x)
-            num, den = CTX.log(_approx(args[0])), CTX.log(_approx(args[1]))
+            num, den = CTX.log(approx(args[0])), CTX.log(approx(args[1]))
             if den == 0:
                 raise Undefined("log base 1")
             return num / den
@@ -255,9 +255,9 @@ class Evaluator:
         if f in ("ln", "log") and a == 0:
             raise Undefined("log of 0")
         self._note(a)
-        if abs(_approx(a)) > 10**8:
+        if abs(approx(a)) > 10**8:
             self.huge = True  # trig of huge arguments loses all precision
-        return CTX.mpc(fn(_approx(a)))
+        return CTX.mpc(fn(approx(a)))
 
 
 def evaluate(expr: PyExpr, env: Optional[dict[str, Fraction]] = None, budget: Optional[Budget] = None) -> Num:
@@ -269,7 +269,7 @@ def compare(a: Num, b: Num) -> Optional[bool]:
     """True/False when the values are certainly equal/different, None when precision cannot tell."""
     if a.exact and b.exact:
         return a.value == b.value
-    x, y = _approx(a.value), _approx(b.value)
+    x, y = approx(a.value), approx(b.value)
     scale = max(a.scale, b.scale, abs(x), abs(y))
     diff = abs(x - y)
     if scale == 0:

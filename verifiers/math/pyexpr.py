@@ -46,6 +46,7 @@ _SIMPLE = [
     ("\\rceil", ")"), ("\\lfloor", "floor("), ("\\rfloor", ")"),
 ]
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
+_PLAIN_POWER = re.compile(r"\^\s*(\d{2,}(?:\.\d+)?)")
 
 
 @dataclass
@@ -231,6 +232,7 @@ def to_python(text: str) -> PyExpr:
         if a in s:
             s = s.replace(a, b)
     s = s.replace("^\\circ", "").replace("°", "")
+    s = _PLAIN_POWER.sub(r"^{\1}", s)  # plain-text 2^10 means 2^{10}, never 2^1 * 0
     s = _convert(s)
     toks = _tokens(s)
     out: list[str] = []
