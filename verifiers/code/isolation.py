@@ -201,7 +201,8 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
         config["drop"] = True
         pass_fds = (nsfd,)
     else:
-        argv += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+        argv += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
+                 "--disable-userns"]  # (bwrap refuses this flag together with --userns)
     argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
              "--unshare-cgroup-try", "--hostname", "sandbox",
              "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv"]

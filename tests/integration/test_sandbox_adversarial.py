@@ -1,0 +1,225 @@
+"""Hostile code is contained, the host is unaffected, and the sandbox keeps serving afterwards.
+
+Every case runs in one shared bubblewrap sandbox; after each case a plain test must still pass
+(the build goes on) and no process may be left behind on the host.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import threading
+from pathlib import Path
+
+import pytest
+
+from steplabel.verifiers.code import Limits, Sandbox
+
+pytestmark = pytest.mark.integration
+
+
+def host_pids() -> set[int]:
+    return {int(p) for p in os.listdir("/proc") if p.isdigit()}
+
+
+def sandbox_tree(sb: Sandbox) -> set[int]:
+    """Host pids of the sandbox: bwrap and all its descendants."""
+    children: dict[int, list[int]] = {}
+    for pid in host_pids():
+        try:
+            stat = Path(f"/proc/{pid}/stat").read_text()
+        except OSError:
+            continue
+        ppid = int(stat.rsplit(")", 1)[1].split()[1])
+        children.setdefault(ppid, []).append(pid)
+    out, todo = set(), [sb.server_pid]
+    while todo:
+        pid = todo.pop()
+        out.add(pid)
+        todo += children.get(pid, [])
+    return out
+
+
+@pytest.fixture(scope="module")
+def sb():
+    box = Sandbox(limits=Limits(timeout=2.0, memory_mb=512, nproc=32, tmp_mb=64,
+                                output_bytes=64 * 1024)).start()
+    yield box
+    box.close()
+
+
+def run1(sb: Sandbox, code: str, timeout: float = 2.0):
+    (result,) = sb.run("", [{"name": "t", "code": code}], timeout=timeout)
+    return result
+
+
+def still_serves(sb: Sandbox) -> None:
+    r = run1(sb, "assert sum(range(10)) == 45")
+    assert r.status == "passed", r
+    assert len(sandbox_tree(sb)) <= 3, "processes left behind inside the sandbox"
+
+
+def test_fork_bomb_contained(sb):
+    r = run1(sb, "import os\nwhile True:\n    try:\n        os.fork()\n    except OSError:\n        pass\n",
+             timeout=2.0)
+    assert r.status in ("timeout", "error")
+    still_serves(sb)
+
+
+def test_memory_bomb_contained(sb):
+    r = run1(sb, "x = []\nwhile True:\n    x.append(bytearray(50 * 2**20))\n")
+    assert r.status == "error" and "MemoryError" in r.message
+    still_serves(sb)
+
+
+def test_infinite_loop_times_out(sb):
+    r = run1(sb, "while True:\n    pass\n", timeout=1.0)
+    assert r.status == "timeout" and 0.9 < r.duration < 2.0
+    still_serves(sb)
+
+
+def test_setsid_child_is_killed(sb):
+    code = ("import os, time\n"
+            "pid = os.fork()\n"
+            "if pid == 0:\n"
+            "    os.setsid()\n"
+            "    if os.fork() == 0:\n"
+            "        time.sleep(60)\n"
+            "    os._exit(0)\n"
+            "os.waitpid(pid, 0)\n")
+    r = run1(sb, code)
+    assert r.status == "passed"
+    assert len(sandbox_tree(sb)) <= 3  # bwrap + server (+ nothing): the sleeper is gone
+    still_serves(sb)
+
+
+def test_host_loopback_server_unreachable(sb):
+    server = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    server.bind(("127.0.0.1", 0))
+    server.listen(1)
+    port = server.getsockname()[1]
+    hits: list[object] = []
+    server.settimeout(3.0)
+
+    def accept() -> None:
+        try:
+            hits.append(server.accept())
+        except OSError:
+            return
+
+    t = threading.Thread(target=accept)
+    t.start()
+    r = run1(sb, f"import socket\ns = socket.create_connection(('127.0.0.1', {port}), timeout=1)\n")
+    t.join()
+    server.close()
+    assert r.status == "error" and ("Connection refused" in r.message or "Network" in r.message)
+    assert not hits, "the sandbox reached the host's loopback server"
+
+
+def test_parent_environment_and_proc_invisible(sb, monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-test-must-not-leak")
+    box = Sandbox(limits=Limits(timeout=2.0)).start()  # started with the key in our environment
+    try:
+        host = os.getpid()
+        code = ("import os, glob\n"
+                "assert 'OPENAI_API_KEY' not in os.environ, 'key in environ'\n"
+                "blobs = []\n"
+                "for path in glob.glob('/proc/*/environ') + glob.glob('/proc/*/cmdline'):\n"
+                "    try:\n"
+                "        blobs.append(open(path, 'rb').read())\n"
+                "    except OSError:\n"
+                "        pass\n"
+                "assert not any(b'sk-test-must-not-leak' in b for b in blobs), 'key in /proc'\n"
+                "pids = sorted(int(p) for p in os.listdir('/proc') if p.isdigit())\n"
+                "assert pids == [1, os.getpid()], pids  # only the fork server and us\n"
+                f"assert not os.path.exists('/proc/{host}') or {host} in (1, os.getpid())\n"
+                "try:\n"
+                "    open('/proc/1/environ').read()\n"
+                "    raise AssertionError('server environ readable')\n"
+                "except PermissionError:\n"
+                "    pass\n")
+        r = run1(box, code)
+        assert r.status == "passed", r.tb
+    finally:
+        box.close()
+
+
+def test_writes_outside_private_tmp_fail_and_tmp_is_private(sb, tmp_path):
+    victim = tmp_path / "victim.txt"
+    victim.write_text("keep me")
+    code = (f"import os\n"
+            f"errors = 0\n"
+            f"for path in ['/usr/evil', '/etc/evil', '/evil', {str(victim)!r}, '/dev/shm/x', "
+            f"{str(tmp_path / 'new.txt')!r}]:\n"
+            f"    try:\n"
+            f"        open(path, 'w').write('x')\n"
+            f"    except OSError:\n"
+            f"        errors += 1\n"
+            f"for path in [{str(victim)!r}, '/usr/bin/env']:\n"
+            f"    try:\n"
+            f"        os.remove(path)\n"
+            f"    except OSError:\n"
+            f"        errors += 1\n"
+            f"assert errors == 8, errors\n"
+            f"open('scratch.txt', 'w').write('ok')\n"
+            f"open('/tmp/steplabel-adversarial-{os.getpid()}.txt', 'w').write('ok')\n")
+    r = run1(sb, code)
+    assert r.status == "passed", r.tb
+    assert victim.read_text() == "keep me" and not (tmp_path / "new.txt").exists()
+    assert not Path(f"/tmp/steplabel-adversarial-{os.getpid()}.txt").exists()
+    r = run1(sb, "import os\nassert not os.path.exists('scratch.txt')\n")
+    assert r.status == "passed"  # each run gets a fresh working directory
+
+
+def test_gigabyte_on_stdout_is_capped(sb):
+    code = "import sys\nchunk = 'x' * 2**20\nfor _ in range(1024):\n    sys.stdout.write(chunk)\n"
+    r = run1(sb, code, timeout=5.0)
+    assert r.status == "error" and r.truncated
+    assert len(r.output) <= sb.limits.output_bytes
+    still_serves(sb)
+
+
+def test_killing_the_parent_does_not_work(sb):
+    code = ("import os, signal\n"
+            "for sig in (signal.SIGKILL, signal.SIGTERM, signal.SIGINT):\n"
+            "    os.kill(os.getppid(), sig)\n"
+            "    os.kill(1, sig)\n")
+    pid = sb.server_pid
+    r = run1(sb, code)
+    assert r.status == "passed"
+    assert sb.server_pid == pid and sb.restarts == 0
+    still_serves(sb)
+
+
+def test_ignoring_sigterm_still_killed(sb):
+    code = ("import signal, time\n"
+            "signal.signal(signal.SIGTERM, signal.SIG_IGN)\n"
+            "signal.signal(signal.SIGINT, signal.SIG_IGN)\n"
+            "time.sleep(30)\n")
+    r = run1(sb, code, timeout=1.0)
+    assert r.status == "timeout"
+    still_serves(sb)
+
+
+@pytest.mark.parametrize("code", [
+    "import os\nassert os.system('echo hi > /tmp/../usr/pwned') != 0 or not os.path.exists('/usr/pwned')\n"
+    "assert not os.path.exists('/usr/pwned')\n",
+    "import subprocess\nout = subprocess.run(['id', '-u'], capture_output=True, text=True).stdout\n"
+    "assert out.strip() == '65534', out\n",
+    "import ctypes\nlibc = ctypes.CDLL(None)\nassert libc.setuid(0) != 0\nassert libc.getuid() == 65534\n",
+])
+def test_escape_primitives_stay_inside(sb, code):
+    r = run1(sb, code, timeout=3.0)
+    assert r.status == "passed", r.tb
+    assert not Path("/usr/pwned").exists()
+    still_serves(sb)
+
+
+def test_posix_system_reaches_only_the_sandbox(sb, tmp_path):
+    marker = tmp_path / "escaped"
+    r = run1(sb, f"import posix\nposix.system('touch {marker}')\n")
+    assert r.status == "passed"
+    assert not marker.exists()
+
+
+def test_no_process_left_after_adversarial_cases(sb):
+    assert len(sandbox_tree(sb)) <= 3
