@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from .llm.config import GenerationConfig
 
@@ -63,9 +63,16 @@ class LabelerConfig(_Strict):
 
 
 class MergeConfig(_Strict):
-    policy: Literal["priority"] = "priority"
-    order: list[str] = Field(default_factory=lambda: ["outcome"])
+    policy: Literal["priority", "vote", "consensus"] = "priority"
+    order: list[str] = Field(default_factory=lambda: ["outcome"])  # priority order / the voters
+    agree: list[str] = Field(default_factory=list)  # consensus: labelers that must agree on the first error
     stop_at_first_error: bool = True
+
+    @model_validator(mode="after")
+    def _consensus_names_labelers(self) -> "MergeConfig":
+        if self.policy == "consensus" and len(self.agree) < 2:
+            raise ValueError("merge.policy consensus needs at least two labelers in merge.agree")
+        return self
 
 
 class RunConfig(_Strict):

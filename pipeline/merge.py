@@ -1,23 +1,49 @@
 """Merge: turn each step's verdicts into one rating, and name who decided it.
 
-`priority`: labelers in a configured order; the first one with a non-abstaining verdict on a
-step decides it. With `stop_at_first_error` (PRM800K's convention) steps after the first -1 stay
-unlabeled. `first_error` follows ProcessBench: the index of the first -1 step; -1 when every step
-is rated and none is -1; None when no step is -1 but some are unlabeled (it cannot be told).
+Policies (config `merge.policy`):
+- `priority`: labelers in `order`; the first with a non-abstaining verdict on a step decides it.
+- `vote`: the majority of the non-abstaining verdicts of the labelers in `order`; a tie is 0.
+- `consensus`: ratings as in `priority`, but a chain is kept only when every labeler in `agree`
+  puts its first error at the same step (or all find none); the others are kept with status
+  `filtered` and the disagreement in `status_reason`, for audit (Qwen's PRM data recipe).
+
+With `stop_at_first_error` (PRM800K's convention) steps after the first -1 stay unlabeled.
+`first_error` follows ProcessBench: the index of the first -1 step; -1 when every step is rated
+and none is -1; None when no step is -1 but some are unlabeled (it cannot be told). Every rated
+step records `agreement`: the share of the merge's non-abstaining verdicts that match its rating.
 """
 from __future__ import annotations
 
+from collections import Counter
 from typing import Any, Optional
 
 from .config import MergeConfig
 
+Verdicts = list[dict[str, Any]]
 
-def _decide(verdicts: list[dict[str, Any]], order: list[str]) -> Optional[dict[str, Any]]:
+
+def _votes(verdicts: Verdicts, labelers: list[str]) -> dict[str, dict[str, Any]]:
+    """The first non-abstaining verdict of each named labeler (a labeler's k votes are combined inside it)."""
     by_labeler: dict[str, dict[str, Any]] = {}
     for v in verdicts:
-        if v["rating"] is not None:
+        if v["rating"] is not None and v["labeler"] in labelers:
             by_labeler.setdefault(v["labeler"], v)
-    return next((by_labeler[name] for name in order if name in by_labeler), None)
+    return by_labeler
+
+
+def decide_priority(verdicts: Verdicts, order: list[str]) -> Optional[tuple[int, Optional[float], str]]:
+    votes = _votes(verdicts, order)
+    name = next((n for n in order if n in votes), None)
+    return None if name is None else (votes[name]["rating"], votes[name]["score"], name)
+
+
+def decide_vote(verdicts: Verdicts, order: list[str]) -> Optional[tuple[int, Optional[float], str]]:
+    votes = _votes(verdicts, order)
+    if not votes:
+        return None
+    tally = Counter(v["rating"] for v in votes.values()).most_common()
+    rating = 0 if len(tally) > 1 and tally[0][1] == tally[1][1] else tally[0][0]
+    return rating, None, "vote(" + ",".join(n for n in order if n in votes) + ")"
 
 
 def first_error_of(ratings: list[Optional[int]]) -> Optional[int]:
@@ -26,11 +52,21 @@ def first_error_of(ratings: list[Optional[int]]) -> Optional[int]:
     return None if None in ratings else -1
 
 
+def labeler_first_error(steps: list[dict[str, Any]], labeler: str) -> Optional[int]:
+    """Where one labeler alone puts the chain's first error (same convention as `first_error_of`)."""
+    ratings = []
+    for step in steps:
+        own = [v["rating"] for v in step["verdicts"] if v["labeler"] == labeler and v["rating"] is not None]
+        ratings.append(own[0] if own else None)
+    return first_error_of(ratings)
+
+
 class MergeStage:
     name = "merge"
 
     def __init__(self, config: MergeConfig) -> None:
         self.config = config
+        self.decide = decide_vote if config.policy == "vote" else decide_priority
 
     def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for row in rows:
@@ -38,14 +74,26 @@ class MergeStage:
         return rows
 
     def merge(self, row: dict[str, Any]) -> dict[str, Any]:
+        order = self.config.order
         seen_error = False
         for step in row["steps"]:
-            step["rating"] = step["score"] = step["decided_by"] = None
+            step["rating"] = step["score"] = step["decided_by"] = step["agreement"] = None
             if seen_error and self.config.stop_at_first_error:
                 continue
-            chosen = _decide(step["verdicts"], self.config.order)
-            if chosen is not None:
-                step["rating"], step["score"], step["decided_by"] = chosen["rating"], chosen["score"], chosen["labeler"]
-                seen_error = seen_error or chosen["rating"] == -1
+            decided = self.decide(step["verdicts"], order)
+            if decided is not None:
+                step["rating"], step["score"], step["decided_by"] = decided
+                votes = _votes(step["verdicts"], order)
+                step["agreement"] = sum(v["rating"] == decided[0] for v in votes.values()) / len(votes)
+                seen_error = seen_error or decided[0] == -1
         row["first_error"] = first_error_of([s["rating"] for s in row["steps"]]) if row["steps"] else None
+        if self.config.policy == "consensus":
+            self._filter(row)
         return row
+
+    def _filter(self, row: dict[str, Any]) -> None:
+        found = {name: labeler_first_error(row["steps"], name) for name in self.config.agree}
+        if None in found.values() or len(set(found.values())) > 1:
+            said = ", ".join(f"{n}={'undetermined' if fe is None else fe}" for n, fe in found.items())
+            row["status"] = "filtered"
+            row["status_reason"] = f"[merge] no consensus on the first error: {said}"

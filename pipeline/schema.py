@@ -45,6 +45,7 @@ class Step(_Model):
     rating: Rating = None
     score: Optional[float] = None
     decided_by: Optional[str] = None
+    agreement: Optional[float] = None  # share of the merge's non-abstaining verdicts that match the rating
     verdicts: list[Verdict] = Field(default_factory=list)
 
 
@@ -141,6 +142,7 @@ STEP = pa.struct(
         ("rating", pa.int8()),
         ("score", pa.float64()),
         ("decided_by", pa.string()),
+        ("agreement", pa.float64()),
         ("verdicts", pa.list_(VERDICT)),
     ]
 )

@@ -64,7 +64,7 @@ def split_steps(text: str, splitter: str = "blank_line", pattern: Optional[str] 
 def make_steps(texts: list[str]) -> list[dict[str, Any]]:
     """Step dicts in the schema's shape from step texts."""
     return [
-        {"index": i, "text": t, "rating": None, "score": None, "decided_by": None, "verdicts": []}
+        {"index": i, "text": t, "rating": None, "score": None, "decided_by": None, "agreement": None, "verdicts": []}
         for i, t in enumerate(texts)
     ]
 

@@ -39,6 +39,32 @@ def test_stop_at_first_error_leaves_later_steps_unlabeled():
     assert [s["rating"] for s in kept["steps"]] == [1, -1, 1]
 
 
+def test_vote_takes_the_majority_and_ties_are_neutral():
+    steps = [[_v("a", 1), _v("b", 1), _v("c", -1)], [_v("a", 1), _v("b", -1)], [_v("a", None), _v("b", 1)]]
+    out = MergeStage(MergeConfig(policy="vote", order=["a", "b", "c"]))([_chain(steps)])[0]
+    assert [s["rating"] for s in out["steps"]] == [1, 0, 1]
+    assert out["steps"][0]["decided_by"] == "vote(a,b,c)" and out["steps"][2]["decided_by"] == "vote(b)"
+    assert [round(s["agreement"], 2) for s in out["steps"]] == [0.67, 0.0, 1.0]
+
+
+def test_consensus_keeps_only_chains_whose_first_errors_agree():
+    agree = _chain([[_v("judge", 1), _v("rollout", 1)], [_v("judge", -1), _v("rollout", -1)]])
+    differ = _chain([[_v("judge", 1), _v("rollout", -1)], [_v("judge", -1), _v("rollout", 1)]])
+    unsure = _chain([[_v("judge", 1)], [_v("judge", 1), _v("rollout", 1)]])
+    stage = MergeStage(MergeConfig(policy="consensus", order=["judge", "rollout"], agree=["judge", "rollout"]))
+    kept, filtered, undetermined = stage([agree, differ, unsure])
+    assert kept["status"] == "labeled" and kept["first_error"] == 1
+    assert filtered["status"] == "filtered" and "judge=1, rollout=0" in filtered["status_reason"]
+    assert undetermined["status"] == "filtered" and "rollout=undetermined" in undetermined["status_reason"]
+
+
+def test_consensus_needs_two_labelers():
+    import pytest
+
+    with pytest.raises(ValueError, match="at least two"):
+        MergeConfig(policy="consensus", agree=["judge"])
+
+
 def test_first_error_convention():
     assert first_error_of([1, 1, 0]) == -1
     assert first_error_of([1, -1, None]) == 1
