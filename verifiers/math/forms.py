@@ -123,12 +123,13 @@ def unit_factor(unit: str) -> Optional[tuple[str, Fraction]]:
 # --- cleaning -----------------------------------------------------------------------------------
 _PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)\s*:?\s*", re.IGNORECASE)
 _THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
-_SPACES_TEX = re.compile(r"\\[,;:! ]|\\quad|\\qquad|~|\\displaystyle|\\textstyle")
+_SPACES_TEX = re.compile(r"(?<!\\)\\[,;:! ]|\\quad|\\qquad|~|\\displaystyle|\\textstyle")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\\text\{\s*degrees?\s*\}|\s+degrees?$")
 _CURRENCY = re.compile(r"\\\$|\$|€|£|\\euro|\bUSD\b|\\text\{\s*dollars?\s*\}|\s+dollars?$")
 _PERCENT = re.compile(r"\s*(?:\\%|%|\\text\{\s*percent\s*\}|\s+percent)\s*$")
 _WRAP = re.compile(r"^\\(?:text|textbf|textit|mbox|mathrm|mathbf|textrm)\s*\{(.*)\}$", re.DOTALL)
 _CHOICE = re.compile(r"^(?:\(([A-Ea-e])\)|([A-E])|([A-E])\)|\\text\{\(?([A-E])\)?\})$")
+_CHOICE_VALUE = re.compile(r"^\(([A-E])\)\s+\S")  # "(B) 12": the letter is the answer
 _CHOICE_LEAD = re.compile(r"^\(?([A-E])\)[\s.:]")
 _WORDS_ONLY = re.compile(r"^[A-Za-z]+(?:[\s'\-][A-Za-z]+)*$")
 _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^{}]*\})?(.*)\\end\{\1\}$", re.DOTALL)
@@ -212,6 +213,7 @@ def _encloses(s: str, open_at: int, close_at: int) -> bool:
 
 _COMMA = re.compile(r",")
 _OR = re.compile(r"\s*(?:\\text\{\s*(?:or|and)\s*\}|\\(?:quad|qquad)|\bor\b|\band\b|;)\s*")
+_PM = re.compile(r"\s*(?:\\pm|\\mp|±)\s*")
 _CUP = re.compile(r"\s*(?:\\cup|∪|\bU\b)\s*")
 _REL = re.compile(r"\s*(\\leq?q?|\\geq?q?|\\neq|\\ne(?![a-z])|≤|≥|≠|<=|>=|!=|<|>|=)\s*")
 _REL_NAMES = {"\\le": "<=", "\\leq": "<=", "\\leqq": "<=", "≤": "<=", "<=": "<=", "\\ge": ">=", "\\geq": ">=",
@@ -229,7 +231,7 @@ def _parse(s: str, was_text: bool, depth: int) -> Form:
     s = s.strip()
     if depth > 8:
         return Scalar(s)
-    m = _CHOICE.match(s)
+    m = _CHOICE.match(s) or _CHOICE_VALUE.match(s)
     if m:
         return Choice(next(g for g in m.groups() if g).upper())
     if s in ("\\emptyset", "\\varnothing", "∅", "\\{\\}", "{}"):
@@ -259,6 +261,10 @@ def _parse(s: str, was_text: bool, depth: int) -> Form:
     items = split_top(s, _COMMA)
     if len(items) > 1 and all(p.strip() for p in items):
         return SetOf(tuple(_parse(p, False, depth + 1) for p in items))
+    pm = split_top(s, _PM)
+    if len(pm) == 2:  # 1 \pm \sqrt{2} is the set of both signs
+        a, b = pm[0].strip(), pm[1].strip()
+        return SetOf((_parse(f"{a}+{b}" if a else b, False, depth + 1), _parse(f"{a}-({b})" if a else f"-({b})", False, depth + 1)))
     rel = split_top(s, _REL)
     if len(rel) > 1:
         ops = tuple(_REL_NAMES[o.strip()] for o in _REL.findall(s))

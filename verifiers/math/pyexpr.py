@@ -34,7 +34,7 @@ _TRIG = {"sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan",
          "tanh", "ln", "log", "exp"}
 _DROP = re.compile(
     r"\\(?:left|right|bigl|bigr|Bigl|Bigr|biggl|biggr|big|Big|bigg|Bigg|displaystyle|textstyle|"
-    r"mathrm|mathit|mathbf|operatorname)(?![A-Za-z])|\\[,;:!> ]|\\quad|\\qquad|~"
+    r"mathrm|mathit|mathbf|operatorname)(?![A-Za-z])|(?<!\\)\\[,;:!> ]|\\quad|\\qquad|~"
 )
 _SIMPLE = [
     ("\\dfrac", "\\frac"), ("\\tfrac", "\\frac"), ("\\cfrac", "\\frac"), ("\\dbinom", "\\binom"),
