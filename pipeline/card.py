@@ -52,6 +52,12 @@ def card_figures(out: Path) -> dict[str, Any]:
     datasets = q("SELECT DISTINCT source.dataset FROM chains ORDER BY 1")
     segmenters = q("SELECT segmenter, count(*) FROM chains GROUP BY 1 ORDER BY 1")
     tokens = q("SELECT coalesce(sum(tokens), 0) FROM verdicts")[0][0]
+    from .evaluate import agreement_report
+
+    pairs = agreement_report(out)
+    agreement = [(a, b, e["n"], f"{e['agreement']:.3f}", "null" if e["kappa"] is None else f"{e['kappa']:.3f}")
+                 for (a, b), e in sorted(pairs.items())]
+    filtered = q("SELECT status_reason, count(*) FROM chains WHERE status = 'filtered' GROUP BY 1 ORDER BY 2 DESC LIMIT 5")
     return {
         "n_chains": n_chains,
         "counts_table": "\n".join(f"| {k} | {v} |" for k, v in counts),
@@ -60,6 +66,11 @@ def card_figures(out: Path) -> dict[str, Any]:
         "datasets": ", ".join(f"`{d}`" for (d,) in datasets) or "(none)",
         "segmenters": ", ".join(f"`{s or 'unsplit'}` ({c})" for s, c in segmenters) or "(none)",
         "tokens": tokens,
+        "agreement_table": _table(["labeler a", "labeler b", "steps both rated", "agreement", "Cohen's kappa"], agreement),
+        "filtered_note": (f"{sum(c for _, c in filtered)} chains were filtered by the merge policy and kept for audit "
+                          "(`status = 'filtered'`); most common reasons:\n\n"
+                          + "\n".join(f"- {r} ({c})" for r, c in filtered)) if filtered else
+                         "No chain was filtered by the merge policy.",
     }
 
 

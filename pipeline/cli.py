@@ -103,6 +103,28 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _fmt(v: Any) -> Any:
+    return round(v, 4) if isinstance(v, float) else v
+
+
+def _eval(args: argparse.Namespace) -> int:
+    from .evaluate import agreement_report, processbench_report
+
+    if args.what == "processbench":
+        report = processbench_report(args.out)
+        header = ["subset", "labeler", "chains", "f1", "acc_erroneous", "acc_error_free", "precision", "flags",
+                  "exact_first_errors", "erroneous", "coverage"]
+        rows = [tuple(_fmt(r[k]) for k in header) for r in report]
+    else:
+        pairs = agreement_report(args.out)
+        header = ["a", "b", "n", "agreement", "kappa", "confusion (rows a: -1/0/+1, cols b: -1/0/+1)"]
+        rows = [(a, b, e["n"], _fmt(e["agreement"]), _fmt(e["kappa"]),
+                 " | ".join(" ".join(str(e["matrix"][x][y]) for y in (-1, 0, 1)) for x in (-1, 0, 1)))
+                for (a, b), e in sorted(pairs.items())]
+    write_rows(header, rows, args.format, sys.stdout)
+    return 0
+
+
 def _card(args: argparse.Namespace) -> int:
     from .card import write_card
 
@@ -134,6 +156,12 @@ def parser() -> argparse.ArgumentParser:
     e.add_argument("--format", choices=("trl", "prm800k", "hf"), required=True)
     e.add_argument("--to", help="output file (trl, prm800k) or folder (hf); default OUT/exports/")
     e.set_defaults(func=_export)
+
+    v = sub.add_parser("eval", help="score labels against human labels, or labelers against each other")
+    v.add_argument("what", choices=("processbench", "agreement"))
+    v.add_argument("out")
+    v.add_argument("--format", choices=("table", "csv", "json"), default="table")
+    v.set_defaults(func=_eval)
 
     c = sub.add_parser("card", help="re-render OUT/README.md from the data on disk")
     c.add_argument("out")

@@ -36,13 +36,13 @@ def test_sample_build_writes_every_chain_once(sample_build):
 
 
 def test_outcome_labeler_matches_the_annotations(sample_build):
-    """Chains annotated correct get a right outcome; wrong-final chains get their last step -1."""
+    """Math chains annotated correct get a right outcome, every other kind a wrong one."""
     result, _ = sample_build
     con = connect(result.out)
     rows = con.execute("""
         SELECT generator.model, outcome.correct, first_error,
                (SELECT min(v.v.rating) FROM unnest(steps) s(s), unnest(s.s.verdicts) v(v) WHERE v.v.labeler='human') AS worst
-        FROM chains""").fetchall()
+        FROM chains WHERE domain = 'math'""").fetchall()
     kinds = {}
     for model, correct, first_error, worst in rows:
         kind = model.split(":")[1]
@@ -64,6 +64,17 @@ def test_duckdb_views_agree_with_the_parquet(sample_build):
     assert ratings.get(-1, 0) > 0 and ratings.get(1, 0) > 0
 
 
+def test_label_quality_against_the_annotations(sample_build):
+    from steplabel.pipeline.evaluate import agreement_report, processbench_report
+
+    report = {(r["subset"], r["labeler"]): r for r in processbench_report(sample_build[0].out)}
+    math = report[("math", "merged")]
+    assert math["precision"] == 1.0 and math["acc_error_free"] == 1.0  # deterministic flags are never wrong here
+    assert 0 < math["exact_first_errors"] <= math["erroneous"] and math["chains"] >= 90
+    pairs = agreement_report(sample_build[0].out)
+    assert pairs[("human", "outcome")]["n"] > 0 and pairs[("human", "outcome")]["agreement"] == 1.0
+
+
 def test_card_has_a_hugging_face_header_and_figures(sample_build):
     result, _ = sample_build
     card = (result.out / "README.md").read_text()
@@ -71,6 +82,7 @@ def test_card_has_a_hugging_face_header_and_figures(sample_build):
     assert header["annotations_creators"] == ["machine-generated"]
     assert header["configs"][0]["data_files"][0]["path"] == "data/*.parquet"
     assert result.manifest["build"]["config_hash"] in card and "| outcome |" in card
+    assert "| human | outcome |" in card  # the agreement table
 
 
 @pytest.fixture(scope="module")
