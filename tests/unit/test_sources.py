@@ -99,3 +99,13 @@ def test_limit_and_repeat(tmp_path):
     path = _write(tmp_path, "f.jsonl", [{"problem": f"p{i}", "text": "x"} for i in range(5)])
     rows = list(iter_chains(InputConfig(kind="files", path=path, limit=2, repeat=3)))
     assert len(rows) == 6 and len({r["chain_id"] for r in rows}) == 6
+
+
+def test_hugging_face_source_reads_a_local_dataset_folder(tmp_path):
+    folder = tmp_path / "ds"
+    folder.mkdir()
+    _write(folder, "train.jsonl", [{"question": f"q{i}", "gold": str(i), "cot": f"{i} + 0 = {i}"} for i in range(3)])
+    cfg = InputConfig(kind="hf", path=str(folder), split="train", fields={"problem": "question", "answer": "gold", "text": "cot"})
+    rows = list(iter_chains(cfg))
+    assert [r["reference"]["answer"] for r in rows] == ["0", "1", "2"]
+    assert rows[0]["source"] == {"dataset": str(folder), "split": "train", "revision": None, "row_index": 0}
