@@ -7,11 +7,12 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Callable, Optional
 
 from . import forms as F
 from .numeric import Budget, Num, OutOfTime, Undefined, compare, evaluate, rounds_to, sample_points
-from .pyexpr import CONSTANTS, PyExpr, Unsupported, to_python
+from .pyexpr import CONSTANTS, Malformed, PyExpr, Unsupported, to_python
 
 
 @dataclass(frozen=True)
@@ -32,6 +33,17 @@ def _squash(s: str) -> str:
 
 
 # --- the fast leaf --------------------------------------------------------------------------------
+@lru_cache(maxsize=50_000)
+def _translate(text: str) -> PyExpr:
+    """Cached: a reference is compared against many candidates (PyExpr is never mutated)."""
+    return to_python(text)
+
+
+@lru_cache(maxsize=50_000)
+def parse_cached(text: str) -> F.Form:
+    return F.parse_answer(text)
+
+
 def _points_for(exprs: list[PyExpr]) -> list[str]:
     return sorted(set().union(*(e.names for e in exprs)) - CONSTANTS)
 
@@ -44,7 +56,9 @@ def fast_leaf(ref: str, cand: str, mode: str, budget: Budget) -> Decision:
     if ir or ic:
         return Decision(EQUAL if ir == ic else NOT_EQUAL, f"infinity: {ir} vs {ic}")
     try:
-        er, ec = to_python(ref), to_python(cand)
+        er, ec = _translate(ref), _translate(cand)
+    except Malformed as e:
+        return Decision("unknown", f"malformed expression: {e}")
     except Unsupported as e:
         return Decision("unknown", f"fast path: {e}", escalate=True)
     names = _points_for([er, ec])
@@ -307,7 +321,7 @@ def _as_interval(f: F.Form) -> Optional[F.Form]:
 def compare_answers(reference: str, candidate: str, leaf: Leaf, budget: Budget) -> Decision:
     """Parse both answers and compare them; OutOfTime propagates to the caller."""
     try:
-        return compare_forms(F.parse_answer(reference), F.parse_answer(candidate), leaf, budget)
+        return compare_forms(parse_cached(reference), parse_cached(candidate), leaf, budget)
     except OutOfTime:
         raise
     except (Unsupported, Undefined) as e:

@@ -213,6 +213,7 @@ def _encloses(s: str, open_at: int, close_at: int) -> bool:
 
 _COMMA = re.compile(r",")
 _OR = re.compile(r"\s*(?:\\text\{\s*(?:or|and)\s*\}|\\(?:quad|qquad)|\bor\b|\band\b|;)\s*")
+_MEMBER = re.compile(r"^[A-Za-z]\s*\\in\s*(?=[\[(\\])")
 _PM = re.compile(r"\s*(?:\\pm|\\mp|±)\s*")
 _CUP = re.compile(r"\s*(?:\\cup|∪|\bU\b)\s*")
 _REL = re.compile(r"\s*(\\leq?q?|\\geq?q?|\\neq|\\ne(?![a-z])|≤|≥|≠|<=|>=|!=|<|>|=)\s*")
@@ -228,7 +229,7 @@ def parse_answer(raw: str) -> Form:
 
 
 def _parse(s: str, was_text: bool, depth: int) -> Form:
-    s = s.strip()
+    s = _MEMBER.sub("", s.strip())  # x \in [-2, 7] answers with the interval
     if depth > 8:
         return Scalar(s)
     m = _CHOICE.match(s) or _CHOICE_VALUE.match(s)

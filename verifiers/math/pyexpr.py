@@ -20,6 +20,10 @@ class Unsupported(ValueError):
     """The fast path cannot represent this input; fall back or abstain."""
 
 
+class Malformed(Unsupported):
+    """Not a well-formed expression at all (sympy would not parse it either): do not escalate."""
+
+
 FUNCTIONS = {
     "sqrt", "root", "sin", "cos", "tan", "cot", "sec", "csc", "arcsin", "arccos", "arctan",
     "sinh", "cosh", "tanh", "log", "ln", "exp", "abs", "factorial", "binom", "floor", "ceil",
@@ -74,7 +78,7 @@ def _read_group(s: str, i: int) -> tuple[str, int]:
                 depth -= 1
             j += 1
         if depth:
-            raise Unsupported("unbalanced braces")
+            raise Malformed("unbalanced braces")
         return s[i + 1 : j - 1], j
     if s[i] == "\\":
         m = _COMMAND.match(s, i)
@@ -147,8 +151,11 @@ def _convert(s: str, depth: int = 0) -> str:
                 out.append(f" {cmd} ")
             elif cmd in ("text", "textbf", "textit", "mbox", "hbox"):
                 a, i = _read_group(s, i)
-                if a.strip():
+                word = re.sub(r"[^A-Za-z0-9]", "", a)
+                if a.strip() and not re.fullmatch(r"\s*[A-Za-z]+\s*", a):
                     raise Unsupported(f"text inside math: {a[:30]!r}")
+                if word:  # a unit or named quantity: an opaque symbol, as sympy would treat it
+                    out.append(f" U_{word} ")
             else:
                 raise Unsupported(f"unknown command \\{cmd}")
         elif c == "^":
@@ -158,7 +165,12 @@ def _convert(s: str, depth: int = 0) -> str:
             a, i = _read_group(s, i + 1)
             if not re.fullmatch(r"[A-Za-z0-9]+", a.strip()):
                 raise Unsupported("complex subscript")
-            out.append("_" + a.strip())
+            prev = "".join(out)
+            digits = re.search(r"(?<![A-Za-z_.\d])(\d+)$", prev)
+            if digits:  # 52_8, a numeral in another base: an opaque symbol equal only to itself
+                out[:] = [prev[: digits.start()], f" N_{digits.group(1)}_{a.strip()} "]
+            else:
+                out.append("_" + a.strip())
         elif c in "{}":
             out.append("(" if c == "{" else ")")
             i += 1
@@ -170,7 +182,7 @@ def _convert(s: str, depth: int = 0) -> str:
 
 _TOKEN = re.compile(
     r"\s*(?:(?P<num>\d+(?:\.\d+)?(?:[eE][-+]?\d+(?![A-Za-z]))?|\.\d+)"
-    r"|(?P<name>[A-Za-z](?:_[A-Za-z0-9]+)?)"
+    r"|(?P<name>[A-Za-z](?:_[A-Za-z0-9]+)*)"
     r"|(?P<op>\*\*|[-+*/^(),!%|<>=]))"
 )
 _WORDS = sorted(FUNCTIONS | CONSTANTS | GREEK, key=len, reverse=True)
@@ -288,12 +300,12 @@ def to_python(text: str) -> PyExpr:
             abs_open = not abs_open
             kind = "op"
         elif t in "<>=":
-            raise Unsupported("relation inside a scalar")
+            raise Malformed("relation inside a scalar")
         else:
             out.append(t)
         kinds.append(kind)
         prev = (kind, t)
         k += 1
     if abs_open:
-        raise Unsupported("unbalanced |")
+        raise Malformed("unbalanced |")
     return PyExpr("".join(out), literals, frozenset(names))
