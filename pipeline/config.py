@@ -59,7 +59,9 @@ class LabelerConfig(_Strict):
     name: str
     options: dict[str, Any] = Field(default_factory=dict)
     pool_size: int = Field(default=1, ge=1)  # actors in this labeler's pool
-    num_cpus: float = Field(default=0.5, gt=0)  # CPUs reserved per actor (I/O-bound labelers need little)
+    # CPUs Ray reserves per actor. Small by default so every pool fits on a 2-core machine; verifiers
+    # do their heavy work in their own worker processes or sandboxes, which Ray does not count.
+    num_cpus: float = Field(default=0.25, gt=0)
 
 
 class MergeConfig(_Strict):

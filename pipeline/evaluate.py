@@ -71,6 +71,8 @@ def processbench_report(out: str | Path) -> list[dict[str, Any]]:
         for key in ((subset, labeler), ("all", labeler)):
             groups.setdefault(key, []).append((truth, predicted, rated, flags))
     report = [{"subset": s, "labeler": l, **_score(g)} for (s, l), g in groups.items()]
+    # a labeler that never spoke on a subset (a code labeler on math chains) says nothing about it
+    report = [r for r in report if r["labeler"] == MERGED or r["coverage"]]
     return sorted(report, key=lambda r: (r["subset"] == "all", r["subset"], r["labeler"] != MERGED, r["labeler"]))
 
 
