@@ -18,7 +18,7 @@ PATHOLOGICAL = {
     "nested_radicals": (NESTED, NESTED + " + 10^{-40}"),
     "100kB": ("1" + "+1" * 50_000, "50001"),
     "unbalanced": ("\\frac{1}{2", "{{{x+1}"),
-    "sympy_power": ("\\operatorname{foo}(10^{10^{5}})", "(x+1)^{100000}"),
+    "sympy_grinds": ("\\sin(10^{10^{5}})", "\\cos(10^{10^{5}})"),  # escalated; sympy overruns
 }
 
 
@@ -49,6 +49,8 @@ def test_main_thread_deadlines():
         assert time.monotonic() - t <= DEADLINE + SLACK, (name, r)
         if name == "tower":
             assert r.result != "equal"
+        if name == "sympy_grinds":
+            assert r.result == "unknown" and "deadline" in r.evidence, r
 
 
 @pytest.mark.integration

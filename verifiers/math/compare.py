@@ -11,7 +11,7 @@ from functools import lru_cache
 from typing import Callable, Optional
 
 from . import forms as F
-from .numeric import Budget, Num, OutOfTime, Undefined, compare, evaluate, rounds_to, sample_points
+from .numeric import CTX, Budget, Num, OutOfTime, Undefined, compare, evaluate, rounds_to, sample_points
 from .pyexpr import CONSTANTS, Malformed, PyExpr, Unsupported, to_python
 
 
@@ -79,7 +79,8 @@ def _fmt(n: Num) -> str:
     if n.exact:
         v = n.value
         return str(v) if max(v.numerator.bit_length(), v.denominator.bit_length()) < 200 else "a large rational"
-    return str(n.value.real if n.value.imag == 0 else n.value)[:24]
+    z = n.value
+    return CTX.nstr(z.real, 12) if z.imag == 0 else f"{CTX.nstr(z.real, 12)} + {CTX.nstr(z.imag, 12)}i"
 
 
 def _decide_constants(ref: str, cand: str, a: Num, b: Num) -> Decision:

@@ -255,8 +255,8 @@ class Evaluator:
         if f in ("ln", "log") and a == 0:
             raise Undefined("log of 0")
         self._note(a)
-        if abs(approx(a)) > 10**8:
-            self.huge = True  # trig of huge arguments loses all precision
+        if abs(approx(a)) > 10**8:  # mpmath would grind (uninterruptibly) on huge arguments
+            raise Unsupported(f"{f} of a huge argument")
         return CTX.mpc(fn(approx(a)))
 
 

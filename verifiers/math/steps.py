@@ -38,6 +38,7 @@ class _Part:
     places: int = 0  # most decimal places among its literals (3+ suggests a rounded input)
 
 
+_UNDECIDED = "undecided"  # sentinel: the link could not be evaluated or compared
 _UNIT_MARK = re.compile(r"\\unit\{([^{}]*)\}")
 _LITERAL_PLACES = re.compile(r"\d\.(\d+)")
 
@@ -81,9 +82,11 @@ def _check_numeric(a: _Part, b: _Part, op: str, budget: Budget) -> Optional[str]
     """Evidence string if the link is certainly false, else None."""
     va, vb = _value(a, budget), _value(b, budget)
     if va is None or vb is None:
-        return None
+        return _UNDECIDED
     same = compare(va, vb)
-    if same is not False:
+    if same is None:
+        return _UNDECIDED
+    if same:
         return None
     if _approx_ok(va, vb, a.text, b.text):
         return None
@@ -186,8 +189,10 @@ def _check_claim(c: Claim, step_text: str, budget: Budget) -> tuple[int, Optiona
         if a.units != b.units:
             continue  # 4 hours = 240 minutes
         if not a.names and not b.names:
-            checked += 1
             bad = _check_numeric(a, b, op, budget)
+            if bad is _UNDECIDED:
+                continue
+            checked += 1
             if bad:
                 return checked, bad
         elif op == "=" and expanding and _is_expansion(c.parts[k], c.parts[k + 1], a, b):
