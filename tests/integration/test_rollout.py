@@ -1,0 +1,76 @@
+"""Rollout labels against the loopback test server's scripted policy (monotone MC values by design)."""
+from __future__ import annotations
+
+import pytest
+
+from steplabel.pipeline.labelers.rollout import RolloutLabeler
+from steplabel.pipeline.schema import new_chain
+from steplabel.pipeline.segment import make_steps
+from tests.support.openai_server import OpenAIServer
+from tests.support.scripts import endpoint, rollout_policy, sample_chains
+
+pytestmark = pytest.mark.integration
+
+
+def _row(c):
+    return new_chain(chain_id=c["text"][:20], problem_id=c["problem_id"], problem=c["problem"],
+                     reference={"answer": c["answer"]}, text=c["text"], steps=make_steps(c["steps"]),
+                     final_answer=None)
+
+
+def _first_error(labeling, n):
+    ratings = [labeling.verdicts[i]["rating"] for i in range(n)]
+    return ratings.index(-1) if -1 in ratings else -1
+
+
+@pytest.fixture(scope="module")
+def server():
+    chains = sample_chains()
+    with OpenAIServer(script={"policy": rollout_policy(chains)}) as srv:
+        yield srv, chains
+
+
+def _labeler(srv, mode, tmp_path, **extra):
+    return RolloutLabeler(endpoint=endpoint(srv.base_url, "policy", api="completions"), k=4, mode=mode,
+                          cache_dir=str(tmp_path / mode), **extra)
+
+
+def test_binary_search_finds_the_exhaustive_first_error_for_less(server, tmp_path):
+    srv, chains = server
+    rows = [_row(c) for c in chains]
+    from steplabel.pipeline.segment import SegmentStage
+
+    SegmentStage()(rows)  # fills final_answer as the build would
+    exhaustive, binary = _labeler(srv, "exhaustive", tmp_path), _labeler(srv, "binary", tmp_path)
+    ex = exhaustive.label_batch(rows)
+    cost_ex = exhaustive.rollouts
+    bi = []
+    long_ex = long_bi = 0
+    for row, c, e in zip(rows, chains, ex):
+        before = binary.rollouts
+        bi.append(binary.label(row))
+        n = len(c["steps"])
+        assert _first_error(e, n) == _first_error(bi[-1], n) == c["first_error"], c["text"][:60]
+        if n >= 8:
+            long_ex += 4 * (n - 1)
+            long_bi += binary.rollouts - before
+    assert cost_ex == sum(4 * (len(c["steps"]) - 1) for c in chains)
+    assert long_ex and long_bi <= 0.4 * long_ex
+    # exhaustive scores are MC values; binary marks what it inferred
+    assert all(0 <= v["score"] <= 1 for e in ex for i, v in e.verdicts.items() if v["score"] is not None)
+    assert any('"inferred": true' in v["evidence"] for b in bi for v in b.verdicts.values())
+
+
+def test_per_chain_budget_leaves_abstains(server, tmp_path):
+    srv, chains = server
+    wrong = next(c for c in chains if c["first_error"] >= 2 and len(c["steps"]) >= 5)
+    row = _row(wrong)
+    labeler = _labeler(srv, "exhaustive", tmp_path, max_rollouts_per_chain=4)
+    labeling = labeler.label(row)
+    assert all(v["rating"] is None and "budget" in v["evidence"] for v in labeling.verdicts.values())
+
+
+def test_unknown_option_is_rejected(server):
+    srv, _ = server
+    with pytest.raises(ValueError, match="rollout"):
+        RolloutLabeler(endpoint=endpoint(srv.base_url, "policy"), k=4, modus="binary")
