@@ -57,7 +57,8 @@ def card_figures(out: Path) -> dict[str, Any]:
     pairs = agreement_report(out)
     agreement = [(a, b, e["n"], f"{e['agreement']:.3f}", "null" if e["kappa"] is None else f"{e['kappa']:.3f}")
                  for (a, b), e in sorted(pairs.items())]
-    filtered = q("SELECT status_reason, count(*) FROM chains WHERE status = 'filtered' GROUP BY 1 ORDER BY 2 DESC LIMIT 5")
+    n_filtered = q("SELECT count(*) FROM chains WHERE status = 'filtered'")[0][0]
+    filtered = q("SELECT status_reason, count(*) FROM chains WHERE status = 'filtered' GROUP BY 1 ORDER BY 2 DESC, 1 LIMIT 5")
     return {
         "n_chains": n_chains,
         "counts_table": "\n".join(f"| {k} | {v} |" for k, v in counts),
@@ -67,7 +68,7 @@ def card_figures(out: Path) -> dict[str, Any]:
         "segmenters": ", ".join(f"`{s or 'unsplit'}` ({c})" for s, c in segmenters) or "(none)",
         "tokens": tokens,
         "agreement_table": _table(["labeler a", "labeler b", "steps both rated", "agreement", "Cohen's kappa"], agreement),
-        "filtered_note": (f"{sum(c for _, c in filtered)} chains were filtered by the merge policy and kept for audit "
+        "filtered_note": (f"{n_filtered} chains were filtered by the merge policy and kept for audit "
                           "(`status = 'filtered'`); most common reasons:\n\n"
                           + "\n".join(f"- {r} ({c})" for r, c in filtered)) if filtered else
                          "No chain was filtered by the merge policy.",
@@ -93,6 +94,9 @@ def render_card(out: str | Path) -> str:
         merge_policy=config["merge"]["policy"],
         merge_order=" → ".join(config["merge"]["order"]),
         stop_at_first_error=config["merge"]["stop_at_first_error"],
+        merge_agree=(" A chain is kept only when " + " and ".join(f"`{n}`" for n in config["merge"]["agree"])
+                     + " put its first error at the same step; the others are kept with status `filtered`."
+                     if config["merge"]["policy"] == "consensus" else ""),
         **figures,
     )
 
