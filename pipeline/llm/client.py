@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import os
 import random
+import sys
 import threading
 import time
 from concurrent.futures import Future
@@ -170,11 +171,16 @@ class LLMClient:
                 self._client = None
 
     def close(self) -> None:
-        if self._client is not None:
-            try:
-                run_sync(self.aclose(), timeout=10)
-            except Exception:
-                self._client = None
+        if self._client is None:
+            return
+        loop = _LOOP
+        if sys.is_finalizing() or loop is None or loop.pid != os.getpid() or not loop.thread.is_alive():
+            self._client = None  # interpreter exit or a forked child: the sockets go with the process
+            return
+        try:
+            run_sync(self.aclose(), timeout=10)
+        except Exception:
+            self._client = None
 
     # --- one HTTP request with retries ------------------------------------------------------------------
 

@@ -8,9 +8,9 @@ Scripted answers (the `script` dict):
           a request whose prompt contains a problem text gets that problem's chains; choice j of a
           request with seed s is chain (s + j) % len (without a seed: chain j % len). Longer than
           max_tokens (counted in words) → truncated with finish_reason "length".
-  judge:  [{"match": substring, "ratings": [1, 1, -1, ...]} | {"match": ..., "first_error": k}, ...]
+  judge:  [{"match": substring or [substrings], "ratings": [1, 1, -1, ...]} | {"match": ..., "first_error": k}, ...]
           models whose name contains "judge" (or listed in judge_models) are judges; the entry with
-          the longest `match` contained in the prompt decides, default: every step +1. Chain mode
+          the longest `match` (all of whose substrings are) in the prompt decides, default: every step +1. Chain mode
           counts <paragraph_i> tags; single-step mode finds "[Step to judge]" <paragraph_i>.
   judge_style: "json" | "fenced" | "boxed" | "malformed" | "partial" (also per judge entry as "style")
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
@@ -149,8 +149,10 @@ class ServerState:
         entry: dict[str, Any] = {}
         best = -1
         for e in entries:
-            if e.get("match", "") in prompt and len(e.get("match", "")) > best:
-                entry, best = e, len(e.get("match", ""))
+            match = e.get("match", "")
+            parts = [match] if isinstance(match, str) else list(match)
+            if all(p in prompt for p in parts) and sum(map(len, parts)) > best:
+                entry, best = e, sum(map(len, parts))
         style = entry.get("style") or self.script.get("judge_style", "json")
         step = _STEP.search(prompt)
         found = [int(i) for i in _PARA.findall(prompt)]
