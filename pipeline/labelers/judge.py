@@ -233,7 +233,7 @@ def _from_first_error(value: Any, n_steps: int) -> Optional[dict[int, tuple[int,
     return out
 
 
-_RATING_WORD = re.compile(r"rating\W{0,4}([+-]?[01])\b", re.I)
+_RATING_WORD = re.compile(r"rating\s*(?:is|of|[:=])?\s*([+-]?[01])\b", re.I)
 
 
 def parse_step(text: str) -> tuple[Optional[int], str, Optional[str]]:

@@ -8,7 +8,9 @@ Scripted answers (the `script` dict):
           a request whose prompt contains a problem text gets that problem's chains; choice j of a
           request with seed s is chain (s + j) % len (without a seed: chain j % len). Longer than
           max_tokens (counted in words) → truncated with finish_reason "length".
-  judge:  [{"match": substring or [substrings], "ratings": [1, 1, -1, ...]} | {"match": ..., "first_error": k}, ...]
+  judge:  [{"match": substring or [problem, step 0, step 1, ...], "ratings": [1, 1, -1, ...]}
+           | {"match": ..., "first_error": k}, ...] (a list matches when all its parts are in the
+           prompt; in single-step mode only the problem and the steps up to the judged one)
           models whose name contains "judge" (or listed in judge_models) are judges; the entry with
           the longest `match` (all of whose substrings are) in the prompt decides, default: every step +1. Chain mode
           counts <paragraph_i> tags; single-step mode finds "[Step to judge]" <paragraph_i>.
@@ -148,13 +150,16 @@ class ServerState:
         entries = self.script.get("judge") or []
         entry: dict[str, Any] = {}
         best = -1
+        step = _STEP.search(prompt)
         for e in entries:
             match = e.get("match", "")
             parts = [match] if isinstance(match, str) else list(match)
+            if step is not None and not isinstance(match, str):
+                # [problem, step 0, step 1, ...]: a single-step prompt holds the steps up to the judged one
+                parts = parts[: int(step.group(1)) + 2]
             if all(p in prompt for p in parts) and sum(map(len, parts)) > best:
                 entry, best = e, sum(map(len, parts))
         style = entry.get("style") or self.script.get("judge_style", "json")
-        step = _STEP.search(prompt)
         found = [int(i) for i in _PARA.findall(prompt)]
         count = max(found) + 1 if found else 1
         if "ratings" in entry:
@@ -218,6 +223,29 @@ class ServerState:
             "usage": {"prompt_tokens": prompt_tokens, "completion_tokens": completion_tokens,
                       "total_tokens": prompt_tokens + completion_tokens},
         }
+
+
+def _invalid(path: str, body: Any) -> Optional[str]:
+    """What a real server would reject with 400, or None."""
+    if not isinstance(body, dict):
+        return "body must be a JSON object"
+    if not isinstance(body.get("model"), str):
+        return "model must be a string"
+    if path.endswith("/chat/completions"):
+        msgs = body.get("messages")
+        if not isinstance(msgs, list) or not msgs or not all(isinstance(m, dict) for m in msgs):
+            return "messages must be a non-empty list of objects"
+    elif not isinstance(body.get("prompt"), (str, list)):
+        return "prompt must be a string or a list"
+    for name in ("n", "max_tokens", "max_completion_tokens", "seed"):
+        if name in body and body[name] is not None and (not isinstance(body[name], int) or isinstance(body[name], bool)):
+            return f"{name} must be an integer"
+    if "n" in body and body["n"] is not None and body["n"] < 1:
+        return "n must be at least 1"
+    for name in ("temperature", "top_p"):
+        if name in body and body[name] is not None and not isinstance(body[name], (int, float)):
+            return f"{name} must be a number"
+    return None
 
 
 class _Server:
@@ -297,6 +325,10 @@ class _Server:
             body = json.loads(data)
         except ValueError:
             self._send(writer, 400, b'{"error": {"message": "invalid JSON body"}}')
+            return True
+        problem = _invalid(path, body)
+        if problem:
+            self._send(writer, 400, json.dumps({"error": {"message": problem, "type": "invalid_request_error"}}).encode())
             return True
         key = request_key({"path": path, **body})
         st.total += 1

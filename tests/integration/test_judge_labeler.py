@@ -1,0 +1,134 @@
+"""The judge labeler against the scripted judge: gold first errors recovered, votes and several
+models combined, every answer style parsed or turned into an abstain with evidence."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from steplabel.pipeline.labelers.base import apply_labeling
+from steplabel.pipeline.schema import new_chain
+from steplabel.pipeline.segment import SegmentStage
+from tests.support import sample_problems, scripts_from_sample
+from tests.support.openai_server import OpenAIServer
+from steplabel.pipeline.labelers.judge import JudgeLabeler
+
+pytestmark = pytest.mark.integration
+
+PROBLEMS = sample_problems(limit=8)
+
+
+def chains():
+    rows = [new_chain(chain_id=f"{p['problem_id']}-{j}", problem_id=p["problem_id"], problem=p["problem"],
+                      reference=p["reference"], text=c["text"]) for p in PROBLEMS for j, c in enumerate(p["chains"])]
+    return SegmentStage("blank_line")(rows)
+
+
+GOLD = [c["first_error"] for p in PROBLEMS for c in p["chains"]]
+
+
+@pytest.fixture(scope="module")
+def server():
+    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+        yield srv
+
+
+@pytest.fixture(autouse=True)
+def _fresh(server):
+    server.configure(script=scripts_from_sample(PROBLEMS), faults={})
+    server.reset()
+
+
+def ep(server, model="judge-a", **kw):
+    return {"base_url": server.base_url, "model": model, "timeout": 2, "backoff_base": 0.01, **kw}
+
+
+def first_error(labeling, n):
+    ratings = [labeling.verdicts[i]["rating"] for i in range(n)]
+    return next((i for i, r in enumerate(ratings) if r == -1), -1)
+
+
+@pytest.mark.parametrize("mode", ["chain", "step"])
+def test_recovers_the_gold_first_errors(server, mode, tmp_path):
+    rows = chains()
+    labeler = JudgeLabeler(endpoint=ep(server), mode=mode, cache_dir=str(tmp_path))
+    labelings = labeler.label_batch(rows)
+    assert [first_error(lab, len(r["steps"])) for lab, r in zip(labelings, rows)] == GOLD
+    v = labelings[0].verdicts[0]
+    assert v["labeler"] == "judge" and v["cost"]["tokens"] > 0 and v["cached"] is False
+    evidence = json.loads(v["evidence"])
+    assert evidence["mode"] == mode and evidence["judges"]["judge-a"]["prompt"]
+    for row, lab in zip(rows, labelings):
+        apply_labeling(row, lab)  # verdict indices fit the chains
+    served = server.stats()["served_total"]
+    again = JudgeLabeler(endpoint=ep(server), mode=mode, cache_dir=str(tmp_path)).label_batch(chains())
+    assert server.stats()["served_total"] == served and again[0].verdicts[0]["cached"] is True
+
+
+def test_votes_and_several_judges_combine(server):
+    rows = chains()[:4]
+    script = scripts_from_sample(PROBLEMS)
+    # judge-b says every step of every chain is fine; judge-a and judge-c follow the gold labels
+    script["judge"] = [dict(e, match=[*e["match"], "judge-b-never"]) for e in script["judge"]] + script["judge"]
+    server.configure(script=script)
+    labeler = JudgeLabeler(judges=[ep(server, "judge-a"), ep(server, "judge-c")], votes=3, temperature=0.8)
+    labs = labeler.label_batch(rows)
+    assert [first_error(lab, len(r["steps"])) for lab, r in zip(labs, rows)] == GOLD[:4]
+    ev = json.loads(labs[1].verdicts[1]["evidence"])
+    assert len(ev["votes"]) == 6 and {v["model"] for v in ev["votes"]} == {"judge-a", "judge-c"}
+    assert server.stats()["total"] == 8  # one request with n=3 per chain and judge
+    assert labs[0].verdicts[0]["score"] == 1.0
+
+
+@pytest.mark.parametrize("style", ["fenced", "boxed"])
+def test_tolerant_styles(server, style):
+    server.configure(script=scripts_from_sample(PROBLEMS, judge_style=style))
+    rows = chains()
+    labs = JudgeLabeler(endpoint=ep(server, response_format="none")).label_batch(rows)
+    assert [first_error(lab, len(r["steps"])) for lab, r in zip(labs, rows)] == GOLD
+    if style == "boxed":  # ProcessBench convention: steps after the first error are not rated
+        i = GOLD.index(1)
+        assert labs[i].verdicts[2]["rating"] is None
+
+
+@pytest.mark.parametrize("style", ["malformed", "partial"])
+def test_malformed_or_partial_answers_abstain_with_the_raw_text(server, style):
+    server.configure(script=scripts_from_sample(PROBLEMS, judge_style=style))
+    rows = chains()
+    labs = JudgeLabeler(endpoint=ep(server)).label_batch(rows)
+    for row, lab in zip(rows, labs):
+        assert set(lab.verdicts) == set(range(len(row["steps"])))
+    abstained = [v for lab in labs for v in lab.verdicts.values() if v["rating"] is None]
+    assert abstained
+    ev = json.loads(abstained[0]["evidence"])
+    assert ev["abstains"][0]["raw"] and ev["abstains"][0]["why"]
+    if style == "malformed":
+        assert ev["abstains"][0]["raw"].startswith("I think the solution")
+        assert all(v["rating"] is None for lab in labs for v in lab.verdicts.values())
+
+
+def test_failed_requests_are_abstains_with_evidence_and_no_key(server, monkeypatch):
+    monkeypatch.setenv("JUDGE_KEY", "sk-judge-SECRET-42")
+    server.configure(faults={"rate": 1.0, "kinds": ["503", "drop"]})
+    labs = JudgeLabeler(endpoint=ep(server, max_retries=1, api_key_env="JUDGE_KEY")).label_batch(chains()[:3])
+    for lab in labs:
+        for v in lab.verdicts.values():
+            assert v["rating"] is None and "request failed" in v["evidence"] and "SECRET" not in v["evidence"]
+
+
+def test_mixed_faults_every_step_gets_a_verdict(server):
+    server.configure(faults={"rate": 0.2, "seed": 3})
+    rows = chains()
+    labs = JudgeLabeler(endpoint=ep(server, timeout=0.5, max_retries=2), votes=2).label_batch(rows)
+    for row, lab in zip(rows, labs):
+        assert set(lab.verdicts) == set(range(len(row["steps"])))
+        for v in lab.verdicts.values():
+            assert v["rating"] is not None or "abstains" in json.loads(v["evidence"])
+    assert sum(server.stats()["faults"].values()) > 0
+
+
+def test_other_domains_are_skipped(server):
+    row = chains()[0]
+    row["domain"] = "code"
+    assert JudgeLabeler(endpoint=ep(server)).label_batch([row])[0].verdicts == {}
+    assert server.stats()["total"] == 0
