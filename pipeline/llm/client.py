@@ -23,7 +23,7 @@ import sys
 import threading
 import time
 from concurrent.futures import Future
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Optional, TypeVar
 
 from .budget import BudgetExhausted, Ledger
@@ -132,6 +132,7 @@ class LLMClient:
         self._client: Any = None
         self._sem: Optional[asyncio.Semaphore] = None
         self._key: Optional[str] = None
+        self._inflight: dict[str, asyncio.Future] = {}  # cache key -> the answer on its way
 
     # the AsyncOpenAI instance and the semaphore are created on the loop that uses them
     def _ensure(self) -> None:
@@ -266,16 +267,47 @@ class LLMClient:
         """
         out: dict[int, Sample | BaseException] = {}
         keys = {i: self._key_for(content, params, seed, i) for i in indices}
-        missing = []
+        missing: list[int] = []
+        waits: dict[int, asyncio.Future] = {}
         for i in sorted(set(indices)):
             entry = self.cache.get(keys[i])
             if entry is not None:
                 out[i] = Sample.from_cache(i, entry)
                 self.stats.cache_hits += 1
+            elif keys[i] in self._inflight:  # the same sample is on its way for another caller
+                waits[i] = self._inflight[keys[i]]
             else:
                 missing.append(i)
-        if not missing:
-            return out
+        if missing:
+            loop = asyncio.get_running_loop()
+            mine = {i: loop.create_future() for i in missing}
+            for i, fut in mine.items():
+                self._inflight[keys[i]] = fut
+            try:
+                out.update(await self._send_runs(content, params, seed, missing, keys))
+            finally:
+                for i, fut in mine.items():
+                    self._inflight.pop(keys[i], None)
+                    result = out.get(i)
+                    if fut.done():
+                        continue
+                    if isinstance(result, Sample):
+                        fut.set_result(result)
+                    else:
+                        fut.set_exception(result if isinstance(result, BaseException) else LLMError("cancelled"))
+                        fut.exception()  # retrieved here, so an unawaited future logs nothing
+        for i, fut in waits.items():
+            try:
+                shared = await asyncio.shield(fut)
+                out[i] = replace(shared, cached=True, ms=0.0)
+                self.stats.cache_hits += 1
+            except Exception as exc:
+                out[i] = exc
+        return out
+
+    async def _send_runs(self, content: Any, params: dict[str, Any], seed: Optional[int], missing: list[int],
+                         keys: dict[int, str]) -> dict[int, Sample | BaseException]:
+        out: dict[int, Sample | BaseException] = {}
         runs: list[list[int]] = []
         if self.supports_n:
             for i in missing:

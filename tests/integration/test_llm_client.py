@@ -145,3 +145,17 @@ def test_api_key_never_in_errors(server, monkeypatch):
     monkeypatch.delenv("STEPLABEL_TEST_KEY")
     out = run_sync(client(server, api_key_env="STEPLABEL_TEST_KEY").sample(MSG, PARAMS, [0]))
     assert isinstance(out[0], LLMError) and "STEPLABEL_TEST_KEY" in str(out[0])
+
+
+def test_identical_requests_in_flight_are_sent_once(server):
+    server.configure(latency=0.05)
+    c = client(server)
+
+    async def twice():
+        return await asyncio.gather(c.sample(MSG, PARAMS, [0, 1], seed=0), c.sample(MSG, PARAMS, [0, 1], seed=0),
+                                    c.sample(MSG, PARAMS, [1, 2], seed=0))
+
+    a, b, d = run_sync(twice())
+    assert texts(a) == texts(b) and texts(d)[1] == texts(a)[1]
+    assert b[0].cached and not a[0].cached
+    assert server.stats()["max_served_per_key"] == 1 and server.stats()["total"] == 2  # n=2, then index 2

@@ -1,0 +1,119 @@
+"""An end-to-end build that samples chains and judges them through the loopback server while 20 %
+of requests fail in mixed ways; it is killed after its first shard and resumed. Every chain ends
+labeled (judge verdicts or abstains with evidence) or quarantined with its reason, and the server
+answers no request twice."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+import yaml
+
+from steplabel.pipeline.build import run_build
+from steplabel.pipeline.config import load_config
+from steplabel.pipeline.store import connect, read_chains
+from tests.support import sample_problems, scripts_from_sample
+from tests.support.openai_server import OpenAIServer
+
+pytestmark = pytest.mark.integration
+
+PROBLEMS = [p for p in sample_problems() if p.get("domain", "math") == "math"][:24]
+FAULTS = {"rate": 0.2, "seed": 11}  # every kind: 429, 500, 503, timeout, drop, malformed, truncated
+
+
+def _config(tmp_path: Path, base_url: str) -> Path:
+    problems = tmp_path / "problems.jsonl"
+    problems.write_text("".join(json.dumps({"problem_id": p["problem_id"], "problem": p["problem"],
+                                            "answer": p["reference"]["answer"]}) + "\n" for p in PROBLEMS))
+    endpoint = {"base_url": base_url, "timeout": 1.0, "max_retries": 3, "backoff_base": 0.05, "max_concurrency": 16}
+    config = {
+        "name": "llm-faults",
+        "input": {"kind": "files", "path": str(problems)},
+        "generation": {"policy": {**endpoint, "model": "policy"}, "n": 4, "seed": 0, "max_tokens": 200},
+        "segment": {"splitter": "blank_line"},
+        "labelers": [{"name": "outcome"},
+                     {"name": "judge", "options": {"endpoint": {**endpoint, "model": "judge-model"}, "votes": 1}}],
+        "merge": {"policy": "priority", "order": ["judge", "outcome"]},
+        "run": {"out": str(tmp_path / "out"), "shard_size": 12, "batch_size": 8},
+    }
+    path = tmp_path / "llm.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _done_shards(out: Path) -> int:
+    try:
+        manifest = json.loads((out / "manifest.json").read_text())
+    except (FileNotFoundError, json.JSONDecodeError):
+        return 0
+    return sum(1 for e in manifest["shards"].values() if e["status"] == "done")
+
+
+def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_path, ray_session):
+    script = scripts_from_sample(PROBLEMS)
+    with OpenAIServer(script, latency=0.1, hang=3.0, faults=FAULTS) as srv:
+        cfg_path = _config(tmp_path, srv.base_url)
+        out = tmp_path / "out"
+        env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+        proc = subprocess.Popen([sys.executable, "-m", "steplabel.pipeline.cli", "build", str(cfg_path)],
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        deadline = time.monotonic() + 120
+        while _done_shards(out) == 0:
+            assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
+            assert time.monotonic() < deadline, "no shard written within 120 s"
+            time.sleep(0.02)
+        # stop answering, let answers already on the wire land in the cache, then kill: a request
+        # the server answered is one the build received (a SIGKILL between the two can't be helped)
+        srv.configure(faults={"rate": 1.0, "kinds": ["timeout"]}, hang=30.0)
+        time.sleep(0.5)
+        os.killpg(proc.pid, signal.SIGKILL)
+        proc.wait()
+        done_at_kill = _done_shards(out)
+        total = json.loads((out / "manifest.json").read_text())["shards_total"]
+        assert done_at_kill < total, "the build finished before the kill"
+        before = srv.stats()
+        assert before["max_served_per_key"] == 1
+
+        srv.configure(faults=FAULTS, hang=3.0)
+        result = run_build(load_config(cfg_path))
+        stats = srv.stats()
+    assert result.stopped is None and result.shards_skipped == done_at_kill
+    assert stats["max_served_per_key"] == 1, "a request was answered twice"
+    faults = Counter(stats["faults"])
+    assert set(faults) >= {"429", "500", "503", "drop", "malformed", "truncated", "timeout"}
+    assert stats["total"] - sum(faults.values()) == stats["served_total"]
+    assert sum(faults.values()) >= 0.15 * stats["total"]
+
+    table = read_chains(out)
+    rows = table.to_pylist()
+    assert len(rows) == len(PROBLEMS) * 4 and len({r["chain_id"] for r in rows}) == len(rows)
+    for r in rows:
+        if r["status"] == "quarantined":
+            assert r["status_reason"].startswith("[generate] policy request failed")
+            continue
+        assert r["text"] and r["generator"]["finish_reason"] == "stop" and r["steps"]
+        for step in r["steps"]:
+            judged = [v for v in step["verdicts"] if v["labeler"] == "judge"]
+            assert len(judged) == 1
+            v = judged[0]
+            assert v["rating"] is not None or "request failed" in v["evidence"], v
+    # the sampled chains are the scripted ones, in sample-index order (seed + index)
+    by_problem = {p["problem"]: [c["text"] for c in p["chains"]] for p in PROBLEMS}
+    for r in rows:
+        if r["status"] != "quarantined":
+            chains = by_problem[r["problem"]]
+            assert r["text"] == chains[r["generator"]["sample_index"] % len(chains)]
+    # the judge's labels are the gold first errors wherever the judge answered
+    con = connect(out)
+    labeled = con.execute("SELECT count(*) FROM chains WHERE status = 'labeled'").fetchall()[0][0]
+    assert labeled >= 0.9 * len(rows)
+    ledger = json.loads((out / "cache" / "ledger.json").read_text())
+    assert ledger["policy"]["requests"] >= len(PROBLEMS) and ledger["judge"]["completion_tokens"] > 0
+    assert "sk-" not in (out / "manifest.json").read_text()
