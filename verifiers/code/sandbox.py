@@ -77,6 +77,7 @@ class Sandbox:
         self._buf = bytearray()
         self._errlog: Optional[Any] = None
         self.hello: dict[str, Any] = {}
+        self._described = ""
         self.restarts = 0
         self.runs = 0
 
@@ -87,7 +88,7 @@ class Sandbox:
         """What the runs actually get, for provenance; starts the sandbox if needed."""
         with self._lock:
             self._ensure()
-            return describe(self.level, self.limits, self.hello)
+            return self._described
 
     @property
     def isolation_tag(self) -> str:
@@ -135,6 +136,7 @@ class Sandbox:
                 raise SandboxUnavailable(f"bubblewrap sandbox failed to start: {err.strip()}")
             raise SandboxError(f"fork server failed to start: {err.strip()}")
         self.hello = hello
+        self._described = describe(self.level, self.limits, hello)
 
     def _stderr_tail(self) -> str:
         if self._errlog is None:

@@ -1,0 +1,48 @@
+"""The bubblewrap command line (no sandbox started): what the code can see, and what it cannot."""
+from __future__ import annotations
+
+import os
+import sys
+
+from steplabel.verifiers.code import Limits
+from steplabel.verifiers.code import isolation
+
+
+def pairs(argv: list[str], flag: str) -> list[tuple[str, str]]:
+    return [(argv[i + 1], argv[i + 2]) for i, a in enumerate(argv) if a == flag]
+
+
+def test_mounts_are_read_only_and_minimal():
+    args = isolation.mount_args(64)
+    binds = [dst for _, dst in pairs(args, "--ro-bind")]
+    assert "--bind" not in args and "--dev-bind" not in args  # nothing of the host is writable
+    assert "/usr" in binds and os.path.realpath(sys.base_prefix) in binds
+    assert not any(b in ("/", "/root", "/home", "/work", "/etc") for b in binds)
+    assert not any(b.startswith("/etc/") and b.split("/")[2] in ("shadow", "gshadow", "sudoers") for b in binds)
+    i = args.index("--tmpfs")
+    assert args[i - 4: i] == ["--perms", "1777", "--size", str(64 << 20)] and args[i + 1] == "/tmp"
+    assert args[args.index("--remount-ro") + 1] == "/"
+
+
+def test_launch_has_every_namespace_and_a_clean_environment(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-secret")
+    monkeypatch.setattr(isolation, "make_root_userns", lambda: os.open("/dev/null", os.O_RDONLY))
+    launch = isolation.bwrap_launch(Limits(), preload=[])
+    try:
+        argv = launch.argv
+        for flag in ("--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--die-with-parent",
+                     "--new-session", "--as-pid-1", "--clearenv"):
+            assert flag in argv
+        assert "--userns" in argv or "--unshare-user" in argv
+        assert "sk-secret" not in " ".join(argv) and launch.env == {}
+        env = dict(pairs(argv, "--setenv"))
+        assert set(env) == set(isolation.SANDBOX_ENV)
+        assert launch.server_config["uid"] == 65534 and launch.server_config["private_tmp"]
+    finally:
+        for fd in launch.close_after_start:
+            os.close(fd)
+
+
+def test_child_limits():
+    limits = Limits(timeout=2.5, memory_mb=256, fsize_mb=4, nofile=32).child()
+    assert limits == {"as": 256 << 20, "cpu": 4, "fsize": 4 << 20, "nofile": 32}
