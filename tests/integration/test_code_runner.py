@@ -79,6 +79,20 @@ def test_threads_share_a_pool():
     assert errors == []
 
 
+def test_sandbox_outlives_the_thread_that_started_it():
+    box = Sandbox(limits=Limits(timeout=2.0))
+    t = threading.Thread(target=box.start)
+    t.start()
+    t.join()
+    pid = box.server_pid
+    time.sleep(0.2)  # bwrap --die-with-parent would have fired by now if tied to that thread
+    try:
+        (r,) = box.run(ADD, [{"name": "t", "code": "assert add(1, 2) == 3"}])
+        assert r.passed and box.server_pid == pid  # the same sandbox, not a silent restart
+    finally:
+        box.close()
+
+
 def test_inside_a_ray_actor(ray_session):
     ray = ray_session
 

@@ -18,6 +18,7 @@ import subprocess
 import tempfile
 import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
@@ -28,6 +29,7 @@ from .isolation import (LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch
 DEFAULT_PRELOAD = ["math", "re", "collections", "itertools", "functools", "heapq", "bisect",
                    "string", "typing", "random", "hashlib", "json", "copy", "operator", "fractions"]
 RESPONSE_CAP = 64 << 20
+_SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steplabel-sandbox-spawner")
 START_TIMEOUT = 30.0
 SLACK = 5.0  # seconds the host adds to the server's own deadlines before it kills the sandbox
 
@@ -116,10 +118,14 @@ class Sandbox:
                           else rlimits_launch(self.limits, self.preload))
         self._errlog = tempfile.TemporaryFile()
         try:
-            self._proc = subprocess.Popen(
-                launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self._errlog,
-                pass_fds=launch.pass_fds, env=launch.env, start_new_session=True, close_fds=True,
-            )
+            # Spawned from one long-lived thread: a parent-death signal (PR_SET_PDEATHSIG, which
+            # --die-with-parent uses) fires when the parent *thread* exits, so a bwrap that set it
+            # on itself would die with a short-lived worker thread that happened to start it.
+            self._proc = _SPAWNER.submit(
+                subprocess.Popen, launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                stderr=self._errlog, pass_fds=launch.pass_fds, env=launch.env,
+                start_new_session=True, close_fds=True,
+            ).result()
         finally:
             for fd in launch.close_after_start:
                 os.close(fd)
