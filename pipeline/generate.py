@@ -64,7 +64,11 @@ class GenerateStage:
         return messages, text
 
     def __call__(self, rows: Rows) -> Rows:
-        return run_sync(self._generate(rows))
+        try:
+            return run_sync(self._generate(rows))
+        finally:
+            if self._client is not None:
+                self._client.flush()  # the ledger is exact at batch granularity
 
     async def _generate(self, rows: Rows) -> Rows:
         cfg = self.config

@@ -333,7 +333,11 @@ class JudgeLabeler(Labeler):
         return self.label_batch([chain])[0]
 
     def label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
-        return run_sync(self._label_batch(chains))
+        try:
+            return run_sync(self._label_batch(chains))
+        finally:
+            if self._clients:
+                self._clients[0].flush()  # one ledger shared by the judges: exact per batch
 
     async def _label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
         todo = [i for i, c in enumerate(chains) if c["domain"] in self.domains and c["steps"]]

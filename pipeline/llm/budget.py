@@ -16,6 +16,7 @@ import fcntl
 import json
 import os
 import threading
+import time
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
@@ -32,13 +33,30 @@ _EMPTY = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "failed": 0
 
 
 class Ledger:
-    def __init__(self, root: str | os.PathLike | None, budget: Optional[BudgetConfig] = None) -> None:
+    """Counts requests and tokens per role; shared through `<root>/ledger.json` (see the module doc).
+
+    To keep the lock off the hot path, each process adds its counts to the shared file at most
+    every `sync_every` seconds or `sync_requests` requests (and on `flush()`/close), and checks the
+    ceilings against the shared totals of its last sync plus its own unsynced counts. With P
+    processes the request ceiling can be overshot by at most P x `sync_requests`; a SIGKILLed
+    process loses at most its unsynced counts (never cached answers).
+    """
+
+    def __init__(self, root: str | os.PathLike | None, budget: Optional[BudgetConfig] = None,
+                 sync_every: float = 0.25, sync_requests: int = 32) -> None:
         self.budget = budget or BudgetConfig()
         self.root = Path(root) if root is not None else None
-        self._mutex = threading.Lock()
+        self.sync_every = sync_every
+        self.sync_requests = sync_requests
+        self._mutex = threading.RLock()
         self._memory: dict[str, dict[str, int]] = {}
+        self._pending: dict[str, dict[str, int]] = {}
+        self._shared: dict[str, dict[str, int]] = {}  # totals in the file at the last sync
+        self._pending_requests = 0
+        self._last_sync = 0.0
         if self.root is not None:
             self.root.mkdir(parents=True, exist_ok=True)
+            self.flush()
 
     @contextmanager
     def _locked(self) -> Iterator[dict[str, dict[str, int]]]:
@@ -57,46 +75,88 @@ class Ledger:
                     before = json.dumps(data, sort_keys=True)
                     yield data
                     if json.dumps(data, sort_keys=True) != before:
-                        tmp = path.with_name(f".ledger.{os.getpid()}.tmp")
+                        tmp = path.with_name(f".ledger.{os.getpid()}.{threading.get_ident()}.tmp")
                         tmp.write_text(json.dumps(data, sort_keys=True))
                         os.replace(tmp, path)
                 finally:
                     fcntl.flock(lock, fcntl.LOCK_UN)
 
     @staticmethod
-    def _total(data: dict[str, dict[str, int]]) -> dict[str, int]:
+    def _total(*tables: dict[str, dict[str, int]]) -> dict[str, int]:
         out = dict(_EMPTY)
-        for role in data.values():
-            for k in out:
-                out[k] += int(role.get(k, 0))
+        for data in tables:
+            for role in data.values():
+                for k in out:
+                    out[k] += int(role.get(k, 0))
         return out
+
+    def flush(self) -> None:
+        """Add this process's unsynced counts to the shared file and refresh the shared totals."""
+        with self._locked() as data:
+            for role, counts in self._pending.items():
+                entry = data.setdefault(role, dict(_EMPTY))
+                for k, v in counts.items():
+                    entry[k] = entry.get(k, 0) + v
+            if self.root is not None:
+                self._shared = json.loads(json.dumps(data))
+            self._pending = {}
+            self._pending_requests = 0
+            self._last_sync = time.monotonic()
+
+    def _add(self, role: str, **counts: int) -> None:
+        if self.root is None:
+            with self._locked() as data:
+                entry = data.setdefault(role, dict(_EMPTY))
+                for k, v in counts.items():
+                    entry[k] = entry.get(k, 0) + v
+            return
+        with self._mutex:
+            entry = self._pending.setdefault(role, dict(_EMPTY))
+            for k, v in counts.items():
+                entry[k] = entry.get(k, 0) + v
+            self._pending_requests += counts.get("requests", 0)
+            if (self._pending_requests >= self.sync_requests
+                    or time.monotonic() - self._last_sync >= self.sync_every):
+                self.flush()
 
     def reserve(self, role: str) -> None:
         """Count one request about to be sent, or raise BudgetExhausted if a ceiling is reached."""
         b = self.budget
-        with self._locked() as data:
-            total = self._total(data)
+        with self._mutex:
+            if b.max_requests is None and b.max_tokens is None:
+                self._add(role, requests=1)
+                return
+            total = self._total(self._shared, self._pending) if self.root is not None else self._total(self._memory)
+            near = b.max_requests is not None and total["requests"] + self.sync_requests >= b.max_requests
+            if near and self.root is not None:  # close to the ceiling: count exactly, under the lock
+                self.flush()
+                total = self._total(self._shared)
             if b.max_requests is not None and total["requests"] >= b.max_requests:
                 raise BudgetExhausted(f"LLM budget spent: {total['requests']} requests (max_requests={b.max_requests})")
             tokens = total["prompt_tokens"] + total["completion_tokens"]
             if b.max_tokens is not None and tokens >= b.max_tokens:
                 raise BudgetExhausted(f"LLM budget spent: {tokens} tokens (max_tokens={b.max_tokens})")
-            entry = data.setdefault(role, dict(_EMPTY))
-            entry["requests"] = entry.get("requests", 0) + 1
+            self._add(role, requests=1)
+            if near:
+                self.flush()
 
     def record(self, role: str, prompt_tokens: int = 0, completion_tokens: int = 0, failed: bool = False) -> None:
-        with self._locked() as data:
-            entry = data.setdefault(role, dict(_EMPTY))
-            entry["prompt_tokens"] = entry.get("prompt_tokens", 0) + int(prompt_tokens)
-            entry["completion_tokens"] = entry.get("completion_tokens", 0) + int(completion_tokens)
-            if failed:
-                entry["failed"] = entry.get("failed", 0) + 1
+        self._add(role, prompt_tokens=int(prompt_tokens), completion_tokens=int(completion_tokens),
+                  failed=1 if failed else 0)
 
     def totals(self) -> dict[str, Any]:
         """{"total": {...}, "<role>": {...}}: requests sent, tokens, requests failed after retries."""
+        self.flush()
         with self._locked() as data:
             snapshot = json.loads(json.dumps(data))
         return {"total": self._total(snapshot), **snapshot}
+
+    def __del__(self) -> None:
+        try:
+            if self._pending:
+                self.flush()
+        except Exception:
+            pass
 
 
 def read_ledger(cache_dir: str | os.PathLike) -> dict[str, Any]:

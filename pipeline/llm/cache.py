@@ -29,6 +29,7 @@ class RequestCache:
     def __init__(self, root: str | os.PathLike | None) -> None:
         self.root = Path(root) / "llm" if root is not None else None
         self._memory: dict[str, dict[str, Any]] = {}
+        self._dirs: set[Path] = set()
         self.hits = 0
         self.misses = 0
 
@@ -58,11 +59,17 @@ class RequestCache:
             self._memory[key] = value
             return
         path = self._path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent not in self._dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(path.parent)
         tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
         with open(tmp, "wb") as f:
             f.write(json.dumps(value, ensure_ascii=False).encode())
         os.replace(tmp, path)
+
+    def put_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        for key, value in items:
+            self.put(key, value)
 
     def __len__(self) -> int:
         if self.root is None:

@@ -68,6 +68,15 @@ def run_sync(coro: Awaitable[T], timeout: Optional[float] = None) -> T:
     return fut.result(timeout)
 
 
+if hasattr(asyncio, "timeout"):  # 3.11+: no extra task per call
+    async def _deadline(coro: Awaitable[T], seconds: float) -> T:
+        async with asyncio.timeout(seconds):
+            return await coro
+else:  # pragma: no cover - Python 3.10
+    async def _deadline(coro: Awaitable[T], seconds: float) -> T:
+        return await asyncio.wait_for(coro, timeout=seconds)
+
+
 # --- results ----------------------------------------------------------------------------------------
 
 class LLMError(Exception):
@@ -171,7 +180,13 @@ class LLMClient:
             finally:
                 self._client = None
 
+    def flush(self) -> None:
+        """Write this process's unsynced request/token counts to the build's ledger."""
+        if self.ledger is not None:
+            self.ledger.flush()
+
     def close(self) -> None:
+        self.flush()
         if self._client is None:
             return
         loop = _LOOP
@@ -195,7 +210,7 @@ class LLMClient:
         # more CPU per request than the HTTP exchange itself)
         coro = client.post(path, cast_to=object, body={**body, **self.endpoint.extra_body})
         # a deadline of our own on top of the HTTP client's timeout (connect + read + parse)
-        data = await asyncio.wait_for(coro, timeout=self.endpoint.timeout + 5.0)
+        data = await _deadline(coro, self.endpoint.timeout + 5.0)
         if not isinstance(data, dict):
             raise LLMError(f"response is not a JSON object: {str(data)[:200]!r}")
         if "error" in data and not data.get("choices"):
@@ -365,8 +380,13 @@ class LLMClient:
             sample = Sample(index=i, text=text, finish_reason=choice.get("finish_reason"),
                             prompt_tokens=share_p, completion_tokens=share_c, ms=ms,
                             cached=False, seed=req_seed, request_n=len(run), model=self.endpoint.model)
-            self.cache.put(keys[i], sample.to_cache())
             out[i] = sample
+        if self.cache.root is not None:  # file creation and rename block: off the event loop
+            await asyncio.get_running_loop().run_in_executor(
+                None, self.cache.put_many, [(keys[s.index], s.to_cache()) for s in out.values()])
+        else:
+            for s in out.values():
+                self.cache.put(keys[s.index], s.to_cache())
         rest = run[len(got):]
         if rest:  # the server ignored `n` (llama.cpp's server does): one request per remaining sample
             self.supports_n = False

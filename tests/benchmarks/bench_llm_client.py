@@ -1,0 +1,74 @@
+"""LLM layer overhead: requests/s through LLMClient against the loopback server (in a child
+process, so it does not share the client's core).
+
+  python tests/benchmarks/bench_llm_client.py [--requests 3000] [--concurrency 64]
+
+Figures (printed as JSON):
+- instant: the server answers at once; requests/s the layer sustains (target >= 500/s), with the
+  in-memory cache and with the on-disk cache + shared budget ledger a build uses.
+- latency: every answer takes 100 ms; with concurrency 64 the ideal is 640/s (target >= 90 %).
+"""
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
+
+from steplabel.pipeline.llm.budget import Ledger  # noqa: E402
+from steplabel.pipeline.llm.cache import RequestCache  # noqa: E402
+from steplabel.pipeline.llm.client import LLMClient, run_sync  # noqa: E402
+from steplabel.pipeline.llm.config import BudgetConfig, EndpointConfig  # noqa: E402
+from tests.support.openai_server import SubprocessServer  # noqa: E402
+
+
+def measure(base_url: str, requests: int, concurrency: int, cache_dir: str | None, tag: str) -> dict:
+    ep = EndpointConfig(base_url=base_url, model="policy", max_concurrency=concurrency, timeout=30)
+    ledger = Ledger(cache_dir, BudgetConfig(max_requests=10**9)) if cache_dir else None
+    client = LLMClient(ep, RequestCache(cache_dir), ledger)
+    params = {"temperature": 0.7, "max_tokens": 16}
+
+    async def run(prefix: str, n: int) -> list:
+        return await asyncio.gather(*(client.sample([{"role": "user", "content": f"{prefix} problem {i}"}],
+                                                    params, [0], seed=0) for i in range(n)))
+
+    run_sync(run(f"warm-{tag}", min(500, requests)))  # connections open, code paths warm
+    start = time.perf_counter()
+    results = run_sync(run(f"timed-{tag}", requests))
+    seconds = time.perf_counter() - start
+    errors = sum(1 for r in results if not hasattr(r[0], "text"))
+    client.close()
+    return {"requests": requests, "seconds": round(seconds, 3), "requests_per_s": round(requests / seconds, 1),
+            "errors": errors, "concurrency": concurrency, "retries": client.stats.retries}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--requests", type=int, default=3000)
+    ap.add_argument("--concurrency", type=int, default=64)
+    ap.add_argument("--latency", type=float, default=0.1)
+    args = ap.parse_args()
+    out: dict = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    with SubprocessServer() as srv:
+        out["instant_memory_cache"] = measure(srv.base_url, args.requests, args.concurrency, None, "mem")
+        with tempfile.TemporaryDirectory() as tmp:
+            out["instant_disk_cache_and_ledger"] = measure(srv.base_url, args.requests, args.concurrency, tmp, "disk")
+        out["instant_memory_cache"]["target_per_s"] = 500
+    with SubprocessServer(latency=args.latency) as srv:
+        with tempfile.TemporaryDirectory() as tmp:
+            lat = measure(srv.base_url, args.requests, args.concurrency, tmp, "lat")
+        ideal = args.concurrency / args.latency
+        lat.update(latency_s=args.latency, ideal_per_s=ideal, share_of_ideal=round(lat["requests_per_s"] / ideal, 3),
+                   max_in_flight_at_server=srv.stats()["max_in_flight"])
+        out["latency_disk_cache_and_ledger"] = lat
+    print(json.dumps(out, indent=2))
+
+
+if __name__ == "__main__":
+    main()
