@@ -78,8 +78,8 @@ class GenerateStage:
         groups: dict[tuple, list[int]] = defaultdict(list)
         prompts: dict[tuple, tuple[Any, str]] = {}
         for pos, row in enumerate(rows):
-            if row.get("status") == "quarantined":
-                continue
+            if row.get("status") == "quarantined" or row["generator"].get("kind") != "sampled" or row.get("text"):
+                continue  # imported chains (and already written ones) pass through untouched
             key = (row["problem_id"], row.get("domain"), row["problem"])
             if key not in prompts:
                 try:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal, Optional
 from urllib.parse import urlparse
@@ -110,12 +111,14 @@ def load_template(ref: str) -> str:
         raise ValueError(f"prompt template not found: {path}") from None
 
 
+_PLACEHOLDER = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)\}")
+
+
 def render(template: str, **values: Any) -> str:
     """Fill `{name}` placeholders for the given names only (LaTeX braces and JSON examples stay)."""
-    out = template
-    for key, value in values.items():
-        out = out.replace("{" + key + "}", str(value))
-    return out
+    # one pass, so a placeholder-like text inside a substituted value (a step that says "{index}")
+    # is never substituted again
+    return _PLACEHOLDER.sub(lambda m: str(values[m.group(1)]) if m.group(1) in values else m.group(0), template)
 
 
 def prompt_hash(text: str) -> str:

@@ -99,3 +99,12 @@ def test_budget_exhausted_stops_after_caching_what_came_back(server, tmp_path):
     assert server.stats()["served_total"] == 3
     rerun = GenerateStage(config(server), str(tmp_path))(rows_for(PROBLEMS, 4))  # budget raised
     assert all(r["text"] for r in rerun) and server.stats()["served_total"] == 5
+
+
+def test_imported_and_written_chains_pass_through(server):
+    rows = rows_for(PROBLEMS[:1], 2)
+    rows[0]["generator"] = {**rows[0]["generator"], "kind": "imported"}
+    rows[0]["text"] = "given"
+    rows[1]["text"] = "already written"
+    out = GenerateStage(config(server), None)(rows)
+    assert [r["text"] for r in out] == ["given", "already written"] and server.stats()["total"] == 0

@@ -51,3 +51,7 @@ def test_judge_options_are_validated():
         JudgeLabeler(endpoint=ep, prompts={"math": "prompts/nope.txt"})
     step = JudgeLabeler(judges=[ep, {**ep, "model": "judge-b"}], mode="step")
     assert step.opts.prompts == {"math": "prompts/judge_step.txt"} and len(step.opts.judges) == 2
+
+
+def test_render_is_one_pass():
+    assert render("{a} and {b}", a="{b}", b="x") == "{b} and x"
