@@ -35,6 +35,7 @@ from .base import Labeler, Labeling, verdict
 DEFAULT_PROMPTS = {"chain": {"math": "prompts/judge_chain.txt"}, "step": {"math": "prompts/judge_step.txt"}}
 MAX_RAW = 1500
 MAX_REASON = 240
+PLACEHOLDER_REASONS = {"...", "…", "<why>"}
 
 
 class JudgeOptions(BaseModel):
@@ -203,6 +204,11 @@ def parse_chain(text: str, n_steps: int) -> tuple[dict[int, tuple[int, str]], Op
                 if rating is not None and 0 <= index < n_steps and index not in ratings:
                     ratings[index] = (rating, reason)
         if ratings:
+            if all(reason.strip() in PLACEHOLDER_REASONS for _, reason in ratings.values()):
+                return {}, "the answer copies the prompt's example (every reason is a placeholder)"
+            problem = _check_first_error(obj.get("first_error"), ratings, n_steps)
+            if problem:
+                return {}, problem
             missing = n_steps - len(ratings)
             return ratings, (f"partial answer: {missing} of {n_steps} steps unrated" if missing else None)
         fe = obj.get("first_error")
@@ -216,6 +222,25 @@ def parse_chain(text: str, n_steps: int) -> tuple[dict[int, tuple[int, str]], Op
         if derived is not None:
             return derived, None
     return {}, "no step ratings found in the answer"
+
+
+def _check_first_error(value: Any, ratings: dict[int, tuple[int, str]], n_steps: int) -> Optional[str]:
+    """None when the answer's `first_error` agrees with its step ratings (or is absent); a judge
+    that contradicts itself is an abstain, not a label. A first error at a step it left unrated
+    fills that step in."""
+    if value is None or isinstance(value, bool):
+        return None
+    try:
+        fe = int(value)
+    except (TypeError, ValueError):
+        return None
+    said = next((i for i in sorted(ratings) if ratings[i][0] == -1), -1)
+    if fe == said:
+        return None
+    if said == -1 and 0 <= fe < n_steps and fe not in ratings and all(i < fe for i in ratings):
+        ratings[fe] = (-1, "named as the first error")
+        return None
+    return f"inconsistent answer: first_error={fe} but the step ratings put it at {said}"
 
 
 def _from_first_error(value: Any, n_steps: int) -> Optional[dict[int, tuple[int, str]]]:

@@ -73,3 +73,17 @@ def test_normalize_and_combine():
     assert combine([1, 1, -1], "min") == -1
     assert combine([1, 1, 0, -1], "mean") == 0
     assert combine([], "majority") is None
+
+
+def test_self_contradicting_or_parroting_answers_abstain():
+    steps = [{"index": 0, "rating": 1, "reason": "ok"}, {"index": 1, "rating": -1, "reason": "bad"}]
+    ratings, problem = parse_chain(json.dumps({"steps": steps, "first_error": 3}), 3)
+    assert ratings == {} and "inconsistent answer: first_error=3" in problem
+    ratings, problem = parse_chain(json.dumps({"steps": steps, "first_error": -1}), 3)
+    assert ratings == {} and problem
+    # a first error at a step it did not rate, after the rated ones: that step is the error
+    ratings, problem = parse_chain(json.dumps({"steps": steps[:1], "first_error": 1}), 3)
+    assert ratings == {0: (1, "ok"), 1: (-1, "named as the first error")}
+    copied = [{"index": 0, "rating": 1, "reason": "..."}, {"index": 1, "rating": -1, "reason": "..."}]
+    ratings, problem = parse_chain(json.dumps({"steps": copied, "first_error": 1}), 2)
+    assert ratings == {} and "copies the prompt's example" in problem
