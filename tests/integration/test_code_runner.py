@@ -147,7 +147,9 @@ def descendants(pid: int) -> set[int]:
 
 def test_no_process_left_behind_after_many_runs(sb):
     """A short version of tests/benchmarks/bench_code_leak.py (10,000 runs)."""
-    before = descendants(os.getpid())
+    # the sandbox's own process tree: the rest of the test session (Ray, math workers) comes and goes
+    root = sb.server_pid
+    before = descendants(root)
     spawner = ("import os, subprocess\nsubprocess.Popen(['sleep', '30'])\n"
                "if os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '30'])\n")
     tests = [{"name": f"t{i}", "code": spawner if i % 10 == 0 else "assert add(1, 1) == 2"}
@@ -157,6 +159,6 @@ def test_no_process_left_behind_after_many_runs(sb):
     # same count (the fork server's idle prepared child has a new pid after every run); the
     # server cleans up right after answering, so give it a moment
     deadline = time.monotonic() + 2.0
-    while len(descendants(os.getpid())) != len(before) and time.monotonic() < deadline:
+    while len(descendants(root)) != len(before) and time.monotonic() < deadline:
         time.sleep(0.02)
-    assert len(descendants(os.getpid())) == len(before)
+    assert sb.server_pid == root and len(descendants(root)) == len(before)

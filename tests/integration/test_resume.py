@@ -21,7 +21,10 @@ pytestmark = pytest.mark.integration
 
 def _config(tmp_path: Path, out: Path) -> Path:
     config = yaml.safe_load((Path(__file__).parents[2] / "configs" / "sample.yaml").read_text())
-    config["input"]["repeat"] = 15  # enough shards that the kill lands mid-build
+    config["input"]["repeat"] = 12  # enough shards that the kill lands mid-build
+    # the math labelers only: this test is about shards and resume, not about starting sandboxes
+    config["labelers"] = [{"name": "outcome"}, {"name": "math_steps"}]
+    config["merge"]["order"] = ["math_steps", "outcome"]
     config["run"].update(out=str(out), shard_size=150)
     path = tmp_path / f"{out.name}.yaml"
     path.write_text(yaml.safe_dump(config))
