@@ -266,8 +266,11 @@ def parse_step(text: str) -> tuple[Optional[int], str, Optional[str]]:
     for obj in _candidates(text):
         if isinstance(obj, dict) and ("rating" in obj or "label" in obj):
             rating = normalize_rating(obj.get("rating", obj.get("label")))
+            reason = str(obj.get("reason", ""))[:MAX_REASON]
+            if rating is not None and reason.strip() in PLACEHOLDER_REASONS:
+                return None, "", "the answer copies the prompt's example (the reason is a placeholder)"
             if rating is not None:
-                return rating, str(obj.get("reason", ""))[:MAX_REASON], None
+                return rating, reason, None
     clean = _THINK.sub("", text or "")
     for pattern in (_BOXED, _RATING_WORD):
         found = pattern.findall(clean)

@@ -24,7 +24,7 @@ from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.integration
 
-PROBLEMS = [p for p in sample_problems() if p.get("domain", "math") == "math"][:24]
+PROBLEMS = [p for p in sample_problems() if p.get("domain", "math") == "math"][:16]
 FAULTS = {"rate": 0.2, "seed": 11}  # every kind: 429, 500, 503, timeout, drop, malformed, truncated
 
 
@@ -41,7 +41,7 @@ def _config(tmp_path: Path, base_url: str) -> Path:
         "labelers": [{"name": "outcome"},
                      {"name": "judge", "options": {"endpoint": {**endpoint, "model": "judge-model"}, "votes": 1}}],
         "merge": {"policy": "priority", "order": ["judge", "outcome"]},
-        "run": {"out": str(tmp_path / "out"), "shard_size": 12, "batch_size": 8},
+        "run": {"out": str(tmp_path / "out"), "shard_size": 8, "batch_size": 8},
     }
     path = tmp_path / "llm.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -117,3 +117,31 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
     ledger = json.loads((out / "cache" / "ledger.json").read_text())
     assert ledger["policy"]["requests"] >= len(PROBLEMS) and ledger["judge"]["completion_tokens"] > 0
     assert "sk-" not in (out / "manifest.json").read_text()
+
+
+@pytest.mark.xfail(strict=False, reason="Ray Data delivers a UDF's exception to the driver as UserCodeException "
+                   "without its cause, so build._stop_reason does not see the BudgetExhausted (StopBuild) yet")
+def test_budget_stops_the_build_cleanly_and_a_larger_budget_resumes_it(tmp_path, ray_session):
+    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+        cfg_path = _config(tmp_path, srv.base_url)
+        data = yaml.safe_load(cfg_path.read_text())
+        data["generation"]["budget"] = {"max_requests": 6}
+        data["labelers"] = [{"name": "outcome"}]
+        data["merge"]["order"] = ["outcome"]
+        cfg_path.write_text(yaml.safe_dump(data))
+        stopped = run_build(load_config(cfg_path))
+        assert stopped.stopped and "BudgetExhausted" in stopped.stopped
+        assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "stopped"
+        served = srv.stats()["served_total"]
+        assert 6 <= served <= 8  # the ceiling, give or take requests already in flight
+        data["generation"]["budget"] = {"max_requests": 1000}
+        cfg_path.write_text(yaml.safe_dump(data))
+        # the budget is part of the config hash, so a larger one is a new build: give it the old cache
+        out2 = tmp_path / "out2"
+        data["run"]["out"] = str(out2)
+        cfg_path.write_text(yaml.safe_dump(data))
+        out2.mkdir()
+        (tmp_path / "out" / "cache").rename(out2 / "cache")
+        done = run_build(load_config(cfg_path))
+        assert done.stopped is None and len(read_chains(out2)) == len(PROBLEMS) * 4
+        assert srv.stats()["max_served_per_key"] == 1

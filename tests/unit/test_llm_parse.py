@@ -87,3 +87,8 @@ def test_self_contradicting_or_parroting_answers_abstain():
     copied = [{"index": 0, "rating": 1, "reason": "..."}, {"index": 1, "rating": -1, "reason": "..."}]
     ratings, problem = parse_chain(json.dumps({"steps": copied, "first_error": 1}), 2)
     assert ratings == {} and "copies the prompt's example" in problem
+
+
+def test_step_answer_copying_the_example_abstains():
+    rating, _, problem = parse_step('{"rating": 1, "reason": "..."}')
+    assert rating is None and "copies the prompt's example" in problem
