@@ -25,7 +25,7 @@ from .merge import MergeStage
 from .schema import CHAINS_SCHEMA, rows_to_table
 from .segment import SegmentStage
 from .sources import iter_chains
-from .stages import LabelStage, StopBuild, guarded, quarantine
+from .stages import STOPPED, LabelStage, StopBuild, guarded, quarantine
 from .store import read_manifest, shard_name, write_manifest, write_shard
 
 
@@ -58,7 +58,11 @@ class StageUDF:
         self.run = guarded(self.stage)
 
     def __call__(self, batch: pa.Table) -> pa.Table:
-        rows = self.run(batch.to_pylist())
+        try:
+            rows = self.run(batch.to_pylist())
+        except StopBuild as exc:  # the rows go back as they came, marked: their shards wait for a re-run
+            reason = f"{type(exc).__name__}: {exc}"
+            return rows_to_table([dict(r, status=STOPPED, status_reason=reason) for r in batch.to_pylist()])
         try:
             return rows_to_table(rows)
         except (pa.ArrowException, TypeError, ValueError, OverflowError):
@@ -102,7 +106,7 @@ class _Finalize:
 
     def __call__(self, rows: list[dict]) -> list[dict]:
         for row in rows:
-            if row["status"] != "quarantined":
+            if row["status"] not in ("quarantined", STOPPED):
                 self.merge.merge(row)
             row["build"] = self.build
         return rows
@@ -257,43 +261,34 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
 
 
 def _execute(tables, pending, config, build, cache_dir, out, manifest, say) -> tuple[int, Optional[str]]:
+    """Stream the stages' output; write each shard once all its rows are in. A shard with a row
+    a stage marked `stopped` is not written, and the stream is drained so that every shard that
+    did finish still lands."""
     ds = _dataset(tables, config, build, cache_dir)
     buffers: dict[int, list[pa.Table]] = {s: [] for s in pending}
     arrived = {s: 0 for s in pending}
-    written = 0
-    try:
-        for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-            for shard in set(batch["shard"].to_pylist()):
-                part = batch.filter(pa.compute.equal(batch["shard"], shard))
-                buffers[shard].append(part)
-                arrived[shard] += part.num_rows
-                if arrived[shard] == pending[shard]:
-                    counts = write_shard(out, shard, pa.concat_tables(buffers.pop(shard)))
-                    manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}", **counts}
-                    write_manifest(out, manifest)
-                    written += 1
-                    say(f"shard {shard} written: {counts['rows']} chains "
-                        f"({counts.get('quarantined', 0)} quarantined) — {written}/{len(pending)}")
-    except Exception as exc:  # a StopBuild raised inside a Ray worker arrives wrapped
-        reason = _stop_reason(exc)
-        if reason is None:
-            raise
-        say(f"build stopped: {reason}")
-        return written, reason
-    return written, None
-
-
-def _stop_reason(exc: BaseException) -> Optional[str]:
-    seen: set[int] = set()
-    while exc is not None and id(exc) not in seen:
-        seen.add(id(exc))
-        if isinstance(exc, StopBuild):
-            return f"{type(exc).__name__}: {exc}"
-        cause = getattr(exc, "cause", None)
-        if isinstance(cause, BaseException) and isinstance(cause, StopBuild):
-            return f"{type(cause).__name__}: {cause}"
-        exc = exc.__cause__ or exc.__context__ or cause
-    return None
+    written, stopped = 0, None
+    for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+        halted = pa.compute.equal(batch["status"], STOPPED)
+        if pa.compute.any(halted).as_py():
+            stopped = stopped or batch.filter(halted)["status_reason"][0].as_py()
+            for shard in set(batch.filter(halted)["shard"].to_pylist()):
+                if buffers.pop(shard, None) is not None:
+                    say(f"shard {shard} not finished: {stopped}")
+        for shard in set(batch["shard"].to_pylist()) & set(buffers):
+            part = batch.filter(pa.compute.equal(batch["shard"], shard))
+            buffers[shard].append(part)
+            arrived[shard] += part.num_rows
+            if arrived[shard] == pending[shard]:
+                counts = write_shard(out, shard, pa.concat_tables(buffers.pop(shard)))
+                manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}", **counts}
+                write_manifest(out, manifest)
+                written += 1
+                say(f"shard {shard} written: {counts['rows']} chains "
+                    f"({counts.get('quarantined', 0)} quarantined) — {written}/{len(pending)}")
+    if stopped:
+        say(f"build stopped: {stopped}")
+    return written, stopped
 
 
 def _totals(manifest: dict[str, Any]) -> dict[str, int]:

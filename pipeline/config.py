@@ -95,8 +95,13 @@ class BuildConfig(_Strict):
     run: RunConfig = Field(default_factory=RunConfig)
 
     def config_hash(self) -> str:
-        """Hash of what decides the labels — not of where they are written or which cluster runs them."""
+        """Hash of what decides the labels — not of where they are written, which cluster runs
+        them, or how much a run may spend (raising a budget resumes the same build)."""
         data = self.model_dump(mode="json", exclude={"run": {"out", "address"}})
+        if data.get("generation"):
+            data["generation"].pop("budget", None)
+        for labeler in data["labelers"]:
+            labeler["options"].pop("budget", None)
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 

@@ -13,11 +13,15 @@ from .labelers.base import Labeler, apply_labeling
 Rows = list[dict[str, Any]]
 
 
+STOPPED = "stopped"  # transient status: the row's shard must not be written in this run
+
+
 class StopBuild(Exception):
     """Raised by a stage when the whole build must stop cleanly (e.g. the LLM budget is spent).
 
-    `guarded` lets it through instead of quarantining rows; the build then finishes the shards
-    already written, records why it stopped in the manifest, and a re-run resumes from there."""
+    `guarded` lets it through instead of quarantining rows. At the Ray boundary the batch's rows
+    are marked `stopped` (an exception would reach the driver without its type), so the driver
+    writes only the shards that finished, records why it stopped, and a re-run resumes there."""
 
 
 class Stage(Protocol):
@@ -45,7 +49,7 @@ def guarded(stage: Stage) -> Callable[[Rows], Rows]:
     quarantine exactly the rows that fail. Quarantined rows pass through untouched."""
 
     def run(rows: Rows) -> Rows:
-        live = [i for i, r in enumerate(rows) if r["status"] != "quarantined"]
+        live = [i for i, r in enumerate(rows) if r["status"] not in ("quarantined", STOPPED)]
         if not live:
             return rows
         try:

@@ -44,3 +44,23 @@ def test_cli_overrides_apply():
     config = load_config().with_overrides(input="x.jsonl", out="o", limit=5, shard_size=7)
     assert (config.input.path, config.input.kind, config.run.out, config.input.limit, config.run.shard_size) == (
         "x.jsonl", "files", "o", 5, 7)
+
+
+def test_budget_is_not_part_of_the_hash(tmp_path):
+    """Raising a budget resumes the same build instead of starting another."""
+    path = tmp_path / "c.yaml"
+    path.write_text("""
+generation:
+  policy: {base_url: "http://127.0.0.1:9/v1", model: m}
+  budget: {max_requests: 5}
+labelers:
+  - name: judge
+    options: {endpoint: {base_url: "http://127.0.0.1:9/v1", model: j}, budget: {max_tokens: 10}}
+""")
+    small = load_config(path)
+    big = small.model_copy(deep=True)
+    big.generation.budget.max_requests = 500
+    big.labelers[0].options["budget"] = {"max_tokens": 10_000}
+    assert big.config_hash() == small.config_hash()
+    big.generation.n = 2
+    assert big.config_hash() != small.config_hash()
