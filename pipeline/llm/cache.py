@@ -1,9 +1,16 @@
-"""Persistent LLM request cache: one JSON file per key, written tmp + rename.
+"""Persistent LLM request cache, shared by every process of a build.
 
-Safe with many processes (Ray actors) writing the same directory: a reader sees a whole entry or
-none, and two writers of one key both write the same answer, the last rename wins. Entries
-survive a killed process (the rename is atomic); they are not fsynced, so a machine crash may
-lose the last ones — which costs a request, never a wrong answer.
+Two stores, both safe with many processes (Ray actors) reading and writing at once, both
+whole-or-absent per entry after a SIGKILL:
+
+- `sqlite` (default): `<cache_dir>/llm.sqlite` in WAL mode, one short transaction per response.
+  ~30 us per write. Needs a local filesystem (WAL uses shared memory): right for one machine.
+- `files`: one JSON file per key under `<cache_dir>/llm/`, written tmp + rename. ~150 us per
+  write (a file creation), but works on shared network filesystems (a multi-node cluster whose
+  cache dir is NFS). Choose it with `STEPLABEL_LLM_CACHE=files`.
+
+Reads look in both, so a cache written by either serves a re-run. Entries are not fsynced: a
+machine crash may lose the last ones, which costs a request, never a wrong answer.
 
 Key = hash of (model, api, messages or prompt, sampling params, seed, sample index). The base URL
 is not part of the key: replicas of one model share answers.
@@ -13,6 +20,8 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import sqlite3
+import threading
 import uuid
 from pathlib import Path
 from typing import Any, Optional
@@ -26,28 +35,82 @@ def cache_key(**parts: Any) -> str:
 class RequestCache:
     """`root=None` keeps entries in memory only (tests, dry runs)."""
 
-    def __init__(self, root: str | os.PathLike | None) -> None:
-        self.root = Path(root) / "llm" if root is not None else None
+    def __init__(self, root: str | os.PathLike | None, backend: Optional[str] = None) -> None:
+        self.base = Path(root) if root is not None else None
+        self.root = self.base / "llm" if self.base is not None else None  # the `files` store
+        self.backend = backend or os.environ.get("STEPLABEL_LLM_CACHE", "sqlite")
+        if self.backend not in ("sqlite", "files"):
+            raise ValueError(f"unknown LLM cache backend {self.backend!r} (sqlite or files)")
         self._memory: dict[str, dict[str, Any]] = {}
         self._dirs: set[Path] = set()
+        self._lock = threading.Lock()
+        self._db: Optional[sqlite3.Connection] = None
+        self._db_pid = 0
         self.hits = 0
         self.misses = 0
+
+    # --- sqlite -------------------------------------------------------------------------------------
+
+    def _conn(self, create: bool) -> Optional[sqlite3.Connection]:
+        assert self.base is not None
+        if self._db is not None and self._db_pid == os.getpid():
+            return self._db
+        path = self.base / "llm.sqlite"
+        if not create and not path.exists():
+            return None
+        self.base.mkdir(parents=True, exist_ok=True)
+        db = sqlite3.connect(str(path), timeout=60, isolation_level=None, check_same_thread=False)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")
+        db.execute("CREATE TABLE IF NOT EXISTS responses (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
+        self._db, self._db_pid = db, os.getpid()
+        return db
+
+    # --- files --------------------------------------------------------------------------------------
 
     def _path(self, key: str) -> Path:
         assert self.root is not None
         return self.root / key[:2] / f"{key}.json"
 
+    def _get_file(self, key: str) -> Optional[dict[str, Any]]:
+        if self.root is None or not self.root.exists():
+            return None
+        try:
+            with open(self._path(key), "rb") as f:
+                return json.loads(f.read())
+        except FileNotFoundError:
+            return None
+        except (OSError, ValueError):  # unreadable or torn by hand: a miss, rewritten later
+            return None
+
+    def _put_file(self, key: str, blob: bytes) -> None:
+        path = self._path(key)
+        if path.parent not in self._dirs:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            self._dirs.add(path.parent)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+        with open(tmp, "wb") as f:
+            f.write(blob)
+        os.replace(tmp, path)
+
+    # --- API ----------------------------------------------------------------------------------------
+
     def get(self, key: str) -> Optional[dict[str, Any]]:
-        if self.root is None:
+        value: Optional[dict[str, Any]] = None
+        if self.base is None:
             value = self._memory.get(key)
         else:
-            try:
-                with open(self._path(key), "rb") as f:
-                    value = json.loads(f.read())
-            except FileNotFoundError:
-                value = None
-            except (OSError, ValueError):  # unreadable or torn by hand: a miss, rewritten later
-                value = None
+            with self._lock:
+                db = self._conn(create=self.backend == "sqlite")
+                if db is not None:
+                    row = db.execute("SELECT value FROM responses WHERE key = ?", (key,)).fetchone()
+                    if row is not None:
+                        try:
+                            value = json.loads(row[0])
+                        except ValueError:
+                            value = None
+            if value is None:
+                value = self._get_file(key)
         if value is None:
             self.misses += 1
         else:
@@ -55,25 +118,52 @@ class RequestCache:
         return value
 
     def put(self, key: str, value: dict[str, Any]) -> None:
-        if self.root is None:
-            self._memory[key] = value
-            return
-        path = self._path(key)
-        if path.parent not in self._dirs:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(path.parent)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        with open(tmp, "wb") as f:
-            f.write(json.dumps(value, ensure_ascii=False).encode())
-        os.replace(tmp, path)
+        self.put_many([(key, value)])
 
     def put_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
-        for key, value in items:
-            self.put(key, value)
+        if self.base is None:
+            for key, value in items:
+                self._memory[key] = value
+            return
+        if self.backend == "files":
+            for key, value in items:
+                self._put_file(key, json.dumps(value, ensure_ascii=False).encode())
+            return
+        with self._lock:
+            db = self._conn(create=True)
+            assert db is not None
+            db.execute("BEGIN IMMEDIATE")
+            try:
+                db.executemany("INSERT OR REPLACE INTO responses (key, value) VALUES (?, ?)",
+                               [(k, json.dumps(v, ensure_ascii=False)) for k, v in items])
+                db.execute("COMMIT")
+            except BaseException:
+                db.execute("ROLLBACK")
+                raise
 
     def __len__(self) -> int:
-        if self.root is None:
+        if self.base is None:
             return len(self._memory)
-        if not self.root.exists():
-            return 0
-        return sum(1 for _ in self.root.glob("*/*.json"))
+        n = 0
+        with self._lock:
+            db = self._conn(create=False)
+            if db is not None:
+                n += db.execute("SELECT count(*) FROM responses").fetchone()[0]
+        if self.root is not None and self.root.exists():
+            n += sum(1 for _ in self.root.glob("*/*.json"))
+        return n
+
+    def close(self) -> None:
+        with self._lock:
+            if self._db is not None and self._db_pid == os.getpid():
+                self._db.close()
+            self._db = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        state = dict(self.__dict__)
+        state["_db"], state["_lock"] = None, None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+        self._lock = threading.Lock()

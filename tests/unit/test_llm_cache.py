@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 import multiprocessing as mp
-import os
 
 import pytest
 
@@ -22,19 +21,27 @@ def test_cache_key_depends_on_everything_that_decides_the_answer():
         assert cache_key(**{**base, **change}) != k
 
 
-def test_cache_roundtrip_and_torn_entries(tmp_path):
-    cache = RequestCache(tmp_path)
+@pytest.mark.parametrize("backend", ["sqlite", "files"])
+def test_cache_roundtrip(tmp_path, backend):
+    cache = RequestCache(tmp_path, backend=backend)
     assert cache.get("ab" * 32) is None
     cache.put("ab" * 32, {"text": "x"})
     assert cache.get("ab" * 32) == {"text": "x"} and len(cache) == 1
+    other = RequestCache(tmp_path, backend="files" if backend == "sqlite" else "sqlite")
+    assert other.get("ab" * 32) == {"text": "x"}  # either store serves a re-run
+
+
+def test_torn_file_entries_are_misses(tmp_path):
+    cache = RequestCache(tmp_path, backend="files")
+    cache.put("ab" * 32, {"text": "x"})
     path = tmp_path / "llm" / "ab" / f"{'ab' * 32}.json"
     path.write_text('{"text": "trunc')  # a hand-damaged entry is a miss, never a crash
     assert cache.get("ab" * 32) is None
     assert not list((tmp_path / "llm").glob("*/.*.tmp"))
 
 
-def _writer(root: str, worker: int, keys: int) -> None:
-    cache = RequestCache(root)
+def _writer(root: str, worker: int, keys: int, backend: str) -> None:
+    cache = RequestCache(root, backend=backend)
     ledger = Ledger(root)
     for i in range(keys):
         cache.put(cache_key(i=i), {"text": f"answer {i}", "by": worker, "pad": "x" * 2000})
@@ -44,22 +51,25 @@ def _writer(root: str, worker: int, keys: int) -> None:
         assert entry is None or entry["text"] == f"answer {(i * 7) % keys}"
 
 
-def test_many_processes_share_cache_and_ledger(tmp_path):
+@pytest.mark.parametrize("backend", ["sqlite", "files"])
+def test_many_processes_share_cache_and_ledger(tmp_path, backend):
+    RequestCache(tmp_path, backend=backend).get("warm")  # opened before the fork: children must reopen
     ctx = mp.get_context("fork")
-    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, 150)) for w in range(4)]
+    procs = [ctx.Process(target=_writer, args=(str(tmp_path), w, 150, backend)) for w in range(4)]
     for p in procs:
         p.start()
     for p in procs:
         p.join(60)
         assert p.exitcode == 0
-    cache = RequestCache(tmp_path)
+    cache = RequestCache(tmp_path, backend=backend)
     for i in range(150):
         entry = cache.get(cache_key(i=i))
         assert entry is not None and entry["text"] == f"answer {i}"  # whole entries, never torn
     assert len(cache) == 150
     totals = read_ledger(tmp_path)["total"]
     assert totals["requests"] == 600 and totals["prompt_tokens"] == 1800 and totals["completion_tokens"] == 3000
-    assert not [f for f in os.listdir(tmp_path / "llm" / os.listdir(tmp_path / "llm")[0]) if f.endswith(".tmp")]
+    if backend == "files":
+        assert not list((tmp_path / "llm").glob("*/.*.tmp"))
 
 
 def test_budget_across_ledgers(tmp_path):
