@@ -139,6 +139,9 @@ def mount_args(tmp_mb: int) -> list[str]:
         p = f"/etc/{name}"
         if os.path.exists(p):
             args += ["--ro-bind", p, p]
+    # the private /tmp comes before the Python paths: an interpreter that lives under /tmp (a
+    # virtualenv made there) is then bound on top of it instead of being hidden by it
+    args += ["--perms", "1777", "--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
     made: set[str] = {"/", "/usr", "/etc", "/tmp"}
     for p in python_paths():
         for anc in _ancestors(p + "/x"):
@@ -146,9 +149,7 @@ def mount_args(tmp_mb: int) -> list[str]:
                 args += ["--perms", "0755", "--dir", anc]
                 made.add(anc)
         args += ["--ro-bind", p, p]
-    args += ["--proc", "/proc", "--dev", "/dev",
-             "--perms", "1777", "--size", str(tmp_mb << 20), "--tmpfs", "/tmp",
-             "--remount-ro", "/", "--chdir", "/tmp"]
+    args += ["--proc", "/proc", "--dev", "/dev", "--remount-ro", "/", "--chdir", "/tmp"]
     return args
 
 
