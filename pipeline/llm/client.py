@@ -30,6 +30,7 @@ from typing import Any, Awaitable, Optional, TypeVar
 from .budget import BudgetExhausted, Ledger
 from .cache import RequestCache, cache_key
 from .config import EndpointConfig
+from .transport import make_http_client
 
 T = TypeVar("T")
 
@@ -156,9 +157,12 @@ class LLMClient:
                 raise LLMError(f"environment variable {env} (api_key_env of {self.endpoint.model}) is not set")
             # httpcore scans its whole pool for every request, so past ~16 connections one pool
             # costs more CPU than the request itself: shard the connections over several clients
-            shards = max(1, -(-self.endpoint.max_concurrency // POOL_SHARD))
+            http = make_http_client(self.endpoint.http, self.endpoint.timeout)
+            shards = 1 if http is not None else max(1, -(-self.endpoint.max_concurrency // POOL_SHARD))
             self._clients = [AsyncOpenAI(base_url=self.endpoint.base_url, api_key=self._key or "EMPTY",
-                                         max_retries=0, timeout=self.endpoint.timeout) for _ in range(shards)]
+                                         max_retries=0, timeout=self.endpoint.timeout,
+                                         http_client=http if http is not None else None)
+                             for _ in range(shards)]
             self._client = self._clients[0]
             self._next = 0
             self._sem = asyncio.Semaphore(self.endpoint.max_concurrency)

@@ -50,11 +50,13 @@ def test_n_in_one_request_then_every_index_from_cache(server, tmp_path):
     assert texts(first) == {i: f"Chain {i}.\n\nThe answer is: {i}" for i in range(4)}
     assert server.stats()["total"] == 1 and all(not s.cached and s.request_n == 4 for s in first.values())
     # a new process (new client) on the same cache: indices 0-3 cached, 4-5 in one request with n=2
-    again = run_sync(client(server, tmp_path).sample(MSG, PARAMS, [0, 1, 2, 3, 4, 5], seed=0))
+    c2 = client(server, tmp_path)
+    again = run_sync(c2.sample(MSG, PARAMS, [0, 1, 2, 3, 4, 5], seed=0))
     assert [again[i].cached for i in range(6)] == [True] * 4 + [False] * 2
     assert texts(again)[4] == "Chain 4.\n\nThe answer is: 4"  # seed + index picks the same chain either way
     stats = server.stats()
     assert stats["total"] == 2 and stats["max_served_per_key"] == 1
+    c.flush(), c2.flush()  # stages flush their ledger after every batch
     ledger = Ledger(tmp_path).totals()["total"]
     assert ledger["requests"] == 2 and ledger["completion_tokens"] > 0
 
@@ -71,10 +73,11 @@ def test_without_n_one_request_per_sample_and_server_ignoring_n(server, tmp_path
     assert server.stats()["total"] == 3 and c.supports_n is False
 
 
+@pytest.mark.parametrize("http", ["lean", "httpx"])
 @pytest.mark.parametrize("kind", FAULT_KINDS)
-def test_every_fault_kind_is_retried(server, kind):
+def test_every_fault_kind_is_retried(server, kind, http):
     server.configure(faults={"first": 2, "kinds": [kind]}, hang=5.0)
-    c = client(server, timeout=0.4)
+    c = client(server, timeout=0.4, http=http)
     out = run_sync(c.sample(MSG, PARAMS, [0], seed=0))
     assert isinstance(out[0], Sample) and out[0].text.startswith("Chain 0")
     stats = server.stats()

@@ -345,9 +345,9 @@ class _Server:
                 st.fault_counts[fault] += 1
                 return await self.fault(fault, writer)
             answer = json.dumps(st.answer(path, body)).encode()
+            st.served[key] += 1  # counted as it is handed to the socket, before the client can see it
             self._send(writer, 200, answer)
             await writer.drain()
-            st.served[key] += 1
             return True
         finally:
             st.in_flight -= 1
