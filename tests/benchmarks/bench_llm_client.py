@@ -28,8 +28,8 @@ from steplabel.pipeline.llm.config import BudgetConfig, EndpointConfig  # noqa: 
 from tests.support.openai_server import SubprocessServer  # noqa: E402
 
 
-def measure(base_url: str, requests: int, concurrency: int, cache_dir: str | None, tag: str) -> dict:
-    ep = EndpointConfig(base_url=base_url, model="policy", max_concurrency=concurrency, timeout=30)
+def measure(base_url: str, requests: int, concurrency: int, cache_dir: str | None, tag: str, http: str) -> dict:
+    ep = EndpointConfig(base_url=base_url, model="policy", max_concurrency=concurrency, timeout=30, http=http)
     ledger = Ledger(cache_dir, BudgetConfig(max_requests=10**9)) if cache_dir else None
     client = LLMClient(ep, RequestCache(cache_dir), ledger)
     params = {"temperature": 0.7, "max_tokens": 16}
@@ -39,12 +39,14 @@ def measure(base_url: str, requests: int, concurrency: int, cache_dir: str | Non
                                                     params, [0], seed=0) for i in range(n)))
 
     run_sync(run(f"warm-{tag}", min(500, requests)))  # connections open, code paths warm
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     results = run_sync(run(f"timed-{tag}", requests))
     seconds = time.perf_counter() - start
+    cpu_us = (time.process_time() - cpu) / requests * 1e6  # this process: client, loop, cache, ledger
     errors = sum(1 for r in results if not hasattr(r[0], "text"))
     client.close()
     return {"requests": requests, "seconds": round(seconds, 3), "requests_per_s": round(requests / seconds, 1),
+            "client_cpu_us_per_request": round(cpu_us), "cpu_bound_capacity_per_s": round(1e6 / cpu_us),
             "errors": errors, "concurrency": concurrency, "retries": client.stats.retries}
 
 
@@ -53,16 +55,18 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--latency", type=float, default=0.1)
+    ap.add_argument("--http", default="auto", choices=["auto", "lean", "httpx"])
     args = ap.parse_args()
-    out: dict = {"cpus": os.cpu_count(), "python": sys.version.split()[0]}
+    out: dict = {"cpus": os.cpu_count(), "python": sys.version.split()[0],
+                 "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "http": args.http}
     with SubprocessServer() as srv:
-        out["instant_memory_cache"] = measure(srv.base_url, args.requests, args.concurrency, None, "mem")
+        out["instant_memory_cache"] = measure(srv.base_url, args.requests, args.concurrency, None, "mem", args.http)
         with tempfile.TemporaryDirectory() as tmp:
-            out["instant_disk_cache_and_ledger"] = measure(srv.base_url, args.requests, args.concurrency, tmp, "disk")
+            out["instant_disk_cache_and_ledger"] = measure(srv.base_url, args.requests, args.concurrency, tmp, "disk", args.http)
         out["instant_memory_cache"]["target_per_s"] = 500
     with SubprocessServer(latency=args.latency) as srv:
         with tempfile.TemporaryDirectory() as tmp:
-            lat = measure(srv.base_url, args.requests, args.concurrency, tmp, "lat")
+            lat = measure(srv.base_url, args.requests, args.concurrency, tmp, "lat", args.http)
         ideal = args.concurrency / args.latency
         lat.update(latency_s=args.latency, ideal_per_s=ideal, share_of_ideal=round(lat["requests_per_s"] / ideal, 3),
                    max_in_flight_at_server=srv.stats()["max_in_flight"])
