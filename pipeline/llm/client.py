@@ -67,7 +67,10 @@ def loop_thread() -> _LoopThread:
 
 def run_sync(coro: Awaitable[T], timeout: Optional[float] = None) -> T:
     """Run a coroutine on the LLM loop thread and wait for it (callable from any non-loop thread)."""
-    fut: Future = asyncio.run_coroutine_threadsafe(coro, loop_thread().loop)  # type: ignore[arg-type]
+    lt = loop_thread()
+    if threading.current_thread() is lt.thread:
+        raise RuntimeError("run_sync called on the LLM loop thread itself; await the coroutine instead")
+    fut: Future = asyncio.run_coroutine_threadsafe(coro, lt.loop)  # type: ignore[arg-type]
     return fut.result(timeout)
 
 
@@ -198,6 +201,9 @@ class LLMClient:
         loop = _LOOP
         if sys.is_finalizing() or loop is None or loop.pid != os.getpid() or not loop.thread.is_alive():
             self._client = None  # interpreter exit or a forked child: the sockets go with the process
+            return
+        if threading.current_thread() is loop.thread:  # e.g. a __del__ run by the GC on the loop itself
+            loop.loop.create_task(self.aclose())  # waiting here would block the loop on itself
             return
         try:
             run_sync(self.aclose(), timeout=10)
