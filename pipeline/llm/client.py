@@ -148,6 +148,7 @@ class LLMClient:
         self._sem: Optional[asyncio.Semaphore] = None
         self._key: Optional[str] = None
         self._inflight: dict[str, asyncio.Future] = {}  # cache key -> the answer on its way
+        self._format_fallback: dict[str, Optional[dict[str, Any]]] = {}  # rejected form -> weaker one
 
     # the AsyncOpenAI instance and the semaphore are created on the loop that uses them
     def _ensure(self) -> None:
@@ -252,7 +253,8 @@ class LLMClient:
         last: Optional[BaseException] = None
         attempts = self.endpoint.max_retries + 1
         start = time.perf_counter()
-        for attempt in range(attempts):
+        attempt = 0  # failed attempts that count against max_retries
+        while attempt < attempts:
             try:
                 async with self._sem:
                     self.stats.attempts += 1
@@ -267,16 +269,24 @@ class LLMClient:
                 name = type(exc).__name__
                 self.stats.errors[name] = self.stats.errors.get(name, 0) + 1
                 status = getattr(exc, "status_code", None)
+                weaker = _weaker_format(body.get("response_format")) if _format_rejected(exc) else False
+                if weaker is not False:  # the server refuses this structured-output form: a weaker one, at once
+                    self._format_fallback[_format_kind(body.get("response_format"))] = weaker
+                    body = {k: v for k, v in body.items() if k != "response_format"}
+                    if weaker is not None:
+                        body["response_format"] = weaker
+                    continue
+                attempt += 1
                 if status in NON_RETRYABLE:
                     break
-                if attempt + 1 < attempts:
+                if attempt < attempts:
                     self.stats.retries += 1
-                    await asyncio.sleep(self._delay(attempt, exc))
+                    await asyncio.sleep(self._delay(attempt - 1, exc))
         self.stats.failures += 1
         if self.ledger is not None:
             self.ledger.record(self.role, failed=True)
         assert last is not None
-        tried = min(attempts, attempt + 1)
+        tried = attempt
         raise LLMError(f"{self.endpoint.model}: request failed after {tried} attempt(s): {self.describe(last)}")
 
     # --- samples of one prompt, cached per index ------------------------------------------------------------
@@ -358,6 +368,12 @@ class LLMClient:
     async def _run(self, content: Any, params: dict[str, Any], seed: Optional[int], run: list[int],
                    keys: dict[int, str]) -> dict[int, Sample | BaseException]:
         body: dict[str, Any] = {"model": self.endpoint.model, **params}
+        fmt = body.get("response_format")
+        while _format_kind(fmt) in self._format_fallback:  # learnt: this server rejects that form
+            fmt = self._format_fallback[_format_kind(fmt)]
+            body.pop("response_format", None)
+            if fmt is not None:
+                body["response_format"] = fmt
         if self.endpoint.api == "chat":
             body["messages"] = content
         else:
@@ -408,6 +424,27 @@ class LLMClient:
                 else:
                     out.update(result)
         return out
+
+
+def _format_kind(fmt: Any) -> str:
+    return str(fmt.get("type")) if isinstance(fmt, dict) else "none"
+
+
+def _format_rejected(exc: BaseException) -> bool:
+    """A 4xx/5xx whose message names response_format: the server refuses that structured-output form
+    (llama.cpp's Python server answers json_schema with a 500 validation error)."""
+    status = getattr(exc, "status_code", None)
+    return status in (400, 422, 500) and "response_format" in str(exc)
+
+
+def _weaker_format(fmt: Any) -> Any:
+    """json_schema -> json_object with the schema -> no response_format; False when nothing is weaker."""
+    if not isinstance(fmt, dict):
+        return False
+    if fmt.get("type") == "json_schema":
+        schema = (fmt.get("json_schema") or {}).get("schema")
+        return {"type": "json_object", **({"schema": schema} if schema else {})}
+    return None
 
 
 def collect_budget_error(results: list[Any]) -> Optional[BudgetExhausted]:

@@ -132,3 +132,19 @@ def test_other_domains_are_skipped(server):
     row["domain"] = "code"
     assert JudgeLabeler(endpoint=ep(server)).label_batch([row])[0].verdicts == {}
     assert server.stats()["total"] == 0
+
+
+def test_structured_output_the_server_refuses_falls_back_at_once(server):
+    # llama.cpp's Python server answers response_format json_schema with a 500 validation error
+    script = scripts_from_sample(PROBLEMS)
+    script["reject_response_format"] = ["json_schema", "json_object"]
+    server.configure(script=script)
+    rows = chains()[:4]
+    labeler = JudgeLabeler(endpoint=ep(server, max_retries=0))
+    labs = labeler.label_batch(rows)
+    assert [first_error(lab, len(r["steps"])) for lab, r in zip(labs, rows)] == GOLD[:4]
+    faults = server.stats()["faults"]["response_format"]
+    assert faults <= 2 + 2 * 3  # learnt within the first concurrent requests, not paid per chain
+    server.reset()
+    labeler.label_batch(chains()[4:8])
+    assert "response_format" not in server.stats()["faults"]

@@ -15,6 +15,8 @@ Scripted answers (the `script` dict):
           the longest `match` (all of whose substrings are) in the prompt decides, default: every step +1. Chain mode
           counts <paragraph_i> tags; single-step mode finds "[Step to judge]" <paragraph_i>.
   judge_style: "json" | "fenced" | "boxed" | "malformed" | "partial" (also per judge entry as "style")
+  reject_response_format: ["json_schema", ...] answered with a 500 validation error, as llama.cpp's
+          Python server does for json_schema
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
 faults: {"rate": 0.2, "kinds": [...], "seed": 0, "first": 0} — `rate` fails that fraction of
 attempts at random; `first` fails the first k attempts of every distinct request. Fault kinds:
@@ -325,6 +327,13 @@ class _Server:
             body = json.loads(data)
         except ValueError:
             self._send(writer, 400, b'{"error": {"message": "invalid JSON body"}}')
+            return True
+        rf = body.get("response_format") if isinstance(body, dict) else None
+        rejected = self.state.script.get("reject_response_format") or []
+        if isinstance(rf, dict) and rf.get("type") in rejected:
+            msg = f"1 validation error: body.response_format.type: Input should be 'text' or 'json_object'"
+            self._send(writer, 500, json.dumps({"error": {"message": msg}}).encode())
+            self.state.fault_counts["response_format"] += 1
             return True
         problem = _invalid(path, body)
         if problem:
