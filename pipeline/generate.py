@@ -13,7 +13,6 @@ stage finishes the requests in flight (they are cached) and raises `BudgetExhaus
 from __future__ import annotations
 
 import asyncio
-import json
 from collections import defaultdict
 from typing import Any, Optional
 
