@@ -33,6 +33,7 @@ def main() -> None:
     parser.add_argument("--chains", type=int, default=100_000)
     parser.add_argument("--labelers", default="outcome,math_steps")
     parser.add_argument("--shard-size", type=int, default=5000)
+    parser.add_argument("--pool-size", type=int, default=2, help="actors per labeler pool")
     parser.add_argument("--out", default=None)
     args = parser.parse_args()
     if not DATA.exists():
@@ -42,7 +43,7 @@ def main() -> None:
     config = BuildConfig(
         name="bench-scale",
         input=InputConfig(kind="gsm8k_solutions", path=str(DATA), repeat=math.ceil(args.chains / per_copy)),
-        labelers=[LabelerConfig(name=n, pool_size=1, num_cpus=0.5) for n in names],
+        labelers=[LabelerConfig(name=n, pool_size=args.pool_size) for n in names],
         merge=MergeConfig(order=names),
         run=RunConfig(out=args.out or tempfile.mkdtemp(prefix="steplabel-bench-"), shard_size=args.shard_size,
                       batch_size=256),
@@ -58,7 +59,8 @@ def main() -> None:
         best = min(_timed(con, sql) for _ in range(3))
         timings[name] = round(best, 4)
     print(json.dumps({
-        "chains": n_chains, "steps": int(n_steps), "labelers": names, "cores": os.cpu_count(),
+        "chains": n_chains, "steps": int(n_steps), "labelers": names, "pool_size": args.pool_size,
+        "cores": os.cpu_count(), "load_average_after": os.getloadavg(),
         "build_seconds_including_ray_start": round(seconds, 1),
         "chains_per_second": round(n_chains / seconds, 1),
         "steps_per_second": round(n_steps / seconds, 1),
