@@ -179,15 +179,17 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     bs = config.run.batch_size
     ds = ray.data.from_arrow(tables)
     if config.generation is not None:
-        ds = ds.map_batches(StageUDF, fn_constructor_args=(_Generate(config, cache_dir),), batch_size=bs,
+        # enough rows per call to keep every allowed request to the policy in flight
+        gen_bs = max(bs, config.generation.policy.max_concurrency * config.generation.n)
+        ds = ds.map_batches(StageUDF, fn_constructor_args=(_Generate(config, cache_dir),), batch_size=gen_bs,
                             batch_format="pyarrow", compute=ActorPoolStrategy(size=1), num_cpus=0.25)
     seg = config.segment
-    ds = ds.map_batches(_run_light, fn_args=(lambda: SegmentStage(seg.splitter, seg.pattern),),
+    ds = ds.map_batches(_run_light, fn_args=(lambda: SegmentStage(seg.splitter, seg.pattern, seg.fallback),),
                         batch_size=bs, batch_format="pyarrow", num_cpus=0.25)
     for lc in config.labelers:
         options = {**lc.options, "cache_dir": cache_dir}
         ds = ds.map_batches(StageUDF, fn_constructor_args=(_LabelerFactory(lc.name, options),),
-                            batch_size=bs, batch_format="pyarrow",
+                            batch_size=lc.batch_size or bs, batch_format="pyarrow",
                             compute=ActorPoolStrategy(size=lc.pool_size), num_cpus=lc.num_cpus)
     ds = ds.map_batches(_run_light, fn_args=(lambda: _Finalize(config, build),), batch_size=bs,
                         batch_format="pyarrow", num_cpus=0.25)

@@ -52,6 +52,11 @@ def card_figures(out: Path) -> dict[str, Any]:
     datasets = q("SELECT DISTINCT source.dataset FROM chains ORDER BY 1")
     segmenters = q("SELECT segmenter, count(*) FROM chains GROUP BY 1 ORDER BY 1")
     tokens = q("SELECT coalesce(sum(tokens), 0) FROM verdicts")[0][0]
+    from .llm.budget import read_ledger
+
+    ledger = read_ledger(out / "cache") if (out / "cache").exists() else {}
+    usage = [(role, v.get("requests", 0), v.get("prompt_tokens", 0), v.get("completion_tokens", 0), v.get("failed", 0))
+             for role, v in sorted(ledger.items()) if isinstance(v, dict) and v.get("requests")]
     from .evaluate import agreement_report
 
     pairs = agreement_report(out)
@@ -67,6 +72,8 @@ def card_figures(out: Path) -> dict[str, Any]:
         "datasets": ", ".join(f"`{d}`" for (d,) in datasets) or "(none)",
         "segmenters": ", ".join(f"`{s or 'unsplit'}` ({c})" for s, c in segmenters) or "(none)",
         "tokens": tokens,
+        "llm_usage": _table(["role", "paid requests", "prompt tokens", "completion tokens", "failed"], usage)
+        if usage else "No LLM requests were paid for.",
         "agreement_table": _table(["labeler a", "labeler b", "steps both rated", "agreement", "Cohen's kappa"], agreement),
         "filtered_note": (f"{n_filtered} chains were filtered by the merge policy and kept for audit "
                           "(`status = 'filtered'`); most common reasons:\n\n"

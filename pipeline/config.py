@@ -53,12 +53,16 @@ class InputConfig(_Strict):
 class SegmentConfig(_Strict):
     splitter: Literal["blank_line", "newline", "step_markers", "regex"] = "blank_line"
     pattern: Optional[str] = None  # for `regex`: a separator pattern
+    # used when the splitter finds a single step in a multi-line chain (weak models ignore the
+    # blank-line format they were asked for)
+    fallback: Optional[Literal["newline", "step_markers"]] = None
 
 
 class LabelerConfig(_Strict):
     name: str
     options: dict[str, Any] = Field(default_factory=dict)
     pool_size: int = Field(default=1, ge=1)  # actors in this labeler's pool
+    batch_size: Optional[int] = Field(default=None, ge=1)  # chains per call; default run.batch_size
     # CPUs Ray reserves per actor. Small by default so every pool fits on a 2-core machine; verifiers
     # do their heavy work in their own worker processes or sandboxes, which Ray does not count.
     num_cpus: float = Field(default=0.25, gt=0)
@@ -100,8 +104,11 @@ class BuildConfig(_Strict):
         data = self.model_dump(mode="json", exclude={"run": {"out", "address"}})
         if data.get("generation"):
             data["generation"].pop("budget", None)
+            data["generation"]["prompts"] = _prompt_contents(data["generation"].get("prompts"))
         for labeler in data["labelers"]:
             labeler["options"].pop("budget", None)
+            if isinstance(labeler["options"].get("prompts"), dict):
+                labeler["options"]["prompts"] = _prompt_contents(labeler["options"]["prompts"])
         blob = json.dumps(data, sort_keys=True, separators=(",", ":"))
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
@@ -116,6 +123,21 @@ class BuildConfig(_Strict):
             if overrides.get(key) is not None:
                 data[section][key] = overrides[key]
         return BuildConfig.model_validate(data)
+
+
+def _prompt_contents(prompts: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
+    """Prompt templates are named by path; the hash must change when their text does."""
+    from .llm.config import load_template, prompt_hash
+
+    if not prompts:
+        return prompts
+    out = {}
+    for domain, ref in prompts.items():
+        try:
+            out[domain] = f"{ref}#{prompt_hash(load_template(ref))}"
+        except ValueError:  # a missing template fails where it is used, with its own message
+            out[domain] = ref
+    return out
 
 
 def _describe(error: ValidationError, origin: str) -> str:

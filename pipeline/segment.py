@@ -87,9 +87,10 @@ class SegmentStage:
 
     name = "segment"
 
-    def __init__(self, splitter: str = "blank_line", pattern: Optional[str] = None) -> None:
+    def __init__(self, splitter: str = "blank_line", pattern: Optional[str] = None,
+                 fallback: Optional[str] = None) -> None:
         split_exact("probe", splitter, pattern)  # fail at construction on a bad splitter
-        self.splitter, self.pattern = splitter, pattern
+        self.splitter, self.pattern, self.fallback = splitter, pattern, fallback
         self.label = splitter if splitter != "regex" else f"regex:{pattern}"
 
     def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -97,8 +98,10 @@ class SegmentStage:
             if not row["steps"]:
                 if not row["text"].strip():
                     raise ValueError("chain has no text to split into steps")
-                row["steps"] = make_steps(split_steps(row["text"], self.splitter, self.pattern))
-                row["segmenter"] = self.label
+                texts, row["segmenter"] = split_steps(row["text"], self.splitter, self.pattern), self.label
+                if len(texts) == 1 and self.fallback and "\n" in texts[0].strip():
+                    texts, row["segmenter"] = split_steps(row["text"], self.fallback), f"{self.label}>{self.fallback}"
+                row["steps"] = make_steps(texts)
             if row["domain"] == "math" and row["final_answer"] is None:
                 row["final_answer"] = final_answer([s["text"] for s in row["steps"]], row["generator"])
         return rows

@@ -233,7 +233,11 @@ class RolloutLabeler(Labeler):
         return self.label_batch([chain])[0]
 
     def label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
-        return run_sync(self._label_batch(chains))
+        try:
+            return run_sync(self._label_batch(chains))
+        finally:
+            if self._client is not None:
+                self._client.flush()  # the shared ledger is exact after every batch
 
     async def _label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
         todo = [i for i, c in enumerate(chains) if c["steps"] and c["domain"] in self.domains]

@@ -36,7 +36,9 @@ def _config(tmp_path: Path, base_url: str) -> Path:
     config = {
         "name": "llm-faults",
         "input": {"kind": "files", "path": str(problems)},
-        "generation": {"policy": {**endpoint, "model": "policy"}, "n": 4, "seed": 0, "max_tokens": 200},
+        # two requests in flight: the generate stage takes 2 x n rows a call, so shards land one by one
+        "generation": {"policy": {**endpoint, "model": "policy", "max_concurrency": 2}, "n": 4, "seed": 0,
+                       "max_tokens": 200},
         "segment": {"splitter": "blank_line"},
         "labelers": [{"name": "outcome"},
                      {"name": "judge", "options": {"endpoint": {**endpoint, "model": "judge-model"}, "votes": 1}}],

@@ -64,3 +64,17 @@ labelers:
     assert big.config_hash() == small.config_hash()
     big.generation.n = 2
     assert big.config_hash() != small.config_hash()
+
+
+def test_editing_a_prompt_template_changes_the_hash(tmp_path):
+    prompt = tmp_path / "policy.txt"
+    prompt.write_text("Solve: {problem}")
+    path = tmp_path / "c.yaml"
+    path.write_text(f"""
+generation:
+  policy: {{base_url: "http://127.0.0.1:9/v1", model: m}}
+  prompts: {{math: "{prompt}"}}
+""")
+    before = load_config(path).config_hash()
+    prompt.write_text("Solve step by step: {problem}")
+    assert load_config(path).config_hash() != before

@@ -73,6 +73,14 @@ def test_segment_stage_fills_steps_and_records_the_splitter():
     assert out["segmenter"] == "blank_line" and out["final_answer"] == "1"
 
 
+def test_fallback_splitter_when_the_chain_ignores_blank_lines():
+    rows = [new_chain(chain_id=str(i), problem_id="p", problem="q", text=t)
+            for i, t in enumerate(["2 + 2 = 4\nso 4 + 1 = 5\nThe answer is 5.", "one line only", "a\n\nb"])]
+    out = SegmentStage("blank_line", fallback="newline")(rows)
+    assert [len(r["steps"]) for r in out] == [3, 1, 2]
+    assert [r["segmenter"] for r in out] == ["blank_line>newline", "blank_line", "blank_line"]
+
+
 def test_segment_stage_rejects_an_empty_chain():
     row = new_chain(chain_id="c", problem_id="p", problem="q", text="   ")
     with pytest.raises(ValueError, match="no text"):
