@@ -81,7 +81,7 @@ class StageUDF:
         return rows_to_table(fixed)
 
     def __del__(self) -> None:
-        close = getattr(getattr(self.stage, "labeler", None), "close", None)
+        close = getattr(self.stage, "close", None)  # labelers' pools, sandboxes, HTTP clients
         if close is not None:
             close()
 

@@ -84,3 +84,6 @@ class LabelStage:
         for row, labeling in zip(rows, self.labeler.label_batch(rows)):
             apply_labeling(row, labeling)
         return rows
+
+    def close(self) -> None:
+        self.labeler.close()
