@@ -140,12 +140,13 @@ def _prompt_contents(prompts: Optional[dict[str, str]]) -> Optional[dict[str, st
     return out
 
 
-def _describe(error: ValidationError, origin: str) -> str:
-    lines = [f"invalid build config {origin}:"]
+def validation_message(error: ValidationError, what: str) -> str:
+    """One line per offending key, named by its dotted path (`merge.order`, `labelers.0.options`)."""
+    lines = [f"invalid {what}:"]
     for e in error.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        what = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
-        lines.append(f"  {key}: {what}")
+        problem = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        lines.append(f"  {key}: {problem}")
     return "\n".join(lines)
 
 
@@ -163,4 +164,4 @@ def load_config(path: str | Path | None = None) -> BuildConfig:
     try:
         return BuildConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(_describe(exc, str(file))) from None
+        raise ConfigError(validation_message(exc, f"build config {file}")) from None

@@ -12,6 +12,8 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional
 
+from pydantic import BaseModel, ValidationError
+
 
 def verdict(
     labeler: "Labeler",
@@ -43,6 +45,16 @@ class Labeling:
     verdicts: dict[int, dict[str, Any]] = field(default_factory=dict)  # step index -> verdict
     outcome: Optional[dict[str, Any]] = None  # {"correct": bool|None, "evidence": str}
     final_answer: Optional[str] = None
+
+
+def validated_options(labeler: str, model: type[BaseModel], options: dict[str, Any]) -> Any:
+    """A labeler's options checked by its pydantic model; unknown or mistyped keys are named."""
+    from ..config import validation_message
+
+    try:
+        return model.model_validate(options)
+    except ValidationError as exc:
+        raise ValueError(validation_message(exc, f"options for labeler {labeler!r}")) from None
 
 
 class Labeler(ABC):

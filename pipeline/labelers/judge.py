@@ -24,13 +24,13 @@ import re
 from collections import Counter
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..llm.budget import BudgetExhausted, Ledger
 from ..llm.cache import RequestCache
 from ..llm.client import LLMClient, LLMError, Sample, run_sync
 from ..llm.config import BudgetConfig, EndpointConfig, load_template, prompt_hash, render
-from .base import Labeler, Labeling, verdict
+from .base import Labeler, Labeling, validated_options, verdict
 
 DEFAULT_PROMPTS = {"chain": {"math": "prompts/judge_chain.txt"}, "step": {"math": "prompts/judge_step.txt"}}
 MAX_RAW = 1500
@@ -306,14 +306,7 @@ class JudgeLabeler(Labeler):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        try:
-            self.opts = JudgeOptions.model_validate(options)
-        except ValidationError as exc:
-            lines = ["invalid options for labeler 'judge':"]
-            for e in exc.errors():
-                key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-                lines.append(f"  {key}: {'unknown key' if e['type'] == 'extra_forbidden' else e['msg']}")
-            raise ValueError("\n".join(lines)) from None
+        self.opts = validated_options(self.name, JudgeOptions, options)
         assert self.opts.prompts is not None
         self.templates = {d: load_template(ref) for d, ref in self.opts.prompts.items()}
         self.domains = tuple(self.templates)  # type: ignore[misc]

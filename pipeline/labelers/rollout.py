@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field
 
 from ...verifiers.math import answers_equal
 from ...verifiers.math.extract import extract_answer
@@ -33,7 +33,7 @@ from ..llm.budget import BudgetExhausted, Ledger
 from ..llm.cache import RequestCache
 from ..llm.client import LLMClient, LLMError, Sample, run_sync
 from ..llm.config import BudgetConfig, EndpointConfig, prompt_hash
-from .base import Labeler, Labeling, verdict
+from .base import Labeler, Labeling, validated_options, verdict
 
 DEFAULT_TEMPLATE = "Problem:\n{problem}\n\nSolution:\n{prefix}\n\n"
 
@@ -88,11 +88,7 @@ class RolloutLabeler(Labeler):
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
-        try:
-            self.opts = RolloutOptions.model_validate(options)
-        except ValidationError as exc:
-            keys = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
-            raise ValueError(f"invalid options for labeler 'rollout': {keys}") from None
+        self.opts = validated_options(self.name, RolloutOptions, options)
         self._client: Optional[LLMClient] = None
         self._sandbox: Any = None
         self.rollouts = 0  # sent or read from cache, for the efficiency figures
