@@ -21,6 +21,7 @@ from steplabel.pipeline.config import load_config
 from steplabel.pipeline.store import connect, read_chains
 from tests.support import sample_problems, scripts_from_sample
 from tests.support.openai_server import OpenAIServer
+from tests.support.builds import done_shards
 
 pytestmark = pytest.mark.integration
 
@@ -50,14 +51,6 @@ def _config(tmp_path: Path, base_url: str) -> Path:
     return path
 
 
-def _done_shards(out: Path) -> int:
-    try:
-        manifest = json.loads((out / "manifest.json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return 0
-    return sum(1 for e in manifest["shards"].values() if e["status"] == "done")
-
-
 def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_path, ray_session):
     script = scripts_from_sample(PROBLEMS)
     with OpenAIServer(script, latency=0.1, hang=3.0, faults=FAULTS) as srv:
@@ -67,7 +60,7 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
         proc = subprocess.Popen([sys.executable, "-m", "steplabel.pipeline.cli", "build", str(cfg_path)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
         deadline = time.monotonic() + 120
-        while _done_shards(out) == 0:
+        while done_shards(out) == 0:
             assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
             assert time.monotonic() < deadline, "no shard written within 120 s"
             time.sleep(0.02)
@@ -77,7 +70,7 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
         time.sleep(0.5)
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
-        done_at_kill = _done_shards(out)
+        done_at_kill = done_shards(out)
         total = json.loads((out / "manifest.json").read_text())["shards_total"]
         assert done_at_kill < total, "the build finished before the kill"
         before = srv.stats()

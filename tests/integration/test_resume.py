@@ -15,6 +15,7 @@ import yaml
 from steplabel.pipeline.build import run_build
 from steplabel.pipeline.config import load_config
 from steplabel.pipeline.store import read_chains
+from tests.support.builds import done_shards
 
 pytestmark = pytest.mark.integration
 
@@ -37,14 +38,6 @@ def _build(config: Path) -> subprocess.Popen:
                             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
 
 
-def _done_shards(out: Path) -> int:
-    try:
-        manifest = json.loads((out / "manifest.json").read_text())
-    except (FileNotFoundError, json.JSONDecodeError):
-        return 0
-    return sum(1 for e in manifest["shards"].values() if e["status"] == "done")
-
-
 def _labels(out: Path) -> dict[str, list]:
     table = read_chains(out)
     rows = {}
@@ -60,13 +53,13 @@ def test_killed_build_resumes_to_the_uninterrupted_result(tmp_path, ray_session)
     killed_cfg = _config(tmp_path, killed_out)
     proc = _build(killed_cfg)
     deadline = time.monotonic() + 120
-    while _done_shards(killed_out) == 0:
+    while done_shards(killed_out) == 0:
         assert proc.poll() is None, proc.stdout.read().decode()
         assert time.monotonic() < deadline, "no shard written within 120 s"
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the driver and anything in its session, no cleanup
     proc.wait()
-    done_at_kill = _done_shards(killed_out)
+    done_at_kill = done_shards(killed_out)
     manifest = json.loads((killed_out / "manifest.json").read_text())
     assert manifest["status"] == "running" and done_at_kill < manifest["shards_total"], "build finished before the kill"
 
