@@ -74,3 +74,36 @@ def test_unknown_option_is_rejected(server):
     srv, _ = server
     with pytest.raises(ValueError, match="rollout"):
         RolloutLabeler(endpoint=endpoint(srv.base_url, "policy"), k=4, modus="binary")
+
+
+def test_code_rollouts_are_checked_by_the_sandboxed_tests(tmp_path):
+    """A code chain whose second step introduces a crash: completions from the first step's prefix
+    that write the right function pass the unit tests; from the broken prefix nothing does."""
+    import json
+    from pathlib import Path
+
+    from steplabel.pipeline.segment import SegmentStage
+    from tests.support.scripts import DEFAULT_TEMPLATE
+
+    record = json.loads((Path(__file__).parents[2] / "pipeline" / "sample" / "code.jsonl").read_text().splitlines()[0])
+    correct, broken = record["chains"][0]["text"], record["chains"][1]
+    assert broken["first_error"] == 1
+    steps = [s.strip() for s in broken["text"].split("\n\n")]
+    fixed_code = correct.split("```python")[1].split("```")[0]
+
+    def key(upto: int) -> str:
+        return DEFAULT_TEMPLATE.replace("{problem}", record["problem"]).replace("{prefix}", "\n\n".join(steps[: upto + 1]))
+
+    policy = {key(0): [f"```python{fixed_code}```\n\nThat is the whole function."], key(1): ["That is the whole function."]}
+    row = new_chain(chain_id="code", problem_id=record["problem_id"], domain="code", problem=record["problem"],
+                    reference=record["reference"], text=broken["text"])
+    SegmentStage()([row])
+    with OpenAIServer(script={"policy": policy}) as srv:
+        for mode in ("exhaustive", "binary"):
+            labeler = _labeler(srv, mode, tmp_path)
+            try:
+                labeling = labeler.label(row)
+            finally:
+                labeler.close()
+            assert _first_error(labeling, len(steps)) == 1, mode
+            assert labeling.verdicts[0]["rating"] == 1 and labeling.verdicts[0]["score"] == 1.0
