@@ -109,7 +109,8 @@ class RolloutLabeler(Labeler):
         prefix = "\n\n".join(s["text"] for s in chain["steps"][: upto + 1])
         params = {"temperature": self.opts.temperature, "top_p": self.opts.top_p, "max_tokens": self.opts.max_tokens}
         if self.opts.continuation == "chat":
-            params["extra_body"] = {"continue_final_message": True, "add_generation_prompt": False}
+            # vLLM / SGLang: continue the assistant message instead of opening a new turn
+            params.update(continue_final_message=True, add_generation_prompt=False)
             return [{"role": "user", "content": chain["problem"]}, {"role": "assistant", "content": prefix + "\n\n"}], params
         return self.opts.template.replace("{problem}", chain["problem"]).replace("{prefix}", prefix), params
 

@@ -107,3 +107,21 @@ def test_code_rollouts_are_checked_by_the_sandboxed_tests(tmp_path):
                 labeler.close()
             assert _first_error(labeling, len(steps)) == 1, mode
             assert labeling.verdicts[0]["rating"] == 1 and labeling.verdicts[0]["score"] == 1.0
+
+
+def test_chat_continuation_mode(tmp_path):
+    """Rollouts as a continuation of the assistant message (the chat API) find the same first error."""
+    chain = next(c for c in sample_chains() if c["first_error"] >= 1 and len(c["steps"]) >= 5)
+    table = rollout_policy([chain])
+    # the chat prompt holds the problem and the prefix, not the completions template around them
+    policy = {k.split("Solution:\n", 1)[1]: v for k, v in table.items()}
+    row = _row(chain)
+    from steplabel.pipeline.segment import SegmentStage
+
+    SegmentStage()([row])
+    with OpenAIServer(script={"policy": policy}) as srv:
+        labeler = RolloutLabeler(endpoint=endpoint(srv.base_url, "policy", api="chat"), k=4, mode="exhaustive",
+                                 continuation="chat", cache_dir=str(tmp_path / "chat"))
+        labeling = labeler.label(row)
+        assert srv.stats()["served_total"] == len(chain["steps"]) - 1  # one request of n=k per prefix
+    assert _first_error(labeling, len(chain["steps"])) == chain["first_error"]
