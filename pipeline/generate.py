@@ -139,7 +139,5 @@ class GenerateStage:
             self._client = None
 
     def __del__(self) -> None:
-        try:
+        if getattr(self, "_client", None) is not None:  # a half-built stage holds nothing
             self.close()
-        except Exception:
-            pass

@@ -15,6 +15,7 @@ from __future__ import annotations
 import fcntl
 import json
 import os
+import sys
 import threading
 import time
 from contextlib import contextmanager
@@ -152,11 +153,11 @@ class Ledger:
         return {"total": self._total(snapshot), **snapshot}
 
     def __del__(self) -> None:
-        try:
-            if self._pending:
+        if self._pending:
+            try:
                 self.flush()
-        except Exception:
-            pass
+            except OSError as exc:  # at interpreter exit the ledger file may be gone; say so, don't raise
+                sys.stderr.write(f"steplabel: {len(self._pending)} ledger entries not recorded: {exc}\n")
 
 
 def read_ledger(cache_dir: str | os.PathLike) -> dict[str, Any]:

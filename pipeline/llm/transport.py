@@ -50,8 +50,8 @@ class _Conn:
     def close(self) -> None:
         try:
             self.writer.close()
-        except Exception:
-            pass
+        except (OSError, RuntimeError):  # already closed, or its loop is gone: nothing left to release
+            return
 
 
 class _Stale(Exception):
