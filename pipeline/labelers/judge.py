@@ -28,9 +28,10 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..llm.budget import BudgetExhausted, Ledger
 from ..llm.cache import RequestCache
-from ..llm.client import LLMClient, LLMError, Sample, run_sync
+from ..llm.client import LLMClient, LLMError, Sample
 from ..llm.config import BudgetConfig, EndpointConfig, load_template, prompt_hash, render
-from .base import Labeler, Labeling, validated_options, verdict
+from .base import Labeling, validated_options, verdict
+from .concurrent import ConcurrentLabeler
 
 DEFAULT_PROMPTS = {"chain": {"math": "prompts/judge_chain.txt"}, "step": {"math": "prompts/judge_step.txt"}}
 MAX_RAW = 1500
@@ -300,7 +301,7 @@ def _tag(steps: list[dict[str, Any]]) -> str:
     return "\n\n".join(f"<paragraph_{s['index']}>\n{s['text']}\n</paragraph_{s['index']}>" for s in steps)
 
 
-class JudgeLabeler(Labeler):
+class JudgeLabeler(ConcurrentLabeler):
     name = "judge"
     version = "1"
 
@@ -350,31 +351,9 @@ class JudgeLabeler(Labeler):
                                            index=s["index"], step=s["text"])))
         return out
 
-    def label(self, chain: dict[str, Any]) -> Labeling:
-        return self.label_batch([chain])[0]
-
-    def label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
-        try:
-            return run_sync(self._label_batch(chains))
-        finally:
-            if self._clients:
-                self._clients[0].flush()  # one ledger shared by the judges: exact per batch
-
-    async def _label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
-        todo = [i for i, c in enumerate(chains) if c["domain"] in self.domains and c["steps"]]
-        results = await asyncio.gather(*(self._label_chain(chains[i]) for i in todo), return_exceptions=True)
-        out = [Labeling() for _ in chains]
-        budget: Optional[BaseException] = None
-        for i, result in zip(todo, results):
-            if isinstance(result, BudgetExhausted):
-                budget = budget or result
-            elif isinstance(result, BaseException):
-                raise result
-            else:
-                out[i] = result
-        if budget is not None:
-            raise budget
-        return out
+    def flush(self) -> None:
+        if self._clients:
+            self._clients[0].flush()  # one ledger shared by the judges: exact per batch
 
     async def _label_chain(self, chain: dict[str, Any]) -> Labeling:
         n = len(chain["steps"])

@@ -31,9 +31,10 @@ from ...verifiers.math import answers_equal
 from ...verifiers.math.extract import extract_answer
 from ..llm.budget import BudgetExhausted, Ledger
 from ..llm.cache import RequestCache
-from ..llm.client import LLMClient, LLMError, Sample, run_sync
+from ..llm.client import LLMClient, LLMError, Sample
 from ..llm.config import BudgetConfig, EndpointConfig, prompt_hash
-from .base import Labeler, Labeling, validated_options, verdict
+from .base import Labeling, validated_options, verdict
+from .concurrent import ConcurrentLabeler
 
 DEFAULT_TEMPLATE = "Problem:\n{problem}\n\nSolution:\n{prefix}\n\n"
 
@@ -82,7 +83,7 @@ class BudgetSpent(Exception):
     """This chain's rollout budget ran out."""
 
 
-class RolloutLabeler(Labeler):
+class RolloutLabeler(ConcurrentLabeler):
     name = "rollout"
     version = "1"
 
@@ -224,27 +225,9 @@ class RolloutLabeler(Labeler):
                     1 if i < lo else -1, f"binary search put the first error at step {lo}"))
         return labeling
 
-    # --- batch entry ---------------------------------------------------------------------------
-
-    def label(self, chain: dict[str, Any]) -> Labeling:
-        return self.label_batch([chain])[0]
-
-    def label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
-        try:
-            return run_sync(self._label_batch(chains))
-        finally:
-            if self._client is not None:
-                self._client.flush()  # the shared ledger is exact after every batch
-
-    async def _label_batch(self, chains: list[dict[str, Any]]) -> list[Labeling]:
-        todo = [i for i, c in enumerate(chains) if c["steps"] and c["domain"] in self.domains]
-        results = await asyncio.gather(*(self._label_chain(chains[i]) for i in todo), return_exceptions=True)
-        out = [Labeling() for _ in chains]
-        for i, result in zip(todo, results):
-            if isinstance(result, BaseException):
-                raise result  # BudgetExhausted stops the build; anything else quarantines via guarded
-            out[i] = result
-        return out
+    def flush(self) -> None:
+        if self._client is not None:
+            self._client.flush()  # the shared ledger is exact after every batch
 
     def close(self) -> None:
         if self._client is not None:
