@@ -10,7 +10,8 @@ import pytest
 from steplabel.pipeline.labelers import make_labeler
 from steplabel.pipeline.labelers.code import CodeOutcomeLabeler, CodeStepsLabeler
 from steplabel.pipeline.schema import new_chain
-from steplabel.verifiers.code import SandboxUnavailable, isolation
+from steplabel.verifiers.code import SandboxUnavailable
+from tests.support.sandbox import failing_bwrap
 
 pytestmark = pytest.mark.integration
 SAMPLE = Path(__file__).resolve().parents[2] / "pipeline" / "sample" / "code.jsonl"
@@ -86,10 +87,7 @@ def test_batch_skips_other_domains(labelers):
 
 
 def test_labeler_refuses_without_sandbox(tmp_path, monkeypatch):
-    fake = tmp_path / "bwrap"
-    fake.write_text("#!/bin/sh\necho 'bwrap: setting up uid map: Permission denied' >&2\nexit 1\n")
-    fake.chmod(0o755)
-    monkeypatch.setattr(isolation, "bwrap_binary", lambda: str(fake))
+    failing_bwrap(tmp_path, monkeypatch, "setting up uid map: Permission denied")
     with pytest.raises(SandboxUnavailable, match="uid map"):
         CodeOutcomeLabeler()
     weak = CodeStepsLabeler(isolation="rlimits")

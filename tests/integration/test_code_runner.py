@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from steplabel.verifiers.code import (Limits, Sandbox, SandboxPool, SandboxUnavailable, isolation,
+from steplabel.verifiers.code import (Limits, Sandbox, SandboxPool, SandboxUnavailable,
                                       run_humaneval, run_mbpp, run_pytest_file, run_tests)
+from tests.support.sandbox import failing_bwrap
 
 pytestmark = pytest.mark.integration
 
@@ -115,10 +116,7 @@ def test_inside_a_ray_actor(ray_session):
 
 
 def test_refuses_without_namespaces_unless_asked(tmp_path, monkeypatch):
-    fake = tmp_path / "bwrap"
-    fake.write_text("#!/bin/sh\necho 'bwrap: No permissions to create a new namespace' >&2\nexit 1\n")
-    fake.chmod(0o755)
-    monkeypatch.setattr(isolation, "bwrap_binary", lambda: str(fake))
+    failing_bwrap(tmp_path, monkeypatch, "No permissions to create a new namespace")
     with pytest.raises(SandboxUnavailable, match="No permissions to create a new namespace"):
         Sandbox().start()
     weak = Sandbox(isolation="rlimits").start()

@@ -385,7 +385,21 @@ class _Server:
         raise ValueError(f"unknown fault kind {kind!r}")
 
 
-class OpenAIServer:
+class _Loopback:
+    """Where a test server listens: 127.0.0.1 only, on the port it was given or chose."""
+
+    port: Optional[int] = None
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def base_url(self) -> str:
+        return f"{self.url}/v1"
+
+
+class OpenAIServer(_Loopback):
     """The server on a background thread with its own event loop; a context manager."""
 
     def __init__(self, script: Optional[dict] = None, port: int = 0, **settings: Any) -> None:
@@ -395,14 +409,6 @@ class OpenAIServer:
         self._thread: Optional[threading.Thread] = None
         self.loop: Optional[asyncio.AbstractEventLoop] = None
         self.port: Optional[int] = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def base_url(self) -> str:
-        return f"{self.url}/v1"
 
     def start(self) -> "OpenAIServer":
         self._thread = threading.Thread(target=self._run, name="openai-test-server", daemon=True)
@@ -450,7 +456,7 @@ class OpenAIServer:
         self.stop()
 
 
-class SubprocessServer:
+class SubprocessServer(_Loopback):
     """The same server in a child process (to kill it, or to keep it off the client's core)."""
 
     def __init__(self, script: Optional[dict] = None, script_path: Optional[str] = None, **settings: Any) -> None:
@@ -459,14 +465,6 @@ class SubprocessServer:
         self.settings = settings
         self.proc: Optional[subprocess.Popen] = None
         self.port: Optional[int] = None
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
-
-    @property
-    def base_url(self) -> str:
-        return f"{self.url}/v1"
 
     def start(self, port: int = 0) -> "SubprocessServer":
         args = [sys.executable, __file__, "--port", str(port), "--settings", json.dumps(self.settings)]
