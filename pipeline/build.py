@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Optional
 import pyarrow as pa
 
 from . import __version__
+from .card import write_card
 from .config import BuildConfig
 from .labelers import labeler_class, make_labeler
 from .merge import MergeStage
@@ -255,8 +256,6 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     manifest["stopped_reason"] = stopped
     manifest["counts"] = _totals(manifest)
     write_manifest(out, manifest)
-    from .card import write_card
-
     write_card(out)
     return BuildResult(out, manifest, total, written, skipped, time.perf_counter() - started, stopped,
                        manifest["counts"])

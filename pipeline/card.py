@@ -8,6 +8,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from .evaluate import agreement_report
+from .llm.budget import read_ledger
 from .store import connect, read_manifest, write_atomic
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "data_cards" / "template.md"
@@ -52,13 +54,9 @@ def card_figures(out: Path) -> dict[str, Any]:
     datasets = q("SELECT DISTINCT source.dataset FROM chains ORDER BY 1")
     segmenters = q("SELECT segmenter, count(*) FROM chains GROUP BY 1 ORDER BY 1")
     tokens = q("SELECT coalesce(sum(tokens), 0) FROM verdicts")[0][0]
-    from .llm.budget import read_ledger
-
     ledger = read_ledger(out / "cache") if (out / "cache").exists() else {}
     usage = [(role, v.get("requests", 0), v.get("prompt_tokens", 0), v.get("completion_tokens", 0), v.get("failed", 0))
              for role, v in sorted(ledger.items()) if isinstance(v, dict) and v.get("requests")]
-    from .evaluate import agreement_report
-
     pairs = agreement_report(out)
     agreement = [(a, b, e["n"], f"{e['agreement']:.3f}", "null" if e["kappa"] is None else f"{e['kappa']:.3f}")
                  for (a, b), e in sorted(pairs.items())]

@@ -78,8 +78,8 @@ def read_chains(out: str | Path, quarantine: bool = False) -> pa.Table:
 
 
 VIEWS = {
-    "chains": "SELECT * FROM read_parquet({data})",
-    "quarantine": "SELECT * FROM read_parquet({quarantine})",
+    "chains": "SELECT * FROM {data}",
+    "quarantine": "SELECT * FROM {quarantine}",
     "steps": """
         SELECT c.chain_id, c.problem_id, c.domain, c.status, c.first_error, s.step.index AS step_index,
                s.step.text AS text, s.step.rating AS rating, s.step.score AS score, s.step.decided_by AS decided_by,
@@ -103,16 +103,14 @@ def connect(out: str | Path, database: str = ":memory:"):
     if read_manifest(out) is None:
         raise FileNotFoundError(f"{out} is not a steplabel build (no {MANIFEST})")
     con = duckdb.connect(database)
-    globs = {}
+    sources = {}
     for name in ("data", "quarantine"):
-        files = sorted((out / name).glob("shard-*.parquet"))
-        globs[name] = "[" + ", ".join("'" + str(f).replace("'", "''") + "'" for f in files) + "]" if files else None
+        has_files = any((out / name).glob("shard-*.parquet"))
+        pattern = str(out / name / "shard-*.parquet").replace("'", "''")
+        # an empty folder still gets a view with the right columns, from an empty Arrow table
+        sources[name] = f"read_parquet('{pattern}')" if has_files else "empty_chains"
+    con.register("empty_chains", CHAINS_SCHEMA.empty_table())
     for view, sql in VIEWS.items():
-        source = globs.get("quarantine" if view == "quarantine" else "data")
-        if source is None:  # an empty folder still gets a view with the right columns
-            empty = out / ".empty.parquet"
-            if not empty.exists():
-                pq.write_table(CHAINS_SCHEMA.empty_table(), empty)
-            source = f"'{empty}'"
+        source = sources["quarantine" if view == "quarantine" else "data"]
         con.execute(f"CREATE OR REPLACE VIEW {view} AS " + sql.format(data=source, quarantine=source))
     return con
