@@ -23,7 +23,7 @@ from .card import write_card
 from .config import BuildConfig
 from .labelers import labeler_class, make_labeler
 from .merge import MergeStage
-from .schema import CHAINS_SCHEMA, rows_to_table
+from .schema import rows_to_table
 from .segment import SegmentStage
 from .sources import iter_chains
 from .stages import STOPPED, LabelStage, StopBuild, guarded, quarantine

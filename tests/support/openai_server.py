@@ -331,7 +331,7 @@ class _Server:
         rf = body.get("response_format") if isinstance(body, dict) else None
         rejected = self.state.script.get("reject_response_format") or []
         if isinstance(rf, dict) and rf.get("type") in rejected:
-            msg = f"1 validation error: body.response_format.type: Input should be 'text' or 'json_object'"
+            msg = "1 validation error: body.response_format.type: Input should be 'text' or 'json_object'"
             self._send(writer, 500, json.dumps({"error": {"message": msg}}).encode())
             self.state.fault_counts["response_format"] += 1
             return True

@@ -5,7 +5,6 @@ import json
 import re
 from pathlib import Path
 
-import pytest
 
 from steplabel.verifiers.code import build_program, extract_blocks, syntax_findings
 from steplabel.verifiers.code.runner import detect_style, pytest_tests, split_asserts

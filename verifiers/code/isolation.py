@@ -16,7 +16,6 @@ fork server drops to 65534 before it runs anything. As an ordinary user bwrap's 
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import functools
 import os
 import shutil

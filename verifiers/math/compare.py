@@ -306,9 +306,9 @@ def _as_interval(f: F.Form) -> Optional[F.Form]:
     var = re.compile(r"^[A-Za-z]$")
     if len(p) == 2:
         if var.match(p[0].strip()):
-            x, op, c = p[0], o[0], p[1]
+            op, c = o[0], p[1]
         elif var.match(p[1].strip()):
-            x, op, c = p[1], {"<": ">", ">": "<", "<=": ">=", ">=": "<="}[o[0]], p[0]
+            op, c = {"<": ">", ">": "<", "<=": ">=", ">=": "<="}[o[0]], p[0]
         else:
             return None
         if op in ("<", "<="):
