@@ -21,7 +21,7 @@ import pyarrow as pa
 from . import __version__
 from .card import write_card
 from .config import BuildConfig
-from .labelers import labeler_class, make_labeler
+from .labelers import Context, labeler_class, make_labeler
 from .merge import MergeStage
 from .schema import rows_to_table
 from .segment import SegmentStage
@@ -90,11 +90,11 @@ class StageUDF:
 class _LabelerFactory:
     """Picklable factory: builds the labeler inside the actor, not on the driver."""
 
-    def __init__(self, name: str, options: dict[str, Any]) -> None:
-        self.name, self.options = name, options
+    def __init__(self, name: str, options: dict[str, Any], context: Context) -> None:
+        self.name, self.options, self.context = name, options, context
 
     def __call__(self) -> LabelStage:
-        return LabelStage(make_labeler(self.name, self.options))
+        return LabelStage(make_labeler(self.name, self.options, self.context))
 
 
 class _Finalize:
@@ -188,8 +188,8 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     ds = ds.map_batches(_run_light, fn_args=(lambda: SegmentStage(seg.splitter, seg.pattern, seg.fallback),),
                         batch_size=bs, batch_format="pyarrow", num_cpus=0.25)
     for lc in config.labelers:
-        options = {**lc.options, "cache_dir": cache_dir}
-        ds = ds.map_batches(StageUDF, fn_constructor_args=(_LabelerFactory(lc.name, options),),
+        context = Context(cache_dir=cache_dir, build_id=build["build_id"])
+        ds = ds.map_batches(StageUDF, fn_constructor_args=(_LabelerFactory(lc.name, lc.options, context),),
                             batch_size=lc.batch_size or bs, batch_format="pyarrow",
                             compute=ActorPoolStrategy(size=lc.pool_size), num_cpus=lc.num_cpus)
     ds = ds.map_batches(_run_light, fn_args=(lambda: _Finalize(config, build),), batch_size=bs,

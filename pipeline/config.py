@@ -11,9 +11,11 @@ from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
 
+from .labelers import REGISTRY, labeler_class
 from .llm.config import GenerationConfig
+from .validation import validation_message
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
 SOURCE_KINDS = ("sample", "files", "hf", "prm800k", "processbench", "gsm8k", "math", "gsm8k_solutions")
@@ -66,6 +68,22 @@ class LabelerConfig(_Strict):
     # CPUs Ray reserves per actor. Small by default so every pool fits on a 2-core machine; verifiers
     # do their heavy work in their own worker processes or sandboxes, which Ray does not count.
     num_cpus: float = Field(default=0.25, gt=0)
+
+    @field_validator("name")
+    @classmethod
+    def _known_labeler(cls, value: str) -> str:
+        if value not in REGISTRY:
+            raise ValueError(f"unknown labeler {value!r}; known: {', '.join(sorted(REGISTRY))}")
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _options_fit_the_labeler(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Checked by the labeler's own options model, so a typo fails here and not in an actor.
+        The user's dict is kept as written (it is what the config hash covers)."""
+        if "name" in info.data:  # an unknown name is already reported
+            labeler_class(info.data["name"]).options_model.model_validate(value)
+        return value
 
 
 class MergeConfig(_Strict):
@@ -138,16 +156,6 @@ def _prompt_contents(prompts: Optional[dict[str, str]]) -> Optional[dict[str, st
         except ValueError:  # a missing template fails where it is used, with its own message
             out[domain] = ref
     return out
-
-
-def validation_message(error: ValidationError, what: str) -> str:
-    """One line per offending key, named by its dotted path (`merge.order`, `labelers.0.options`)."""
-    lines = [f"invalid {what}:"]
-    for e in error.errors():
-        key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        problem = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
-        lines.append(f"  {key}: {problem}")
-    return "\n".join(lines)
 
 
 def load_config(path: str | Path | None = None) -> BuildConfig:

@@ -4,7 +4,7 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any
 
-from .base import Labeler, Labeling, apply_labeling, verdict
+from .base import Context, Labeler, Labeling, Options, apply_labeling, verdict
 
 REGISTRY: dict[str, str] = {
     "outcome": "steplabel.pipeline.labelers.outcome:MathOutcomeLabeler",
@@ -23,8 +23,10 @@ def labeler_class(name: str) -> type[Labeler]:
     return getattr(import_module(module), cls)
 
 
-def make_labeler(name: str, options: dict[str, Any] | None = None) -> Labeler:
-    return labeler_class(name)(**(options or {}))
+def make_labeler(name: str, options: dict[str, Any] | None = None, context: Context | None = None) -> Labeler:
+    """The labeler `name` with the user's `options` (validated by its model) and the build's `context`."""
+    return labeler_class(name)(context, **(options or {}))
 
 
-__all__ = ["Labeler", "Labeling", "apply_labeling", "verdict", "REGISTRY", "labeler_class", "make_labeler"]
+__all__ = ["Context", "Labeler", "Labeling", "Options", "apply_labeling", "verdict", "REGISTRY", "labeler_class",
+           "make_labeler"]

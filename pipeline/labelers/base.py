@@ -12,7 +12,9 @@ from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Optional
 
-from pydantic import BaseModel, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from ..validation import validation_message
 
 
 def verdict(
@@ -47,10 +49,24 @@ class Labeling:
     final_answer: Optional[str] = None
 
 
-def validated_options(labeler: str, model: type[BaseModel], options: dict[str, Any]) -> Any:
-    """A labeler's options checked by its pydantic model; unknown or mistyped keys are named."""
-    from ..config import validation_message
+class Options(BaseModel):
+    """A labeler's options, as a config's `labelers[].options` writes them. Strict: an unknown
+    key fails (a typo such as `timout` must not silently keep the default). Subclass per labeler."""
 
+    model_config = ConfigDict(extra="forbid")
+
+
+@dataclass(frozen=True)
+class Context:
+    """What the build supplies at run time, never the user: where the LLM request cache and budget
+    ledger live, which build is running. Kept apart from options so they stay the user's own."""
+
+    cache_dir: Optional[str] = None  # <OUT>/cache in a build; None = no cache, no shared ledger
+    build_id: Optional[str] = None
+
+
+def validated_options(labeler: str, model: type[Options], options: dict[str, Any]) -> Any:
+    """A labeler's options checked by its pydantic model; unknown or mistyped keys are named."""
     try:
         return model.model_validate(options)
     except ValidationError as exc:
@@ -58,18 +74,21 @@ def validated_options(labeler: str, model: type[BaseModel], options: dict[str, A
 
 
 class Labeler(ABC):
-    """Base class: subclasses set `name` and `version` and implement `label`.
+    """Base class: subclasses set `name`, `version`, `options_model` and implement `label`.
 
-    `label_batch` is what stages call; override it when a labeler gains from seeing a whole batch
-    (concurrent LLM requests, one process pool round-trip).
+    Options arrive as keywords and are validated by `options_model` into `self.opts`; the build's
+    runtime facts arrive as `context`. `label_batch` is what stages call; override it when a
+    labeler gains from seeing a whole batch (concurrent LLM requests, one process pool round-trip).
     """
 
     name: ClassVar[str]
     version: ClassVar[str]
     domains: ClassVar[tuple[str, ...]] = ("math", "code")
+    options_model: ClassVar[type[Options]] = Options
 
-    def __init__(self, **options: Any) -> None:
-        self.options = options
+    def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
+        self.opts: Any = validated_options(self.name, self.options_model, options)
+        self.context = context or Context()
 
     @abstractmethod
     def label(self, chain: dict[str, Any]) -> Labeling:

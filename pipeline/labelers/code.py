@@ -20,11 +20,13 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections import OrderedDict
-from typing import Any, Optional
+from typing import Any, Literal, Optional
+
+from pydantic import Field
 
 from ...verifiers.code import (Limits, Program, RunReport, Sandbox, build_program,
                                exception_findings, run_tests, syntax_findings)
-from .base import Labeler, Labeling, Stopwatch, verdict
+from .base import Context, Labeler, Labeling, Options, Stopwatch, verdict
 
 _CACHE_SIZE = 512
 
@@ -57,19 +59,28 @@ class _Runs:
 _RUNS = _Runs()
 
 
+class CodeOptions(Options):
+    isolation: Literal["bwrap", "rlimits"] = "bwrap"  # rlimits: NO sandbox, trusted machines only
+    timeout: float = Field(default=3.0, gt=0)  # seconds per test
+    memory_mb: int = Field(default=1024, ge=1)
+    output_bytes: int = Field(default=64 * 1024, ge=1)
+    nproc: int = Field(default=64, ge=1)
+    tmp_mb: int = Field(default=256, ge=1)
+
+
 class _CodeLabeler(Labeler):
     """Shared plumbing: one sandbox per labeler instance (one per Ray actor), started eagerly."""
 
     version = "1.0"
     domains = ("code",)
+    options_model = CodeOptions
 
-    def __init__(self, isolation: str = "bwrap", timeout: float = 3.0, memory_mb: int = 1024,
-                 output_bytes: int = 64 * 1024, nproc: int = 64, tmp_mb: int = 256,
-                 cache_dir: Optional[str] = None, **options: Any) -> None:
-        super().__init__(**options)
-        limits = Limits(timeout=float(timeout), memory_mb=int(memory_mb),
-                        output_bytes=int(output_bytes), nproc=int(nproc), tmp_mb=int(tmp_mb))
-        self.sandbox = Sandbox(isolation=isolation, limits=limits).start()  # refuses here, early
+    def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
+        super().__init__(context, **options)
+        o = self.opts
+        limits = Limits(timeout=o.timeout, memory_mb=o.memory_mb, output_bytes=o.output_bytes,
+                        nproc=o.nproc, tmp_mb=o.tmp_mb)
+        self.sandbox = Sandbox(isolation=o.isolation, limits=limits).start()  # refuses here, early
         self.isolation = self.sandbox.isolation
         self.tag = self.sandbox.isolation_tag
 

@@ -24,13 +24,13 @@ import re
 from collections import Counter
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
 from ..llm.budget import BudgetExhausted, Ledger
 from ..llm.cache import RequestCache
 from ..llm.client import LLMClient, LLMError, Sample
 from ..llm.config import BudgetConfig, EndpointConfig, load_template, prompt_hash, render
-from .base import Labeling, validated_options, verdict
+from .base import Context, Labeling, Options, verdict
 from .concurrent import ConcurrentLabeler
 
 DEFAULT_PROMPTS = {"chain": {"math": "prompts/judge_chain.txt"}, "step": {"math": "prompts/judge_step.txt"}}
@@ -39,9 +39,7 @@ MAX_REASON = 240
 PLACEHOLDER_REASONS = {"...", "…", "<why>"}
 
 
-class JudgeOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class JudgeOptions(Options):
     judges: list[EndpointConfig] = Field(default_factory=list)
     endpoint: Optional[EndpointConfig] = None  # shorthand for a single judge
     mode: Literal["chain", "step"] = "chain"
@@ -53,7 +51,6 @@ class JudgeOptions(BaseModel):
     prompts: Optional[dict[str, str]] = None  # domain -> template; default per mode (math)
     combine: Literal["majority", "mean", "min"] = "majority"
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
-    cache_dir: Optional[str] = None  # set by the build: <OUT>/cache
 
     @model_validator(mode="after")
     def _one_or_more(self) -> "JudgeOptions":
@@ -304,10 +301,10 @@ def _tag(steps: list[dict[str, Any]]) -> str:
 class JudgeLabeler(ConcurrentLabeler):
     name = "judge"
     version = "1"
+    options_model = JudgeOptions
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.opts = validated_options(self.name, JudgeOptions, options)
+    def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
+        super().__init__(context, **options)
         assert self.opts.prompts is not None
         self.templates = {d: load_template(ref) for d, ref in self.opts.prompts.items()}
         self.domains = tuple(self.templates)  # type: ignore[misc]
@@ -321,8 +318,8 @@ class JudgeLabeler(ConcurrentLabeler):
     @property
     def clients(self) -> list[LLMClient]:
         if self._clients is None:
-            cache = RequestCache(self.opts.cache_dir)
-            ledger = Ledger(self.opts.cache_dir, self.opts.budget)
+            cache = RequestCache(self.context.cache_dir)
+            ledger = Ledger(self.context.cache_dir, self.opts.budget)
             self._clients = [LLMClient(ep, cache, ledger, role="judge") for ep in self.opts.judges]
         return self._clients
 

@@ -8,29 +8,31 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from ...verifiers.math import check_step
-from .base import Labeler, Labeling, Stopwatch, verdict
+from .base import Labeler, Labeling, Options, Stopwatch, verdict
+
+
+class MathStepsOptions(Options):
+    timeout: float = Field(default=2.0, gt=0)  # seconds per step's claims
+    abstain_verdicts: bool = True  # record "n claims checked, all true" as an abstain
 
 
 class MathStepsLabeler(Labeler):
     name = "math_steps"
     version = "1.0"
     domains = ("math",)
-
-    def __init__(self, timeout: float = 2.0, abstain_verdicts: bool = True, **options: Any) -> None:
-        options.pop("cache_dir", None)  # passed to every labeler; nothing to cache here
-        super().__init__(timeout=timeout, abstain_verdicts=abstain_verdicts, **options)
-        self.timeout = float(timeout)
-        self.abstain_verdicts = bool(abstain_verdicts)
+    options_model = MathStepsOptions
 
     def label(self, chain: dict[str, Any]) -> Labeling:
         verdicts: dict[int, dict[str, Any]] = {}
         context = chain.get("problem") or ""
         for i, step in enumerate(chain.get("steps") or []):
             clock = Stopwatch()
-            r = check_step(step.get("text") or "", context=context, timeout=self.timeout)
+            r = check_step(step.get("text") or "", context=context, timeout=self.opts.timeout)
             if r.rating == -1:
                 verdicts[i] = verdict(self, -1, r.evidence, ms=clock.ms)
-            elif r.claims_checked and self.abstain_verdicts:
+            elif r.claims_checked and self.opts.abstain_verdicts:
                 verdicts[i] = verdict(self, None, r.evidence, ms=clock.ms)
         return Labeling(verdicts=verdicts)

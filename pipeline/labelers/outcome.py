@@ -8,19 +8,22 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from ...verifiers.math import answers_equal
 from ...verifiers.math.extract import answer_location, extract_answer
-from .base import Labeler, Labeling, Stopwatch, verdict
+from .base import Labeler, Labeling, Options, Stopwatch, verdict
+
+
+class OutcomeOptions(Options):
+    timeout: float = Field(default=2.0, gt=0)  # seconds for one answer comparison
 
 
 class MathOutcomeLabeler(Labeler):
     name = "outcome"
     version = "1.0"
     domains = ("math",)
-
-    def __init__(self, timeout: float = 2.0, **options: Any) -> None:
-        super().__init__(**options)
-        self.timeout = timeout
+    options_model = OutcomeOptions
 
     def label(self, chain: dict[str, Any]) -> Labeling:
         clock = Stopwatch()
@@ -37,7 +40,7 @@ class MathOutcomeLabeler(Labeler):
             return Labeling(outcome={"correct": None, "evidence": "generation truncated (finish_reason=length)"})
         if answer is None or at is None:
             return Labeling(outcome={"correct": False, "evidence": "the chain states no final answer"})
-        result = answers_equal(str(reference), answer, timeout=self.timeout)
+        result = answers_equal(str(reference), answer, timeout=self.opts.timeout)
         evidence = f"final answer {answer!r} vs reference {reference!r}: {result.result} ({result.evidence})"
         if result.result == "unknown":
             return Labeling(outcome={"correct": None, "evidence": evidence}, final_answer=answer,

@@ -25,7 +25,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import Field
 
 from ...verifiers.math import answers_equal
 from ...verifiers.math.extract import extract_answer
@@ -33,15 +33,13 @@ from ..llm.budget import BudgetExhausted, Ledger
 from ..llm.cache import RequestCache
 from ..llm.client import LLMClient, LLMError, Sample
 from ..llm.config import BudgetConfig, EndpointConfig, prompt_hash
-from .base import Labeling, validated_options, verdict
+from .base import Context, Labeling, Options, verdict
 from .concurrent import ConcurrentLabeler
 
 DEFAULT_TEMPLATE = "Problem:\n{problem}\n\nSolution:\n{prefix}\n\n"
 
 
-class RolloutOptions(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
+class RolloutOptions(Options):
     endpoint: EndpointConfig
     k: int = Field(default=8, ge=1, le=256)
     mode: Literal["exhaustive", "binary"] = "binary"
@@ -58,8 +56,7 @@ class RolloutOptions(BaseModel):
     max_rollouts_per_chain: Optional[int] = Field(default=None, ge=1)
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
     answer_timeout: float = Field(default=2.0, gt=0)
-    isolation: str = "bwrap"  # code chains: the sandbox level for checking completions
-    cache_dir: Optional[str] = None
+    isolation: Literal["bwrap", "rlimits"] = "bwrap"  # code chains: the sandbox level for checking completions
 
 
 @dataclass
@@ -86,10 +83,10 @@ class BudgetSpent(Exception):
 class RolloutLabeler(ConcurrentLabeler):
     name = "rollout"
     version = "1"
+    options_model = RolloutOptions
 
-    def __init__(self, **options: Any) -> None:
-        super().__init__(**options)
-        self.opts = validated_options(self.name, RolloutOptions, options)
+    def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
+        super().__init__(context, **options)
         self._client: Optional[LLMClient] = None
         self._sandbox: Any = None
         self.rollouts = 0  # sent or read from cache, for the efficiency figures
@@ -100,8 +97,8 @@ class RolloutLabeler(ConcurrentLabeler):
     @property
     def client(self) -> LLMClient:
         if self._client is None:
-            self._client = LLMClient(self.opts.endpoint, RequestCache(self.opts.cache_dir),
-                                     Ledger(self.opts.cache_dir, self.opts.budget), role="rollout")
+            self._client = LLMClient(self.opts.endpoint, RequestCache(self.context.cache_dir),
+                                     Ledger(self.context.cache_dir, self.opts.budget), role="rollout")
         return self._client
 
     # --- prompts and checking ------------------------------------------------------------------

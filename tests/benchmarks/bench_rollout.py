@@ -14,6 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
+from steplabel.pipeline.labelers import Context  # noqa: E402
 from steplabel.pipeline.labelers.rollout import RolloutLabeler  # noqa: E402
 from steplabel.pipeline.schema import new_chain  # noqa: E402
 from steplabel.pipeline.segment import SegmentStage, make_steps  # noqa: E402
@@ -39,7 +40,7 @@ def main() -> None:
         found = {}
         for mode in ("exhaustive", "binary"):
             labeler = RolloutLabeler(endpoint=endpoint(srv.base_url, "policy", api="completions"), k=args.k,
-                                     mode=mode, cache_dir=f"{tmp}/{mode}")
+                                     mode=mode, context=Context(cache_dir=f"{tmp}/{mode}"))
             per_chain, start = [], time.perf_counter()
             for row, c in zip(rows, chains):
                 before = labeler.rollouts

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from steplabel.pipeline.labelers import make_labeler
+from steplabel.pipeline.labelers import Context, make_labeler
 from steplabel.pipeline.labelers.code import CodeOutcomeLabeler, CodeStepsLabeler
 from steplabel.pipeline.schema import new_chain
 from steplabel.verifiers.code import SandboxUnavailable
@@ -33,7 +33,7 @@ def sample_chains() -> list[tuple[dict, dict]]:
 
 @pytest.fixture(scope="module")
 def labelers():
-    outcome = make_labeler("code_outcome", {"timeout": 2.0, "cache_dir": "/nonexistent"})
+    outcome = make_labeler("code_outcome", {"timeout": 2.0}, Context(cache_dir="/nonexistent"))
     steps = make_labeler("code_steps", {"timeout": 2.0})
     yield outcome, steps
     outcome.close()

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from steplabel.pipeline.labelers.base import apply_labeling
+from steplabel.pipeline.labelers.base import Context, apply_labeling
 from steplabel.pipeline.schema import new_chain
 from steplabel.pipeline.segment import SegmentStage
 from tests.support import sample_problems, scripts_from_sample
@@ -51,7 +51,7 @@ def first_error(labeling, n):
 @pytest.mark.parametrize("mode", ["chain", "step"])
 def test_recovers_the_gold_first_errors(server, mode, tmp_path):
     rows = chains()
-    labeler = JudgeLabeler(endpoint=ep(server), mode=mode, cache_dir=str(tmp_path))
+    labeler = JudgeLabeler(endpoint=ep(server), mode=mode, context=Context(cache_dir=str(tmp_path)))
     labelings = labeler.label_batch(rows)
     assert [first_error(lab, len(r["steps"])) for lab, r in zip(labelings, rows)] == GOLD
     v = labelings[0].verdicts[0]
@@ -61,7 +61,7 @@ def test_recovers_the_gold_first_errors(server, mode, tmp_path):
     for row, lab in zip(rows, labelings):
         apply_labeling(row, lab)  # verdict indices fit the chains
     served = server.stats()["served_total"]
-    again = JudgeLabeler(endpoint=ep(server), mode=mode, cache_dir=str(tmp_path)).label_batch(chains())
+    again = JudgeLabeler(endpoint=ep(server), mode=mode, context=Context(cache_dir=str(tmp_path))).label_batch(chains())
     assert server.stats()["served_total"] == served and again[0].verdicts[0]["cached"] is True
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import pytest
 
+from steplabel.pipeline.labelers import Context
 from steplabel.pipeline.labelers.rollout import RolloutLabeler
 from steplabel.pipeline.schema import new_chain
 from steplabel.pipeline.segment import make_steps
@@ -32,7 +33,7 @@ def server():
 
 def _labeler(srv, mode, tmp_path, **extra):
     return RolloutLabeler(endpoint=endpoint(srv.base_url, "policy", api="completions"), k=4, mode=mode,
-                          cache_dir=str(tmp_path / mode), **extra)
+                          context=Context(cache_dir=str(tmp_path / mode)), **extra)
 
 
 def test_binary_search_finds_the_exhaustive_first_error_for_less(server, tmp_path):
@@ -121,7 +122,7 @@ def test_chat_continuation_mode(tmp_path):
     SegmentStage()([row])
     with OpenAIServer(script={"policy": policy}) as srv:
         labeler = RolloutLabeler(endpoint=endpoint(srv.base_url, "policy", api="chat"), k=4, mode="exhaustive",
-                                 continuation="chat", cache_dir=str(tmp_path / "chat"))
+                                 continuation="chat", context=Context(cache_dir=str(tmp_path / "chat")))
         labeling = labeler.label(row)
         assert srv.stats()["served_total"] == len(chain["steps"]) - 1  # one request of n=k per prefix
     assert _first_error(labeling, len(chain["steps"])) == chain["first_error"]

@@ -4,6 +4,7 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from steplabel.pipeline.labelers import Context
 from steplabel.pipeline.labelers.judge import JudgeLabeler
 from steplabel.pipeline.llm.budget import BudgetExhausted
 from steplabel.pipeline.llm.config import EndpointConfig, GenerationConfig, load_template, render
@@ -41,7 +42,7 @@ def test_budget_exhausted_is_a_stop_build():
 
 def test_judge_options_are_validated():
     ep = {"base_url": "http://127.0.0.1:1/v1", "model": "judge"}
-    j = JudgeLabeler(endpoint=ep, votes=3, cache_dir=None)
+    j = JudgeLabeler(endpoint=ep, votes=3, context=Context())
     assert [e.model for e in j.opts.judges] == ["judge"] and j.domains == ("math",)
     with pytest.raises(ValueError, match="votse: unknown key"):
         JudgeLabeler(endpoint=ep, votse=3)

@@ -1,5 +1,5 @@
 """The math-steps labeler: -1 verdicts on false claims, abstains only where something was checked."""
-from steplabel.pipeline.labelers import apply_labeling, make_labeler
+from steplabel.pipeline.labelers import Context, apply_labeling, make_labeler
 from steplabel.pipeline.schema import Chain
 
 
@@ -11,7 +11,7 @@ def _chain(steps: list[str]) -> dict:
 
 
 def test_flags_false_claim_and_abstains_on_true_ones():
-    lab = make_labeler("math_steps", {"timeout": 1.0, "cache_dir": "/tmp/ignored"})
+    lab = make_labeler("math_steps", {"timeout": 1.0}, Context(cache_dir="/tmp/ignored"))
     chain = _chain(["First, 18 / 3 = 6 are painted.", "So 18 - 6 = 13 remain.", "We are done."])
     out = lab.label(chain)
     assert set(out.verdicts) == {0, 1}
