@@ -96,9 +96,10 @@ def write_rows(header: list[str], rows: list[tuple], fmt: str, stream: Any) -> N
 def _export(args: argparse.Namespace) -> int:
     from .export import export
 
-    report = export(args.out, args.format, args.to)
+    report = export(args.out, args.format, args.to, neutral=args.neutral)
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items())) or "none"
-    console.print(f"{args.format}: {report.written} written to {report.path}; skipped: {skipped}")
+    neutral = f" (neutral steps exported as {report.neutral})" if args.format == "trl" else ""
+    console.print(f"{args.format}: {report.written} written to {report.path}{neutral}; skipped: {skipped}")
     return 0
 
 
@@ -153,7 +154,9 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export a build for PRM trainers")
     e.add_argument("out")
     e.add_argument("--format", choices=("trl", "prm800k", "hf"), required=True)
-    e.add_argument("--to", help="output file (trl, prm800k) or folder (hf); default OUT/exports/")
+    e.add_argument("--to", help="output file (trl, prm800k) or folder (hf); default OUT/exports/<name>-<build id>/")
+    e.add_argument("--neutral", choices=("correct", "incorrect"), default="correct",
+                   help="the bool label a neutral (0) step gets in trl's labels (default: correct)")
     e.set_defaults(func=_export)
 
     v = sub.add_parser("eval", help="score labels against human labels, or labelers against each other")

@@ -113,6 +113,23 @@ def test_exports(human_build, tmp_path):
     assert (tmp_path / "hf" / "README.md").exists() and hf.written >= 1
 
 
+def test_two_builds_hf_exports_load_in_turn_with_their_own_rows(sample_build, human_build, tmp_path):
+    """Folders with the same name and the same `datasets` cache: only the card's build-unique config
+    tells them apart (before, the second load returned the first build's rows)."""
+    from datasets import load_dataset
+
+    builds = [sample_build[0], human_build]
+    ids = [b.manifest["build"]["build_id"] for b in builds]
+    for b, build_id in zip(builds, ids):
+        default = export(b.out, "hf").path
+        assert build_id in default.parent.name and default.parent.parent == b.out / "exports"
+    for name, b, build_id in zip("ab", builds, ids):
+        export(b.out, "hf", tmp_path / name / "hf")
+        ds = load_dataset(str(tmp_path / name / "hf"), split="train", cache_dir=str(tmp_path / "cache"))
+        assert {row["build_id"] for row in ds["build"]} == {build_id}
+        assert len(ds) == read_chains(b.out).num_rows
+
+
 def test_rerun_skips_finished_shards_and_another_config_is_refused(sample_build):
     result, _ = sample_build
     config = load_config().with_overrides(out=str(result.out))

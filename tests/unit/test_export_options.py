@@ -1,0 +1,63 @@
+"""Export options on a hand-written build folder (real Parquet, no Ray): neutral mapping, the
+per-build default folder, and an HF export that never mixes in another build's shards."""
+from __future__ import annotations
+
+import json
+
+import pyarrow.parquet as pq
+import pytest
+
+from steplabel.pipeline.export import export, export_folder
+from steplabel.pipeline.schema import new_chain, rows_to_table
+from steplabel.pipeline.segment import make_steps
+from steplabel.pipeline.store import write_manifest, write_shard
+
+
+def _build(out, build_id: str, ratings_per_chain: list[list], name: str = "my build") -> None:
+    rows = []
+    for k, ratings in enumerate(ratings_per_chain):
+        row = new_chain(chain_id=f"{build_id}-{k}", problem_id="p", problem="q", build={"build_id": build_id},
+                        steps=make_steps([f"step {i}" for i in range(len(ratings))]))
+        for step, r in zip(row["steps"], ratings):
+            step["rating"], step["decided_by"] = r, None if r is None else "a"
+        rows.append(row)
+    write_shard(out, 0, rows_to_table(rows))
+    write_manifest(out, {"name": name, "build": {"build_id": build_id}})
+    (out / "README.md").write_text(f"---\nconfigs:\n- config_name: default\n  description: steplabel build {build_id}\n"
+                                   "  data_files:\n  - split: train\n    path: data/*.parquet\n---\n")
+
+
+def _labels(path) -> list[list[bool]]:
+    return [json.loads(line)["labels"] for line in path.read_text().splitlines()]
+
+
+def test_neutral_steps_map_as_asked(tmp_path):
+    _build(tmp_path, "b1", [[1, 0, -1], [0, 1], [None, 1]])
+    as_correct = export(tmp_path, "trl", tmp_path / "c.jsonl")
+    as_incorrect = export(tmp_path, "trl", tmp_path / "i.jsonl", neutral="incorrect")
+    assert _labels(tmp_path / "c.jsonl") == [[True, True, False], [True, True]]
+    assert _labels(tmp_path / "i.jsonl") == [[True, False, False], [False, True]]
+    assert (as_correct.neutral, as_incorrect.neutral) == ("correct", "incorrect")
+    assert as_correct.skipped == {"first step unlabeled": 1}
+    with pytest.raises(ValueError, match="neutral must be one of"):
+        export(tmp_path, "trl", tmp_path / "x.jsonl", neutral="positive")
+
+
+def test_default_folder_is_named_by_the_build(tmp_path):
+    _build(tmp_path, "0123abcd", [[1]])
+    assert export_folder(tmp_path) == tmp_path / "exports" / "my-build-0123abcd"
+    assert export(tmp_path, "trl").path == tmp_path / "exports" / "my-build-0123abcd" / "trl.jsonl"
+    assert export(tmp_path, "hf").path == tmp_path / "exports" / "my-build-0123abcd" / "hf"
+
+
+def test_hf_export_over_another_builds_folder_keeps_only_its_own_shards(tmp_path):
+    big, small = tmp_path / "big", tmp_path / "small"
+    big.mkdir(), small.mkdir()
+    _build(big, "big", [[1], [1]])
+    write_shard(big, 1, pq.read_table(big / "data" / "shard-00000.parquet"))  # a second shard
+    _build(small, "small", [[1]])
+    target = tmp_path / "hf"
+    export(big, "hf", target)
+    export(small, "hf", target)
+    ids = {r["build"]["build_id"] for f in (target / "data").glob("*.parquet") for r in pq.read_table(f).to_pylist()}
+    assert ids == {"small"} and "steplabel build small" in (target / "README.md").read_text()
