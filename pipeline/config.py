@@ -7,14 +7,16 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from pathlib import Path
 from typing import Any, Literal, Optional
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator, model_validator
+from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .labelers import REGISTRY, labeler_class
-from .llm.config import GenerationConfig
+from .llm.config import GenerationConfig, resolve_template_path
 from .validation import validation_message
 
 CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
@@ -25,8 +27,20 @@ class ConfigError(ValueError):
     """A config that cannot be used; the message names the file and the offending key."""
 
 
+# merge may name these besides the configured labelers: verdicts an importer brings with the chains
+SOURCE_LABELERS = ("human", "source_outcome")
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def _problems(model: str, found: list[tuple[tuple[str | int, ...], str, Any]]) -> None:
+    """Raise every cross-field problem at once, each at its own dotted path (not at the top level)."""
+    if found:
+        raise ValidationError.from_exception_data(model, [
+            InitErrorDetails(type=PydanticCustomError("config", msg), loc=loc, input=value)
+            for loc, msg, value in found])
 
 
 class InputConfig(_Strict):
@@ -51,6 +65,12 @@ class InputConfig(_Strict):
             raise ValueError(f"unknown field mapping keys {unknown}; known: {sorted(known)}")
         return value
 
+    @model_validator(mode="after")
+    def _path_unless_sample(self) -> "InputConfig":
+        if self.kind != "sample" and not self.path:
+            _problems("InputConfig", [(("path",), f"input kind {self.kind!r} needs a path", self.path)])
+        return self
+
 
 class SegmentConfig(_Strict):
     splitter: Literal["blank_line", "newline", "step_markers", "regex"] = "blank_line"
@@ -59,10 +79,27 @@ class SegmentConfig(_Strict):
     # blank-line format they were asked for)
     fallback: Optional[Literal["newline", "step_markers"]] = None
 
+    @model_validator(mode="after")
+    def _pattern_fits_the_splitter(self) -> "SegmentConfig":
+        if self.splitter != "regex":
+            if self.pattern is not None:
+                _problems("SegmentConfig", [(("pattern",), "a pattern is only used by splitter regex", self.pattern)])
+            return self
+        if not self.pattern:
+            _problems("SegmentConfig", [(("pattern",), "splitter regex needs a separator pattern", self.pattern)])
+        try:
+            compiled = re.compile(self.pattern)
+        except re.error as exc:
+            _problems("SegmentConfig", [(("pattern",), f"not a valid regular expression: {exc}", self.pattern)])
+        if compiled.fullmatch(""):
+            _problems("SegmentConfig", [(("pattern",), "the pattern matches the empty string (it would split "
+                                          "between every character)", self.pattern)])
+        return self
+
 
 class LabelerConfig(_Strict):
     name: str
-    options: dict[str, Any] = Field(default_factory=dict)
+    options: dict[str, Any] = Field(default_factory=dict, validate_default=True)
     pool_size: int = Field(default=1, ge=1)  # actors in this labeler's pool
     batch_size: Optional[int] = Field(default=None, ge=1)  # chains per call; default run.batch_size
     # CPUs Ray reserves per actor. Small by default so every pool fits on a 2-core machine; verifiers
@@ -88,7 +125,7 @@ class LabelerConfig(_Strict):
 
 class MergeConfig(_Strict):
     policy: Literal["priority", "vote", "consensus"] = "priority"
-    order: list[str] = Field(default_factory=lambda: ["outcome"])  # priority order / the voters
+    order: list[str] = Field(default_factory=lambda: ["outcome"], min_length=1)  # priority order / the voters
     agree: list[str] = Field(default_factory=list)  # consensus: labelers that must agree on the first error
     stop_at_first_error: bool = True
 
@@ -115,6 +152,31 @@ class BuildConfig(_Strict):
     labelers: list[LabelerConfig] = Field(default_factory=lambda: [LabelerConfig(name="outcome")])
     merge: MergeConfig = Field(default_factory=MergeConfig)
     run: RunConfig = Field(default_factory=RunConfig)
+
+    @model_validator(mode="after")
+    def _names_refer_to_something(self) -> "BuildConfig":
+        """Merge names must be configured labelers (or an importer's `human`, `source_outcome`): a
+        typo there leaves every step unrated. One labeler per name: verdicts are told apart by it."""
+        found: list[tuple[tuple[str | int, ...], str, Any]] = []
+        names = [lc.name for lc in self.labelers]
+        for i, name in enumerate(names):
+            if name in names[:i]:
+                found.append((("labelers", i, "name"), f"labeler {name!r} is configured twice", name))
+        known = [*dict.fromkeys(names), *SOURCE_LABELERS]
+        for field in ("order", "agree"):
+            for i, name in enumerate(getattr(self.merge, field)):
+                if name not in known:
+                    found.append((("merge", field, i), f"{name!r} is not a configured labeler; "
+                                  f"known here: {', '.join(known)}", name))
+                elif name in getattr(self.merge, field)[:i]:
+                    found.append((("merge", field, i), f"{name!r} is named twice", name))
+        if self.generation is not None:
+            for domain, ref in self.generation.prompts.items():
+                if not resolve_template_path(ref).is_file():
+                    found.append((("generation", "prompts", domain),
+                                  f"prompt template not found: {resolve_template_path(ref)}", ref))
+        _problems("BuildConfig", found)
+        return self
 
     def config_hash(self) -> str:
         """Hash of what decides the labels — not of where they are written, which cluster runs

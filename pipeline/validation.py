@@ -13,6 +13,6 @@ def validation_message(error: ValidationError, what: str) -> str:
     lines = [f"invalid {what}:"]
     for e in error.errors():
         key = ".".join(str(p) for p in e["loc"]) or "(top level)"
-        problem = "unknown key" if e["type"] == "extra_forbidden" else e["msg"]
+        problem = "unknown key" if e["type"] == "extra_forbidden" else e["msg"].removeprefix("Value error, ")
         lines.append(f"  {key}: {problem}")
     return "\n".join(lines)

@@ -61,6 +61,8 @@ class JudgeOptions(Options):
             raise ValueError("the judge labeler needs `endpoint` or `judges` (a list of endpoints)")
         if self.prompts is None:
             self.prompts = dict(DEFAULT_PROMPTS[self.mode])
+        for ref in self.prompts.values():
+            load_template(ref)  # a missing template fails with the config, not in an actor
         return self
 
 

@@ -56,6 +56,7 @@ generation:
 labelers:
   - name: judge
     options: {endpoint: {base_url: "http://127.0.0.1:9/v1", model: j}, budget: {max_tokens: 10}}
+merge: {order: [judge]}
 """)
     small = load_config(path)
     big = small.model_copy(deep=True)
