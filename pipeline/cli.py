@@ -38,6 +38,24 @@ def _build(args: argparse.Namespace) -> int:
     return 3 if result.stopped else 0
 
 
+def _check(args: argparse.Namespace) -> int:
+    """Validate and print the plan; 0 = ready to build, 1 = the build would fail, 2 = invalid config."""
+    from .check import plan, render
+    from .config import CONFIG_DIR, ConfigError, load_config
+
+    try:
+        config = load_config(args.config).with_overrides(
+            input=args.input, out=args.out, limit=args.limit, address=args.address, shard_size=args.shard_size
+        )
+    except ConfigError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    result = plan(config, args.config or str(CONFIG_DIR / "sample.yaml"), probe=not args.no_probe,
+                  deadline=args.deadline)
+    print(json.dumps(result.as_dict(), indent=1, default=str) if args.json else render(result))
+    return 1 if result.problems else 0
+
+
 def _summary(result: Any) -> None:
     from .store import connect
 
@@ -132,18 +150,31 @@ def _card(args: argparse.Namespace) -> int:
     return 0
 
 
+def _config_args(p: argparse.ArgumentParser) -> None:
+    """The config and the flags that override it: `build` and `check` read a config the same way."""
+    p.add_argument("config", nargs="?", help="build config YAML (default: the bundled sample config)")
+    p.add_argument("--input", help="input path or hub dataset, overriding the config's")
+    p.add_argument("--out", help="build directory, overriding the config's")
+    p.add_argument("--limit", type=int, help="use only the first N input records")
+    p.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or a local Ray)")
+    p.add_argument("--shard-size", type=int, dest="shard_size", help="chains per shard")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="steplabel", description="Automatic step labels for PRM training data.")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build (or resume) a labeled dataset")
-    b.add_argument("config", nargs="?", help="build config YAML (default: the bundled sample config)")
-    b.add_argument("--input", help="input path or hub dataset, overriding the config's")
-    b.add_argument("--out", help="build directory, overriding the config's")
-    b.add_argument("--limit", type=int, help="use only the first N input records")
-    b.add_argument("--address", help="Ray cluster address (default: RAY_ADDRESS or a local Ray)")
-    b.add_argument("--shard-size", type=int, dest="shard_size", help="chains per shard")
+    _config_args(b)
     b.set_defaults(func=_build)
+
+    k = sub.add_parser("check", help="validate a config and print the build's plan; non-zero exit on any problem")
+    _config_args(k)
+    k.add_argument("--no-probe", action="store_true", dest="no_probe",
+                   help="contact no endpoint and start no sandbox")
+    k.add_argument("--deadline", type=float, default=3.0, help="seconds for each endpoint's models answer")
+    k.add_argument("--json", action="store_true", help="the plan as JSON on stdout")
+    k.set_defaults(func=_check)
 
     q = sub.add_parser("query", help="run SQL over a build (views: chains, steps, verdicts, quarantine)")
     q.add_argument("out")

@@ -1,0 +1,266 @@
+"""`steplabel check CONFIG`: what a build would do, and every reason it would fail, before any spend.
+
+A scheduled build on a cluster runs this first. It validates the config (`load_config`), then
+looks at what the config points to without starting Ray: the input files and how many chains
+they make, the shards (and a build of another config already in OUT), each labeler's pool and,
+for code labelers, whether the sandbox starts here, and each endpoint's answer to a `models`
+request within a short deadline. Every problem is listed; any problem makes the exit non-zero.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import threading
+import time
+import urllib.error
+import urllib.request
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterator, Optional
+
+from pydantic import BaseModel
+
+from .config import BuildConfig
+from .labelers import labeler_class
+from .llm.config import EndpointConfig
+
+PROBE_DEADLINE = 3.0  # seconds for one endpoint's `models` answer
+COUNT_LIMIT = 10_000_000  # records counted before the estimate gives up counting
+
+
+@dataclass
+class Plan:
+    """The plan as data (printed as text or JSON); `problems` non-empty means the build would fail."""
+
+    facts: dict[str, Any] = field(default_factory=dict)
+    problems: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**self.facts, "problems": self.problems, "notes": self.notes}
+
+
+def plan(config: BuildConfig, source: str = "", probe: bool = True, deadline: float = PROBE_DEADLINE) -> Plan:
+    """Everything `check` reports about a validated config; `probe=False` contacts no endpoint and
+    starts no sandbox."""
+    p = Plan()
+    p.facts.update(config=source, name=config.name, config_hash=config.config_hash())
+    chains = _input(config, p)
+    shards = None if chains is None else math.ceil(chains / config.run.shard_size)
+    p.facts["chains"], p.facts["shards"] = chains, shards
+    _out(config, p)
+    p.facts["segment"] = config.segment.model_dump(exclude_none=True)
+    p.facts["labelers"] = [_labeler(lc, config, p, probe) for lc in config.labelers]
+    p.facts["merge"] = config.merge.model_dump()
+    p.facts["endpoints"] = _endpoints(config, p, probe, deadline)
+    return p
+
+
+# --- input and output ---------------------------------------------------------------------------
+
+def _input(config: BuildConfig, p: Plan) -> Optional[int]:
+    """Input facts; the estimated number of chains (None when it cannot be counted here)."""
+    from .sources import SourceError, _files, read_records
+
+    cfg = config.input
+    facts: dict[str, Any] = {"kind": cfg.kind, "path": cfg.path, "domain": cfg.domain}
+    p.facts["input"] = facts
+    if cfg.kind == "hf" and cfg.path and not Path(cfg.path).exists():
+        p.notes.append(f"input {cfg.path!r} is a hub dataset: not fetched or counted by check")
+        return None
+    if cfg.kind not in ("sample", "hf"):
+        try:
+            files = _files(cfg.path or "")
+        except SourceError as exc:
+            p.problems.append(f"input.path: {exc}")
+            return None
+        facts["files"] = [str(f) for f in files[:10]] + ([f"... {len(files) - 10} more"] if len(files) > 10 else [])
+    cap = min(cfg.limit or COUNT_LIMIT, COUNT_LIMIT)
+    try:
+        records = _count(read_records(cfg), cap)
+    except (SourceError, OSError, ValueError) as exc:
+        p.problems.append(f"input: cannot read records: {type(exc).__name__}: {exc}")
+        return None
+    facts["records"] = records
+    if records == 0:
+        p.problems.append("input: no records")
+    per_record = config.generation.n if config.generation is not None else 1
+    return records * cfg.repeat * per_record
+
+
+def _count(records: Iterator[Any], cap: int) -> int:
+    n = 0
+    for _ in records:
+        n += 1
+        if n >= cap:
+            break
+    return n
+
+
+def _out(config: BuildConfig, p: Plan) -> None:
+    from .store import read_manifest
+
+    out = Path(config.run.out)
+    facts: dict[str, Any] = {"path": str(out)}
+    p.facts["out"] = facts
+    try:
+        manifest = read_manifest(out)
+    except (OSError, ValueError) as exc:
+        p.problems.append(f"run.out: unreadable manifest in {out}: {exc}")
+        return
+    if manifest is None:
+        facts["existing"] = None
+        return
+    same = manifest["build"]["config_hash"] == config.config_hash()
+    done = sum(1 for s in manifest.get("shards", {}).values() if s.get("status") == "done")
+    facts["existing"] = {"build_id": manifest["build"]["build_id"], "same_config": same, "shards_done": done}
+    if not same:
+        p.problems.append(f"run.out: {out} holds a build of another config (hash {manifest['build']['config_hash']}); "
+                          "choose a new out or delete it")
+
+
+# --- labelers -----------------------------------------------------------------------------------
+
+def _labeler(lc: Any, config: BuildConfig, p: Plan, probe: bool) -> dict[str, Any]:
+    cls = labeler_class(lc.name)
+    opts = cls.options_model.model_validate(lc.options)
+    prompts = getattr(opts, "prompts", None)  # a labeler with a template per domain labels those domains
+    domains = list(prompts) if isinstance(prompts, dict) else list(cls.domains)
+    facts: dict[str, Any] = {"name": lc.name, "version": cls.version, "pool_size": lc.pool_size,
+                             "batch_size": lc.batch_size or config.run.batch_size, "num_cpus": lc.num_cpus,
+                             "domains": domains}
+    if config.input.kind != "sample" and config.input.domain not in domains:
+        p.notes.append(f"labeler {lc.name!r} labels {'/'.join(domains)} chains; this input is "
+                       f"{config.input.domain}: it will not label any")
+    isolation = getattr(opts, "isolation", None)
+    inp = config.input
+    may_see_code = inp.kind == "sample" or inp.domain == "code" or "domain" in inp.fields
+    if probe and isolation is not None and "code" in domains and may_see_code:
+        facts["sandbox"] = _sandbox(isolation, lc.name, p)
+    return facts
+
+
+def _sandbox(isolation: str, name: str, p: Plan) -> Optional[str]:
+    """Start and close the sandbox a code labeler would start in its actor (here, on this node)."""
+    from ..verifiers.code import Sandbox, SandboxError, SandboxUnavailable
+
+    try:
+        with Sandbox(isolation=isolation) as box:
+            return box.isolation_tag
+    except (SandboxUnavailable, SandboxError, OSError) as exc:
+        p.problems.append(f"labeler {name!r}: sandbox {isolation!r} does not start here: {exc}")
+        return None
+
+
+# --- endpoints ----------------------------------------------------------------------------------
+
+def endpoints(config: BuildConfig) -> list[tuple[str, EndpointConfig]]:
+    """(dotted config path, endpoint) for every endpoint the build would call."""
+    found: list[tuple[str, EndpointConfig]] = []
+    if config.generation is not None:
+        found.append(("generation.policy", config.generation.policy))
+    for i, lc in enumerate(config.labelers):
+        opts = labeler_class(lc.name).options_model.model_validate(lc.options)
+        found.extend(_walk(opts, f"labelers.{i}.options"))
+    return found
+
+
+def _walk(value: Any, path: str) -> Iterator[tuple[str, EndpointConfig]]:
+    if isinstance(value, EndpointConfig):
+        yield path, value
+    elif isinstance(value, BaseModel):
+        for name in type(value).model_fields:
+            yield from _walk(getattr(value, name), f"{path}.{name}")
+    elif isinstance(value, (list, tuple)):
+        for i, item in enumerate(value):
+            yield from _walk(item, f"{path}.{i}")
+
+
+def _endpoints(config: BuildConfig, p: Plan, probe: bool, deadline: float) -> list[dict[str, Any]]:
+    listed = endpoints(config)
+    facts = [{"at": at, "base_url": ep.base_url, "model": ep.model, "api": ep.api} for at, ep in listed]
+    for at, ep in listed:
+        if ep.api_key_env and not os.environ.get(ep.api_key_env):
+            p.problems.append(f"{at}.api_key_env: environment variable {ep.api_key_env} is not set")
+    if not probe:
+        return facts
+    answers: dict[tuple[str, Optional[str]], dict[str, Any]] = {}
+    threads = []
+    for _, ep in listed:  # one probe per server and key, all at once
+        key = (ep.base_url, ep.api_key_env)
+        if key not in answers:
+            answers[key] = {}
+            t = threading.Thread(target=_probe, args=(ep, deadline, answers[key]), daemon=True)
+            t.start()
+            threads.append(t)
+    end = time.monotonic() + deadline + 0.5
+    for t in threads:
+        t.join(max(0.0, end - time.monotonic()))
+    for f, (at, ep) in zip(facts, listed):
+        answer = dict(answers[(ep.base_url, ep.api_key_env)]) or {"error": f"no answer within {deadline:g} s"}
+        f.update(answer)
+        if "error" in answer:
+            p.problems.append(f"{at}: {ep.base_url}/models: {answer['error']}")
+        elif answer.get("models") is not None and ep.model not in answer["models"]:
+            p.notes.append(f"{at}: model {ep.model!r} is not among the models {ep.base_url} lists "
+                           f"({', '.join(answer['models'][:5])}); servers that take any name still answer")
+    return facts
+
+
+def _probe(ep: EndpointConfig, deadline: float, answer: dict[str, Any]) -> None:
+    """GET {base_url}/models within the deadline; fills `answer` with ms and model ids, or an error."""
+    request = urllib.request.Request(f"{ep.base_url}/models")
+    key = os.environ.get(ep.api_key_env) if ep.api_key_env else None
+    if key:
+        request.add_header("Authorization", f"Bearer {key}")
+    start = time.perf_counter()
+    try:
+        with urllib.request.urlopen(request, timeout=deadline) as response:
+            body = response.read(1 << 20)
+        data = json.loads(body)
+        models = [m.get("id") for m in data.get("data", []) if isinstance(m, dict)]
+        answer.update(answers=True, ms=round((time.perf_counter() - start) * 1000, 1), models=models)
+    except urllib.error.HTTPError as exc:
+        answer.update(answers=False, error=f"HTTP {exc.code} {exc.reason}")
+    except (urllib.error.URLError, OSError) as exc:
+        answer.update(answers=False, error=f"no answer: {getattr(exc, 'reason', exc)}")
+    except (ValueError, AttributeError) as exc:
+        answer.update(answers=False, error=f"not an OpenAI-style models list: {exc}")
+
+
+# --- text ---------------------------------------------------------------------------------------
+
+def render(p: Plan) -> str:
+    """The plan for a terminal or a log."""
+    f = p.facts
+    inp = f["input"]
+    lines = [f"config   {f['config']}  ({f['name']}, hash {f['config_hash']})"]
+    where = f" {inp['path']}" if inp.get("path") else ""
+    lines.append(f"input    {inp['kind']}{where} [{inp['domain']}]"
+                 + (f", {inp['records']} records" if inp.get("records") is not None else ""))
+    for file in inp.get("files", []):
+        lines.append(f"           {file}")
+    chains = "unknown" if f["chains"] is None else f"~{f['chains']}"
+    shards = "unknown" if f["shards"] is None else str(f["shards"])
+    existing = f["out"].get("existing")
+    resume = "" if not existing else (f"; resumes build {existing['build_id']} ({existing['shards_done']} shards done)"
+                                      if existing["same_config"] else "; holds ANOTHER build")
+    lines.append(f"chains   {chains} in {shards} shards → {f['out']['path']}{resume}")
+    seg = f["segment"]
+    lines.append("segment  " + ", ".join(f"{k}={v}" for k, v in seg.items()))
+    for lab in f["labelers"]:
+        sandbox = f", sandbox {lab['sandbox']}" if lab.get("sandbox") else ""
+        lines.append(f"labeler  {lab['name']} v{lab['version']}: pool {lab['pool_size']} x {lab['num_cpus']} CPU, "
+                     f"batch {lab['batch_size']}, domains {'/'.join(lab['domains'])}{sandbox}")
+    m = f["merge"]
+    agree = f", agree {m['agree']}" if m["agree"] else ""
+    lines.append(f"merge    {m['policy']} {m['order']}{agree}, stop_at_first_error={m['stop_at_first_error']}")
+    for e in f["endpoints"]:
+        state = ("answers" + (f" in {e['ms']:.0f} ms" if "ms" in e else "") if e.get("answers")
+                 else e.get("error", "not probed"))
+        lines.append(f"endpoint {e['at']}: {e['model']} at {e['base_url']} ({e['api']}) — {state}")
+    lines += [f"note     {n}" for n in p.notes]
+    lines += [f"PROBLEM  {q}" for q in p.problems]
+    lines.append("ok: no problems found" if not p.problems else f"{len(p.problems)} problem(s)")
+    return "\n".join(lines)

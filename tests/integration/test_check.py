@@ -1,0 +1,112 @@
+"""`steplabel check`: every broken config fails fast without Ray; a good one prints its plan and
+each endpoint's answer (loopback test server), and a dead or silent endpoint is a problem."""
+from __future__ import annotations
+
+import json
+import socket
+import subprocess
+import sys
+import time
+
+import pytest
+import yaml
+
+from steplabel.pipeline.cli import main
+from tests.support.openai_server import OpenAIServer
+from tests.support.broken_configs import BROKEN
+
+pytestmark = pytest.mark.integration
+
+# one interpreter checks every broken config: each must fail in < 2 s, and Ray is never imported
+_RUN_ALL = """
+import contextlib, io, json, sys, time
+from steplabel.pipeline.cli import main
+out = {}
+for path in sys.argv[1:]:
+    err = io.StringIO()
+    start = time.perf_counter()
+    with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+        rc = main(["check", path])
+    out[path] = {"rc": rc, "s": time.perf_counter() - start, "err": err.getvalue()}
+print(json.dumps({"results": out, "ray_imported": "ray" in sys.modules}))
+"""
+
+
+def test_every_broken_config_fails_in_check_fast_and_without_ray(tmp_path):
+    paths = []
+    for name, text, _ in BROKEN:
+        paths.append(tmp_path / f"{name}.yaml")
+        paths[-1].write_text(text + "\n")
+    done = subprocess.run([sys.executable, "-c", _RUN_ALL, *map(str, paths)], capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr
+    report = json.loads(done.stdout.splitlines()[-1])
+    assert not report["ray_imported"]
+    for (name, _, dotted), path in zip(BROKEN, paths):
+        r = report["results"][str(path)]
+        assert r["rc"] == 2 and r["s"] < 2.0, (name, r)
+        assert dotted in " ".join(r["err"].split()) and f"{name}.yaml" in r["err"].replace("\n", ""), (name, r["err"])
+
+
+def test_the_console_script_exits_non_zero_on_a_broken_config(tmp_path):
+    path = tmp_path / "typo.yaml"
+    path.write_text("merge: {order: [typo]}\n")
+    done = subprocess.run([sys.executable, "-m", "steplabel.pipeline.cli", "check", str(path)], capture_output=True,
+                          text=True, timeout=60)
+    assert done.returncode == 2 and "merge.order.0" in done.stderr
+
+
+def _config(tmp_path, judge_url: str, policy_url: str) -> str:
+    problems = tmp_path / "problems.jsonl"
+    problems.write_text("".join(json.dumps({"problem": f"What is {i}+1?", "answer": str(i + 1)}) + "\n"
+                                for i in range(5)))
+    ep = {"timeout": 5, "max_retries": 0}
+    config = {
+        "input": {"kind": "files", "path": str(problems)},
+        "generation": {"policy": {"base_url": policy_url, "model": "policy", **ep}, "n": 3},
+        "labelers": [{"name": "outcome"},
+                     {"name": "judge", "pool_size": 2, "options": {"endpoint": {"base_url": judge_url,
+                                                                                 "model": "scripted", **ep}}}],
+        "merge": {"order": ["judge", "outcome"]},
+        "run": {"out": str(tmp_path / "out"), "shard_size": 4},
+    }
+    path = tmp_path / "good.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return str(path)
+
+
+def test_a_good_config_prints_its_plan_and_the_endpoints_answer(tmp_path, capsys):
+    with OpenAIServer() as srv:
+        path = _config(tmp_path, srv.base_url, srv.base_url)
+        assert main(["check", path, "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert plan["problems"] == [] and plan["input"]["records"] == 5
+    assert (plan["chains"], plan["shards"]) == (15, 4)  # 5 problems x n=3, 4 chains a shard
+    assert [(lab["name"], lab["pool_size"]) for lab in plan["labelers"]] == [("outcome", 1), ("judge", 2)]
+    assert [(e["at"], e["answers"]) for e in plan["endpoints"]] == [
+        ("generation.policy", True), ("labelers.1.options.judges.0", True)]
+    assert any("'policy' is not among the models" in n for n in plan["notes"])
+
+
+def test_a_dead_and_a_silent_endpoint_are_problems_within_the_deadline(tmp_path, capsys):
+    with socket.socket() as dead, socket.socket() as silent:
+        dead.bind(("127.0.0.1", 0))  # bound, not listening: connection refused
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)  # accepts connections and never answers
+        path = _config(tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}/v1",
+                       f"http://127.0.0.1:{dead.getsockname()[1]}/v1")
+        start = time.perf_counter()
+        assert main(["check", path, "--deadline", "1"]) == 1
+        took = time.perf_counter() - start
+    out = capsys.readouterr().out
+    assert took < 4.0, took
+    assert "PROBLEM  generation.policy:" in out and "PROBLEM  labelers.1.options.judges.0:" in out
+
+
+def test_another_build_in_out_is_a_problem(tmp_path, capsys):
+    path = _config(tmp_path, "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1")
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "manifest.json").write_text(json.dumps(
+        {"build": {"build_id": "old", "config_hash": "0" * 16}, "shards": {}}))
+    assert main(["check", path, "--no-probe"]) == 1
+    assert "holds a build of another config" in capsys.readouterr().out
