@@ -50,7 +50,7 @@ def card_figures(out: Path) -> dict[str, Any]:
         SELECT '**merged**', count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
                count(*) FILTER (rating IS NULL)
         FROM steps ORDER BY 1""")
-    first_error = q("SELECT first_error, count(*) FROM chains GROUP BY 1 ORDER BY 1 NULLS LAST")
+    first_error = q("SELECT first_error, count(*), count(first_flag) FROM chains GROUP BY 1 ORDER BY 1 NULLS LAST")
     datasets = q("SELECT DISTINCT source.dataset FROM chains ORDER BY 1")
     segmenters = q("SELECT segmenter, count(*) FROM chains GROUP BY 1 ORDER BY 1")
     tokens = q("SELECT coalesce(sum(tokens), 0) FROM verdicts")[0][0]
@@ -66,7 +66,7 @@ def card_figures(out: Path) -> dict[str, Any]:
         "n_chains": n_chains,
         "counts_table": "\n".join(f"| {k} | {v} |" for k, v in counts),
         "ratings_table": _table(["labeler", "+1", "0", "-1", "null"], ratings),
-        "first_error_table": _table(["first_error", "chains"], first_error),
+        "first_error_table": _table(["first_error", "chains", "of which with a -1 step (first_flag)"], first_error),
         "datasets": ", ".join(f"`{d}`" for (d,) in datasets) or "(none)",
         "segmenters": ", ".join(f"`{s or 'unsplit'}` ({c})" for s, c in segmenters) or "(none)",
         "tokens": tokens,

@@ -8,9 +8,10 @@ Policies (config `merge.policy`):
   `filtered` and the disagreement in `status_reason`, for audit (Qwen's PRM data recipe).
 
 With `stop_at_first_error` (PRM800K's convention) steps after the first -1 stay unlabeled.
-`first_error` follows ProcessBench: the index of the first -1 step; -1 when every step is rated
-and none is -1; None when no step is -1 but some are unlabeled (it cannot be told). Every rated
-step records `agreement`: the share of the merge's non-abstaining verdicts that match its rating.
+`first_error` follows ProcessBench and is set only when known (`first_error.py`): the first -1
+with every earlier step rated 0 or +1, or -1 when every step is rated and none is -1; otherwise
+null, and `first_flag` still names the first -1 step. Every rated step records `agreement`: the
+share of the merge's non-abstaining verdicts that match its rating.
 """
 from __future__ import annotations
 
@@ -18,6 +19,7 @@ from collections import Counter
 from typing import Any, Optional
 
 from .config import MergeConfig
+from .first_error import first_error, first_flag
 
 Verdicts = list[dict[str, Any]]
 
@@ -46,19 +48,21 @@ def decide_vote(verdicts: Verdicts, order: list[str]) -> Optional[tuple[int, Opt
     return rating, None, "vote(" + ",".join(n for n in order if n in votes) + ")"
 
 
-def first_error_of(ratings: list[Optional[int]]) -> Optional[int]:
-    if -1 in ratings:
-        return ratings.index(-1)
-    return None if None in ratings else -1
-
-
-def labeler_first_error(steps: list[dict[str, Any]], labeler: str) -> Optional[int]:
-    """Where one labeler alone puts the chain's first error (same convention as `first_error_of`)."""
+def labeler_ratings(steps: list[dict[str, Any]], labeler: str) -> list[Optional[int]]:
+    """One labeler's rating of each step (its first non-abstaining verdict; None where it abstained)."""
     ratings = []
     for step in steps:
         own = [v["rating"] for v in step["verdicts"] if v["labeler"] == labeler and v["rating"] is not None]
         ratings.append(own[0] if own else None)
-    return first_error_of(ratings)
+    return ratings
+
+
+def labeler_claim(steps: list[dict[str, Any]], labeler: str) -> Optional[int]:
+    """Where one labeler puts the first error: its first -1 (earlier abstains do not contradict
+    another labeler), -1 when it rated every step and flagged none, None when it cannot say."""
+    ratings = labeler_ratings(steps, labeler)
+    flag = first_flag(ratings)
+    return flag if flag is not None else first_error(ratings)
 
 
 class MergeStage:
@@ -86,13 +90,15 @@ class MergeStage:
                 votes = _votes(step["verdicts"], order)
                 step["agreement"] = sum(v["rating"] == decided[0] for v in votes.values()) / len(votes)
                 seen_error = seen_error or decided[0] == -1
-        row["first_error"] = first_error_of([s["rating"] for s in row["steps"]]) if row["steps"] else None
+        ratings = [s["rating"] for s in row["steps"]]
+        row["first_error"] = first_error(ratings) if ratings else None
+        row["first_flag"] = first_flag(ratings)
         if self.config.policy == "consensus":
             self._filter(row)
         return row
 
     def _filter(self, row: dict[str, Any]) -> None:
-        found = {name: labeler_first_error(row["steps"], name) for name in self.config.agree}
+        found = {name: labeler_claim(row["steps"], name) for name in self.config.agree}
         if None in found.values() or len(set(found.values())) > 1:
             said = ", ".join(f"{n}={'undetermined' if fe is None else fe}" for n, fe in found.items())
             row["status"] = "filtered"

@@ -114,7 +114,8 @@ class Chain(_Model):
     steps: list[Step] = Field(default_factory=list)
     final_answer: Optional[str] = None
     outcome: Outcome = Field(default_factory=Outcome)
-    first_error: Optional[int] = None
+    first_error: Optional[int] = None  # ProcessBench: first -1 step, -1 none, null when not known
+    first_flag: Optional[int] = None  # first -1 step whatever precedes it; null when no step is -1
     status: Literal["labeled", "filtered", "quarantined"] = "labeled"
     status_reason: str = ""
     shard: int = 0
@@ -187,6 +188,7 @@ CHAINS_SCHEMA = pa.schema(
         ("final_answer", pa.string()),
         ("outcome", OUTCOME),
         ("first_error", pa.int32()),
+        ("first_flag", pa.int32()),
         ("status", pa.string()),
         ("status_reason", pa.string()),
         ("shard", pa.int32()),

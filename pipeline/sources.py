@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional
 
 from .config import InputConfig
+from .first_error import ratings_from_first_error
 from .llm.config import GenerationConfig
 from .schema import new_chain, stable_id
 from .segment import make_steps, split_steps
@@ -94,14 +95,12 @@ def _text(value: Any) -> str:
 
 
 def human_first_error_verdicts(n_steps: int, first_error: int, version: str) -> dict[int, dict]:
-    """Human labels in ProcessBench's convention: steps before the first error +1, it -1, the rest unlabeled."""
-    last = n_steps - 1 if first_error < 0 else first_error
-    out = {}
-    for i in range(min(last + 1, n_steps)):
-        wrong = i == first_error
-        out[i] = {**HUMAN, "version": version, "rating": -1 if wrong else 1,
-                  "evidence": "human first error" if wrong else "before the human first error"}
-    return out
+    """Human labels in ProcessBench's convention: steps before the first error +1, it -1, the rest
+    unlabeled. A first error outside the chain raises ValueError (the record is quarantined)."""
+    ratings = ratings_from_first_error(first_error, n_steps)
+    return {i: {**HUMAN, "version": version, "rating": r,
+                "evidence": "human first error" if r == -1 else "before the human first error"}
+            for i, r in enumerate(ratings) if r is not None}
 
 
 def _with_human(row: dict, verdicts: dict[int, dict]) -> dict:

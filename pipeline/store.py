@@ -81,7 +81,7 @@ VIEWS = {
     "chains": "SELECT * FROM {data}",
     "quarantine": "SELECT * FROM {quarantine}",
     "steps": """
-        SELECT c.chain_id, c.problem_id, c.domain, c.status, c.first_error, s.step.index AS step_index,
+        SELECT c.chain_id, c.problem_id, c.domain, c.status, c.first_error, c.first_flag, s.step.index AS step_index,
                s.step.text AS text, s.step.rating AS rating, s.step.score AS score, s.step.decided_by AS decided_by,
                len(s.step.verdicts) AS n_verdicts
         FROM chains c, unnest(c.steps) AS s(step)""",

@@ -29,6 +29,7 @@ from pydantic import Field, model_validator
 from ..llm.budget import BudgetExhausted, Ledger
 from ..llm.cache import RequestCache
 from ..llm.client import LLMClient, LLMError, Sample
+from ..first_error import ratings_from_first_error
 from ..llm.config import BudgetConfig, EndpointConfig, load_template, prompt_hash, render
 from .base import Context, Labeling, Options, verdict
 from .concurrent import ConcurrentLabeler
@@ -246,16 +247,12 @@ def _check_first_error(value: Any, ratings: dict[int, tuple[int, str]], n_steps:
 def _from_first_error(value: Any, n_steps: int) -> Optional[dict[int, tuple[int, str]]]:
     """ProcessBench convention: steps before the first error +1, the error -1, after it unrated."""
     try:
-        fe = int(value)
+        ratings = ratings_from_first_error(int(value), n_steps)
     except (TypeError, ValueError):
         return None
-    if fe == -1 or fe >= n_steps:
-        return {i: (1, "no error found before or at this step") for i in range(n_steps)} if fe == -1 else None
-    if fe < -1:
-        return None
-    out = {i: (1, "before the first error") for i in range(fe)}
-    out[fe] = (-1, "first error")
-    return out
+    reason = {1: "before the first error" if -1 in ratings else "no error found before or at this step",
+              -1: "first error"}
+    return {i: (r, reason[r]) for i, r in enumerate(ratings) if r is not None}
 
 
 _RATING_WORD = re.compile(r"rating\s*(?:is|of|[:=])?\s*([+-]?[01])\b", re.I)

@@ -1,7 +1,10 @@
 from __future__ import annotations
 
+import pytest
+
 from steplabel.pipeline.config import MergeConfig
-from steplabel.pipeline.merge import MergeStage, first_error_of
+from steplabel.pipeline.first_error import first_error, first_flag, ratings_from_first_error
+from steplabel.pipeline.merge import MergeStage
 from steplabel.pipeline.schema import new_chain
 from steplabel.pipeline.segment import make_steps
 
@@ -22,7 +25,13 @@ def test_first_non_abstaining_labeler_in_order_decides():
     row = _chain([[_v("judge", 1), _v("math_steps", None)], [_v("judge", 1), _v("math_steps", -1)]])
     out = MergeStage(MergeConfig(order=["math_steps", "judge"]))([row])[0]
     assert [(s["rating"], s["decided_by"]) for s in out["steps"]] == [(1, "judge"), (-1, "math_steps")]
-    assert out["first_error"] == 1
+    assert out["first_error"] == out["first_flag"] == 1
+
+
+def test_a_flag_after_an_unrated_step_is_not_a_first_error():
+    row = _chain([[_v("math_steps", None)], [_v("math_steps", -1)], [_v("math_steps", None)]])
+    out = MergeStage(MergeConfig(order=["math_steps"]))([row])[0]
+    assert out["first_error"] is None and out["first_flag"] == 1
 
 
 def test_labelers_outside_the_order_are_ignored():
@@ -59,15 +68,26 @@ def test_consensus_keeps_only_chains_whose_first_errors_agree():
 
 
 def test_consensus_needs_two_labelers():
-    import pytest
-
     with pytest.raises(ValueError, match="at least two"):
         MergeConfig(policy="consensus", agree=["judge"])
 
 
 def test_first_error_convention():
-    assert first_error_of([1, 1, 0]) == -1
-    assert first_error_of([1, -1, None]) == 1
-    assert first_error_of([1, None, -1]) == 2
-    assert first_error_of([1, None, 1]) is None
-    assert first_error_of([]) == -1
+    assert first_error([1, 1, 0]) == -1 and first_flag([1, 1, 0]) is None
+    assert first_error([1, -1, None]) == 1 == first_flag([1, -1, None])
+    assert first_error([0, -1, -1]) == 1
+    assert first_error([1, None, -1]) is None and first_flag([1, None, -1]) == 2
+    assert first_error([None, -1]) is None and first_flag([None, -1]) == 1
+    assert first_error([1, None, 1]) is None
+    assert first_error([]) == -1
+
+
+def test_ratings_from_first_error_round_trip():
+    for n in range(1, 5):
+        for fe in range(-1, n):
+            ratings = ratings_from_first_error(fe, n)
+            assert first_error(ratings) == fe and len(ratings) == n
+    assert ratings_from_first_error(1, 3) == [1, -1, None]
+    for bad in (-2, 3, 7):
+        with pytest.raises(ValueError, match="outside a 3-step chain"):
+            ratings_from_first_error(bad, 3)

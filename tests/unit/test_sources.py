@@ -30,6 +30,16 @@ def test_processbench_keeps_steps_and_the_human_first_error(tmp_path):
     assert rows[0]["generator"]["model"] == "m" and rows[0]["problem_id"] == "x-0"
 
 
+def test_a_first_error_outside_the_chain_is_quarantined_not_read_as_no_error(tmp_path):
+    path = _write(tmp_path, "pb.json", [
+        {"id": "x-0", "generator": "m", "problem": "p", "steps": ["a", "b"], "label": 2},
+        {"id": "x-1", "generator": "m", "problem": "p", "steps": ["a", "b"], "label": -3},
+    ], as_json=True)
+    rows = list(iter_chains(InputConfig(kind="processbench", path=path)))
+    assert [r["status"] for r in rows] == ["quarantined", "quarantined"]
+    assert "first error 2 is outside a 2-step chain" in rows[0]["status_reason"]
+
+
 def test_prm800k_takes_the_chosen_completion_and_its_rating(tmp_path):
     record = {
         "labeler": "l", "timestamp": "t", "generation": 2,
