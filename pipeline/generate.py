@@ -5,10 +5,11 @@ and hands batches of them here. Rows of one problem are asked for together — o
 `n` where the endpoint supports it — but every sample is cached under its own index, so a batch
 boundary, a retry or a resumed build never pays for a sample twice.
 
-A sample whose request failed after retries is quarantined with the reason; a truncated sample
-(finish_reason "length") keeps its text and its finish_reason, which segmentation and the outcome
-labeler read (its last step is not a final answer). When the build's LLM budget is spent the
-stage finishes the requests in flight (they are cached) and raises `BudgetExhausted`.
+A truncated sample (finish_reason "length") keeps its text and its finish_reason, which
+segmentation and the outcome labeler read (its last step is not a final answer). A sample the
+server rejected as malformed (400/422) is quarantined with the reason. Any other failure after
+retries, or a spent budget, is never written: the stage finishes the requests in flight (they are
+cached) and raises `RequestsFailed` / `BudgetExhausted`, so the batch's rows wait for a re-run.
 """
 from __future__ import annotations
 
@@ -16,9 +17,8 @@ import asyncio
 from collections import defaultdict
 from typing import Any, Optional
 
-from .llm.budget import BudgetExhausted, Ledger
-from .llm.cache import RequestCache
-from .llm.client import LLMClient, LLMError, Sample, run_sync
+from .llm.client import LLMError, Sample, is_transient, run_sync, stop_on_failure
+from .llm.clients import LLMClients
 from .llm.config import GenerationConfig, load_template, params_json, prompt_hash, render
 from .stages import quarantine
 
@@ -32,20 +32,7 @@ class GenerateStage:
         self.config = config if isinstance(config, GenerationConfig) else GenerationConfig.model_validate(config)
         self.cache_dir = cache_dir
         self.templates = {domain: load_template(ref) for domain, ref in self.config.prompts.items()}
-        self._client: Optional[LLMClient] = None
-
-    # built lazily, in the process that uses it (Ray ships the stage or its factory to an actor)
-    @property
-    def client(self) -> LLMClient:
-        if self._client is None:
-            self._client = LLMClient(self.config.policy, RequestCache(self.cache_dir),
-                                     Ledger(self.cache_dir, self.config.budget), role="policy")
-        return self._client
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_client"] = None
-        return state
+        self.llm = LLMClients([self.config.policy], cache_dir, self.config.budget, role="policy")
 
     def prompt(self, row: dict[str, Any]) -> tuple[Any, str]:
         """(request content, the rendered prompt text) for a problem row."""
@@ -66,8 +53,7 @@ class GenerateStage:
         try:
             return run_sync(self._generate(rows))
         finally:
-            if self._client is not None:
-                self._client.flush()  # the ledger is exact at batch granularity
+            self.llm.flush()  # the ledger is exact at batch granularity
 
     async def _generate(self, rows: Rows) -> Rows:
         cfg = self.config
@@ -88,31 +74,25 @@ class GenerateStage:
                     continue
             groups[key].append(pos)
         keys = list(groups)
-        client = self.client
+        client = self.llm.first
         results = await asyncio.gather(*(
             client.sample(prompts[k][0], params, [rows[p]["generator"].get("sample_index") or 0 for p in groups[k]],
                           seed=cfg.seed)
             for k in keys), return_exceptions=True)
-        budget: Optional[BudgetExhausted] = None
+        outcomes = {}
         for key, result in zip(keys, results):
             for pos in groups[key]:
-                row = rows[pos]
-                index = row["generator"].get("sample_index") or 0
-                outcome = result if isinstance(result, BaseException) else result.get(index)
-                if isinstance(outcome, BudgetExhausted):
-                    budget = budget or outcome
-                elif isinstance(outcome, Sample):
-                    self._fill(row, outcome, prompts[key][1])
+                index = rows[pos]["generator"].get("sample_index") or 0
+                outcomes[pos] = result if isinstance(result, BaseException) else result.get(index)
+        stop_on_failure([o for o in outcomes.values() if is_transient(o)])  # the batch waits for a re-run
+        for key in keys:
+            for pos in groups[key]:
+                outcome = outcomes[pos]
+                if isinstance(outcome, Sample):
+                    self._fill(rows[pos], outcome, prompts[key][1])
                 else:
-                    if isinstance(outcome, LLMError):
-                        reason = str(outcome)
-                    elif isinstance(outcome, BaseException):
-                        reason = client.describe(outcome)
-                    else:
-                        reason = "the endpoint returned no sample for this index"
-                    quarantine(row, self.name, f"policy request failed: {reason}")
-        if budget is not None:
-            raise budget
+                    reason = str(outcome) if isinstance(outcome, LLMError) else "the endpoint returned no sample for this index"
+                    quarantine(rows[pos], self.name, f"policy request rejected: {reason}")
         return rows
 
     def _fill(self, row: dict[str, Any], sample: Sample, prompt_text: str) -> None:
@@ -134,10 +114,8 @@ class GenerateStage:
             quarantine(row, self.name, f"policy returned an empty completion (finish_reason={sample.finish_reason})")
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self.llm.close()
 
     def __del__(self) -> None:
-        if getattr(self, "_client", None) is not None:  # a half-built stage holds nothing
+        if getattr(self, "llm", None) is not None:  # a half-built stage holds nothing
             self.close()

@@ -8,20 +8,15 @@ from __future__ import annotations
 import traceback
 from typing import Any, Callable, Protocol
 
+from .errors import StopBuild
 from .labelers.base import Labeler, apply_labeling
+
+__all__ = ["STOPPED", "StopBuild", "Stage", "guarded", "quarantine", "LabelStage"]
 
 Rows = list[dict[str, Any]]
 
 
 STOPPED = "stopped"  # transient status: the row's shard must not be written in this run
-
-
-class StopBuild(Exception):
-    """Raised by a stage when the whole build must stop cleanly (e.g. the LLM budget is spent).
-
-    `guarded` lets it through instead of quarantining rows. At the Ray boundary the batch's rows
-    are marked `stopped` (an exception would reach the driver without its type), so the driver
-    writes only the shards that finished, records why it stopped, and a re-run resumes there."""
 
 
 class Stage(Protocol):

@@ -51,9 +51,12 @@ def write_shard(out: Path, shard: int, table: pa.Table) -> dict[str, int]:
     table = table.cast(CHAINS_SCHEMA).sort_by("chain_id")
     bad = pc.equal(table["status"], "quarantined")
     kept, quarantined = table.filter(pc.invert(bad)), table.filter(bad)
-    # quarantine first: the data file's appearance is what marks a shard as written
+    # quarantine first: the data file's appearance is what marks a shard as written. A rewritten
+    # shard replaces its quarantine file too (or removes it), so no chain is counted twice
     if quarantined.num_rows:
         _write_parquet_atomic(quarantined, out / "quarantine" / shard_name(shard))
+    else:
+        (out / "quarantine" / shard_name(shard)).unlink(missing_ok=True)
     _write_parquet_atomic(kept, out / "data" / shard_name(shard))
     counts = pc.value_counts(table["status"]).to_pylist()
     return {"rows": table.num_rows, **{c["values"]: c["counts"] for c in counts}}

@@ -1,8 +1,9 @@
 """Base for labelers that wait on an LLM endpoint: a batch's chains are labeled concurrently.
 
-The coroutines run on the LLM client's loop thread. A spent budget stops the build only after
-every other chain of the batch has finished, so what was already paid for is cached; any other
-error propagates, and the stage wrapper quarantines the rows that cause it.
+The coroutines run on the LLM client's loop thread. A spent budget or a request that failed after
+retries (both `StopBuild`) stops the batch only after every other chain of it has finished, so
+what was already paid for is cached and a re-run sends only what is missing; any other error
+propagates, and the stage wrapper quarantines the rows that cause it.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import asyncio
 from abc import abstractmethod
 from typing import Any, Optional
 
+from ..errors import StopBuild
 from ..llm.budget import BudgetExhausted
 from ..llm.client import run_sync
 from .base import Labeler, Labeling
@@ -36,14 +38,15 @@ class ConcurrentLabeler(Labeler):
         todo = [i for i, c in enumerate(chains) if c["steps"] and c["domain"] in self.domains]
         results = await asyncio.gather(*(self._label_chain(chains[i]) for i in todo), return_exceptions=True)
         out = [Labeling() for _ in chains]
-        budget: Optional[BudgetExhausted] = None
+        stop: Optional[StopBuild] = None
         for i, result in zip(todo, results):
-            if isinstance(result, BudgetExhausted):
-                budget = budget or result
+            if isinstance(result, StopBuild):  # a spent budget is the reason to report first
+                if stop is None or (isinstance(result, BudgetExhausted) and not isinstance(stop, BudgetExhausted)):
+                    stop = result
             elif isinstance(result, BaseException):
                 raise result
             else:
                 out[i] = result
-        if budget is not None:
-            raise budget
+        if stop is not None:
+            raise stop
         return out

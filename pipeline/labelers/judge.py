@@ -5,39 +5,35 @@ Two modes, each with a prompt template in `configs/prompts/`:
   ProcessBench's critic prompt, asking for a rating of every paragraph and the first error.
 - `step`: one request per step and vote, judging a step given the steps before it.
 
-Output is asked for as JSON (`response_format` with a JSON schema where the endpoint supports it)
-and parsed tolerantly where it does not: a fenced or embedded JSON object, a `ratings` list, a
-ProcessBench-style `\\boxed{k}` first-error index, or a bare "rating: -1". Malformed or partial output
-is an abstain (rating None) for the steps it does not cover, with the raw text as evidence.
+Output is asked for as JSON and read tolerantly (`judge_output`). Malformed, partial,
+self-contradicting or degenerate output (every reason empty, one word, or the same) is an abstain
+(rating None) for the steps it does not cover, with the raw text as evidence.
 
 `votes` samples per judge model (with `n` where supported) and every judge model are combined per
 step (`combine`: majority — ties toward the lower rating —, mean, or min). The verdict's score is
 the share of non-abstaining votes that rate the step +1. Evidence is JSON: mode, combined rule,
 each model's prompt hash and params, every vote with its rating and reason, abstains with the
-raw answer. Requests that fail after retries are abstains with the error as evidence.
+raw answer. A request the server rejects as malformed (400/422) is an abstain with the error as
+evidence; any other failure after retries is no label at all: the batch waits for a re-run
+(`RequestsFailed`), which sends only the requests still missing.
 """
 from __future__ import annotations
 
 import asyncio
 import json
-import re
 from collections import Counter
 from typing import Any, Literal, Optional
 
 from pydantic import Field, model_validator
 
-from ..llm.budget import BudgetExhausted, Ledger
-from ..llm.cache import RequestCache
-from ..llm.client import LLMClient, LLMError, Sample
-from ..first_error import ratings_from_first_error
+from ..llm.client import LLMError, Sample, is_transient, stop_on_failure
+from ..llm.clients import LLMClients
 from ..llm.config import BudgetConfig, EndpointConfig, load_template, prompt_hash, render
 from .base import Context, Labeling, Options, verdict
 from .concurrent import ConcurrentLabeler
+from .judge_output import MAX_RAW, parse_chain, parse_step, response_format, untrusted_reasons
 
 DEFAULT_PROMPTS = {"chain": {"math": "prompts/judge_chain.txt"}, "step": {"math": "prompts/judge_step.txt"}}
-MAX_RAW = 1500
-MAX_REASON = 240
-PLACEHOLDER_REASONS = {"...", "…", "<why>"}
 
 
 class JudgeOptions(Options):
@@ -65,217 +61,6 @@ class JudgeOptions(Options):
         for ref in self.prompts.values():
             load_template(ref)  # a missing template fails with the config, not in an actor
         return self
-
-
-# --- response schemas ---------------------------------------------------------------------------
-
-RATING_SCHEMA = {"type": "integer", "enum": [-1, 0, 1]}
-CHAIN_SCHEMA = {
-    "type": "object",
-    "properties": {
-        "steps": {"type": "array", "items": {
-            "type": "object",
-            "properties": {"index": {"type": "integer"}, "rating": RATING_SCHEMA, "reason": {"type": "string"}},
-            "required": ["index", "rating", "reason"], "additionalProperties": False}},
-        "first_error": {"type": "integer"},
-    },
-    "required": ["steps", "first_error"],
-    "additionalProperties": False,
-}
-STEP_SCHEMA = {
-    "type": "object",
-    "properties": {"rating": RATING_SCHEMA, "reason": {"type": "string"}},
-    "required": ["rating", "reason"],
-    "additionalProperties": False,
-}
-
-
-def response_format(endpoint: EndpointConfig, mode: str) -> Optional[dict[str, Any]]:
-    schema = CHAIN_SCHEMA if mode == "chain" else STEP_SCHEMA
-    name = "step_ratings" if mode == "chain" else "step_rating"
-    if endpoint.response_format == "json_schema":
-        return {"type": "json_schema", "json_schema": {"name": name, "schema": schema, "strict": True}}
-    if endpoint.response_format == "json_object":
-        return {"type": "json_object", "schema": schema}  # llama.cpp's server honours `schema` here
-    return None
-
-
-# --- tolerant parsing -----------------------------------------------------------------------------
-
-_THINK = re.compile(r"<think>.*?</think>", re.S | re.I)
-_FENCE = re.compile(r"```(?:json)?\s*(.*?)```", re.S | re.I)
-_BOXED = re.compile(r"\\boxed\{\s*([+-]?\d+)\s*\}")
-_WORDS = {"correct": 1, "right": 1, "good": 1, "positive": 1, "neutral": 0, "incorrect": -1, "wrong": -1,
-          "error": -1, "bad": -1, "negative": -1}
-
-
-def _json_objects(text: str) -> list[Any]:
-    """Every balanced {...} in the text that parses as JSON, outermost first."""
-    found = []
-    i = 0
-    while True:
-        start = text.find("{", i)
-        if start < 0:
-            return found
-        depth, in_str, esc = 0, False, False
-        for j in range(start, len(text)):
-            ch = text[j]
-            if in_str:
-                if esc:
-                    esc = False
-                elif ch == "\\":
-                    esc = True
-                elif ch == '"':
-                    in_str = False
-            elif ch == '"':
-                in_str = True
-            elif ch == "{":
-                depth += 1
-            elif ch == "}":
-                depth -= 1
-                if depth == 0:
-                    try:
-                        found.append(json.loads(text[start:j + 1]))
-                        i = j + 1
-                    except ValueError:
-                        i = start + 1
-                    break
-        else:
-            return found
-
-
-def normalize_rating(value: Any) -> Optional[int]:
-    if isinstance(value, bool):
-        return 1 if value else -1
-    if isinstance(value, (int, float)):
-        if value != value:  # NaN
-            return None
-        r = int(round(value))
-        return r if r in (-1, 0, 1) else None
-    if isinstance(value, str):
-        v = value.strip().lower().strip(".")
-        if v in _WORDS:
-            return _WORDS[v]
-        try:
-            return normalize_rating(float(v))
-        except ValueError:
-            return None
-    return None
-
-
-def _candidates(text: str) -> list[Any]:
-    text = _THINK.sub("", text or "").strip()
-    out: list[Any] = []
-    try:
-        out.append(json.loads(text))
-    except ValueError:
-        pass
-    for block in _FENCE.findall(text):
-        try:
-            out.append(json.loads(block.strip()))
-        except ValueError:
-            out.extend(_json_objects(block))
-    out.extend(_json_objects(text))
-    return out
-
-
-def parse_chain(text: str, n_steps: int) -> tuple[dict[int, tuple[int, str]], Optional[str]]:
-    """A whole-chain critique → ({step: (rating, reason)}, problem or None). Never raises."""
-    for obj in _candidates(text):
-        if isinstance(obj, list):
-            obj = {"ratings": obj}
-        if not isinstance(obj, dict):
-            continue
-        ratings: dict[int, tuple[int, str]] = {}
-        steps = obj.get("steps")
-        if steps is None and isinstance(obj.get("ratings"), list):
-            steps = obj["ratings"]
-        if isinstance(steps, list):
-            for pos, item in enumerate(steps):
-                if isinstance(item, dict):
-                    index = item.get("index", item.get("paragraph", item.get("step", pos)))
-                    rating = normalize_rating(item.get("rating", item.get("label")))
-                    reason = str(item.get("reason", item.get("explanation", "")))[:MAX_REASON]
-                else:
-                    index, rating, reason = pos, normalize_rating(item), ""
-                try:
-                    index = int(index)
-                except (TypeError, ValueError):
-                    continue
-                if rating is not None and 0 <= index < n_steps and index not in ratings:
-                    ratings[index] = (rating, reason)
-        if ratings:
-            if all(reason.strip() in PLACEHOLDER_REASONS for _, reason in ratings.values()):
-                return {}, "the answer copies the prompt's example (every reason is a placeholder)"
-            problem = _check_first_error(obj.get("first_error"), ratings, n_steps)
-            if problem:
-                return {}, problem
-            missing = n_steps - len(ratings)
-            return ratings, (f"partial answer: {missing} of {n_steps} steps unrated" if missing else None)
-        fe = obj.get("first_error")
-        if fe is not None:
-            derived = _from_first_error(fe, n_steps)
-            if derived is not None:
-                return derived, None
-    boxed = _BOXED.findall(_THINK.sub("", text or ""))
-    if boxed:
-        derived = _from_first_error(boxed[-1], n_steps)
-        if derived is not None:
-            return derived, None
-    return {}, "no step ratings found in the answer"
-
-
-def _check_first_error(value: Any, ratings: dict[int, tuple[int, str]], n_steps: int) -> Optional[str]:
-    """None when the answer's `first_error` agrees with its step ratings (or is absent); a judge
-    that contradicts itself is an abstain, not a label. A first error at a step it left unrated
-    fills that step in."""
-    if value is None or isinstance(value, bool):
-        return None
-    try:
-        fe = int(value)
-    except (TypeError, ValueError):
-        return None
-    said = next((i for i in sorted(ratings) if ratings[i][0] == -1), -1)
-    if fe == said:
-        return None
-    if said == -1 and 0 <= fe < n_steps and fe not in ratings and all(i < fe for i in ratings):
-        ratings[fe] = (-1, "named as the first error")
-        return None
-    return f"inconsistent answer: first_error={fe} but the step ratings put it at {said}"
-
-
-def _from_first_error(value: Any, n_steps: int) -> Optional[dict[int, tuple[int, str]]]:
-    """ProcessBench convention: steps before the first error +1, the error -1, after it unrated."""
-    try:
-        ratings = ratings_from_first_error(int(value), n_steps)
-    except (TypeError, ValueError):
-        return None
-    reason = {1: "before the first error" if -1 in ratings else "no error found before or at this step",
-              -1: "first error"}
-    return {i: (r, reason[r]) for i, r in enumerate(ratings) if r is not None}
-
-
-_RATING_WORD = re.compile(r"rating\s*(?:is|of|[:=])?\s*([+-]?[01])\b", re.I)
-
-
-def parse_step(text: str) -> tuple[Optional[int], str, Optional[str]]:
-    """A single-step judgement → (rating, reason, problem or None). Never raises."""
-    for obj in _candidates(text):
-        if isinstance(obj, dict) and ("rating" in obj or "label" in obj):
-            rating = normalize_rating(obj.get("rating", obj.get("label")))
-            reason = str(obj.get("reason", ""))[:MAX_REASON]
-            if rating is not None and reason.strip() in PLACEHOLDER_REASONS:
-                return None, "", "the answer copies the prompt's example (the reason is a placeholder)"
-            if rating is not None:
-                return rating, reason, None
-    clean = _THINK.sub("", text or "")
-    for pattern in (_BOXED, _RATING_WORD):
-        found = pattern.findall(clean)
-        if found:
-            rating = normalize_rating(found[-1])
-            if rating is not None:
-                return rating, "", None
-    return None, "", "no rating found in the answer"
 
 
 def combine(ratings: list[int], rule: str) -> Optional[int]:
@@ -307,20 +92,7 @@ class JudgeLabeler(ConcurrentLabeler):
         assert self.opts.prompts is not None
         self.templates = {d: load_template(ref) for d, ref in self.opts.prompts.items()}
         self.domains = tuple(self.templates)  # type: ignore[misc]
-        self._clients: Optional[list[LLMClient]] = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        state = dict(self.__dict__)
-        state["_clients"] = None
-        return state
-
-    @property
-    def clients(self) -> list[LLMClient]:
-        if self._clients is None:
-            cache = RequestCache(self.context.cache_dir)
-            ledger = Ledger(self.context.cache_dir, self.opts.budget)
-            self._clients = [LLMClient(ep, cache, ledger, role="judge") for ep in self.opts.judges]
-        return self._clients
+        self.llm = LLMClients(self.opts.judges, self.context.cache_dir, self.opts.budget, role="judge")
 
     def params(self, endpoint: EndpointConfig) -> dict[str, Any]:
         p: dict[str, Any] = {"temperature": self.opts.temperature, "top_p": self.opts.top_p,
@@ -348,14 +120,13 @@ class JudgeLabeler(ConcurrentLabeler):
         return out
 
     def flush(self) -> None:
-        if self._clients:
-            self._clients[0].flush()  # one ledger shared by the judges: exact per batch
+        self.llm.flush()  # one ledger shared by the judges: exact per batch
 
     async def _label_chain(self, chain: dict[str, Any]) -> Labeling:
         n = len(chain["steps"])
         prompts = self.prompts_for(chain)
         indices = list(range(self.opts.votes))
-        jobs = [(c, step, prompt) for c in self.clients for step, prompt in prompts]
+        jobs = [(c, step, prompt) for c in self.llm.all for step, prompt in prompts]
         results = await asyncio.gather(*(
             c.sample(self._content(c.endpoint, prompt), self.params(c.endpoint), indices, seed=self.opts.seed)
             for c, _, prompt in jobs))
@@ -364,15 +135,15 @@ class JudgeLabeler(ConcurrentLabeler):
         tokens = 0
         ms = 0.0
         all_cached = True
+        # a failure that may pass (or a spent budget) is no label: the chain waits for a re-run
+        stop_on_failure([s for samples in results for s in samples.values() if is_transient(s)])
         for (client, step, prompt), samples in zip(jobs, results):
             model = client.endpoint.model
             targets = list(range(n)) if step is None else [step]
             for k in indices:
                 s = samples.get(k)
-                if isinstance(s, BudgetExhausted):
-                    raise s
-                if not isinstance(s, Sample):
-                    why = str(s) if isinstance(s, LLMError) else client.describe(s) if s else "no answer"
+                if not isinstance(s, Sample):  # the server rejected the request itself (400/422)
+                    why = str(s) if isinstance(s, LLMError) else "no answer"
                     for t in targets:
                         abstains[t].append({"model": model, "vote": k, "why": f"request failed: {why}"})
                     all_cached = False
@@ -400,11 +171,13 @@ class JudgeLabeler(ConcurrentLabeler):
                         abstains[step].append({"model": model, "vote": k, "why": note + (problem or ""), "raw": raw})
                     else:
                         votes[step].append({"model": model, "vote": k, "rating": rating, "reason": reason})
+        if self.opts.mode == "step":
+            _drop_copied_reasons(votes, abstains)
         provenance = {
             c.endpoint.model: {"prompt": prompt_hash(self.templates[chain["domain"]]), "api": c.endpoint.api,
                                "params": {k: v for k, v in self.params(c.endpoint).items() if k != "response_format"},
                                "response_format": c.endpoint.response_format}
-            for c in self.clients}
+            for c in self.llm.all}
         labeling = Labeling()
         for i in range(n):
             ratings = [v["rating"] for v in votes[i]]
@@ -420,7 +193,19 @@ class JudgeLabeler(ConcurrentLabeler):
         return labeling
 
     def close(self) -> None:
-        if self._clients is not None:
-            for c in self._clients:
-                c.close()
-            self._clients = None
+        self.llm.close()
+
+
+def _drop_copied_reasons(votes: dict[int, list[dict[str, Any]]], abstains: dict[int, list[dict[str, Any]]]) -> None:
+    """Step mode: one vote (model, sample) that gives every step of a chain the same reason did not
+    look at the steps; its ratings become abstains."""
+    by_voter: dict[tuple[str, int], list[tuple[int, dict[str, Any]]]] = {}
+    for step, vs in votes.items():
+        for v in vs:
+            by_voter.setdefault((v["model"], v["vote"]), []).append((step, v))
+    for (model, k), given in by_voter.items():
+        problem = untrusted_reasons([v["reason"] for _, v in given]) if len(given) > 1 else None
+        if problem:
+            for step, v in given:
+                votes[step].remove(v)
+                abstains[step].append({"model": model, "vote": k, "why": problem, "rating_given": v["rating"]})

@@ -14,8 +14,17 @@ Modes:
   sampling at its first right completion (`early_stop`: one suffices for the hard estimate). Steps
   not rolled out are labeled by inference (monotone MC value) and their evidence says so.
 
+Before any prefix of a chain whose own answer is not right, the problem itself is probed: k
+rollouts from the question alone (the same request for every chain of the problem, so cached
+once). A policy that never solves the problem cannot tell a wrong step from a hard problem, so
+then every step abstains with that evidence (`"policy_never_solved": true`) instead of becoming
+a confident -1. A chain without a final answer (truncated, or it never states one) is not wrong:
+its last prefix is rolled out like the others, and the evidence says the answer is missing.
+
 A budget per chain (`max_rollouts_per_chain`) leaves what it cannot afford as abstains; the
-per-build budget is the LLM layer's ledger and stops the build cleanly.
+per-build budget is the LLM layer's ledger and stops the build cleanly. A request that fails
+after retries is no label: the batch waits for a re-run (`RequestsFailed`), which sends only the
+requests still missing.
 """
 from __future__ import annotations
 
@@ -29,9 +38,8 @@ from pydantic import Field
 
 from ...verifiers.math import answers_equal
 from ...verifiers.math.extract import extract_answer
-from ..llm.budget import BudgetExhausted, Ledger
-from ..llm.cache import RequestCache
-from ..llm.client import LLMClient, LLMError, Sample
+from ..llm.client import LLMClient, LLMError, Sample, is_transient, stop_on_failure
+from ..llm.clients import LLMClients
 from ..llm.config import BudgetConfig, EndpointConfig, prompt_hash
 from .base import Context, Labeling, Options, verdict
 from .concurrent import ConcurrentLabeler
@@ -87,25 +95,26 @@ class RolloutLabeler(ConcurrentLabeler):
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
         super().__init__(context, **options)
-        self._client: Optional[LLMClient] = None
+        self.llm = LLMClients([self.opts.endpoint], self.context.cache_dir, self.opts.budget, role="rollout")
         self._sandbox: Any = None
-        self.rollouts = 0  # sent or read from cache, for the efficiency figures
+        self.rollouts = 0  # from step prefixes, sent or read from cache, for the efficiency figures
+        self.problem_rollouts = 0  # from the question alone (cached once per problem)
 
     def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_client": None, "_sandbox": None}
+        return {**self.__dict__, "_sandbox": None}
 
     @property
     def client(self) -> LLMClient:
-        if self._client is None:
-            self._client = LLMClient(self.opts.endpoint, RequestCache(self.context.cache_dir),
-                                     Ledger(self.context.cache_dir, self.opts.budget), role="rollout")
-        return self._client
+        return self.llm.first
 
     # --- prompts and checking ------------------------------------------------------------------
 
     def _content(self, chain: dict[str, Any], upto: int) -> tuple[Any, dict[str, Any]]:
+        """The request for completions after steps 0..upto (upto = -1: from the question alone)."""
         prefix = "\n\n".join(s["text"] for s in chain["steps"][: upto + 1])
         params = {"temperature": self.opts.temperature, "top_p": self.opts.top_p, "max_tokens": self.opts.max_tokens}
+        if self.opts.continuation == "chat" and upto < 0:
+            return [{"role": "user", "content": chain["problem"]}], params
         if self.opts.continuation == "chat":
             # vLLM / SGLang: continue the assistant message instead of opening a new turn
             params.update(continue_final_message=True, add_generation_prompt=False)
@@ -130,6 +139,10 @@ class RolloutLabeler(ConcurrentLabeler):
             return False
         return answers_equal(str(reference), answer, timeout=self.opts.answer_timeout).result == "equal"
 
+    def has_final_answer(self, chain: dict[str, Any]) -> bool:
+        """Code chains are checked by running them; a math chain may stop before stating an answer."""
+        return chain["domain"] == "code" or bool(chain.get("final_answer"))
+
     def _code_passes(self, chain: dict[str, Any], steps: list[str]) -> bool:
         from ...verifiers.code import Sandbox, build_program, run_tests
 
@@ -146,21 +159,24 @@ class RolloutLabeler(ConcurrentLabeler):
         content, params = self._content(chain, upto)
         k = self.opts.k
         per_round = math.ceil(k / self.opts.rounds) if early_stop else k
-        seed = None if self.opts.seed is None else self.opts.seed + 1000 * upto
+        seed = None if self.opts.seed is None else self.opts.seed + 1000 * max(upto, 0)
         for start in range(0, k, per_round):
             indices = list(range(start, min(k, start + per_round)))
             cap = self.opts.max_rollouts_per_chain
             if cap is not None and spent[0] + len(indices) > cap:
                 raise BudgetSpent(f"rollout budget of {cap} per chain spent")
             spent[0] += len(indices)
-            self.rollouts += len(indices)
+            if upto < 0:
+                self.problem_rollouts += len(indices)
+            else:
+                self.rollouts += len(indices)
             samples = await self.client.sample(content, params, indices, seed=seed)
+            # a failure that may pass (or a spent budget) is no label: the chain waits for a re-run
+            stop_on_failure([s for s in samples.values() if is_transient(s)])
             for i in indices:
                 s = samples.get(i)
-                if isinstance(s, BudgetExhausted):
-                    raise s
-                if not isinstance(s, Sample):
-                    probe.failed.append(str(s) if isinstance(s, LLMError) else repr(s))
+                if not isinstance(s, Sample):  # the server rejected the request itself (400/422)
+                    probe.failed.append(str(s) if isinstance(s, LLMError) else "no sample returned")
                     continue
                 probe.tokens += s.tokens
                 probe.ms += s.ms
@@ -171,14 +187,18 @@ class RolloutLabeler(ConcurrentLabeler):
                 break
         return probe
 
-    def _rated(self, probe: Probe) -> dict[str, Any]:
+    def _rated(self, probe: Probe, chain_right: bool = False) -> dict[str, Any]:
+        """A probed step: MC value as the score; hard estimate +1 if any completion (or the chain
+        itself, when its own answer is right) reaches the right answer."""
         if not probe.total:
             return verdict(self, None, json.dumps({"rollouts": 0, "failed": probe.failed[:3]}), ms=probe.ms)
         evidence = {"right": probe.right, "rollouts": probe.total, "mc_value": round(probe.value, 4),
                     "mode": self.opts.mode, "model": self.opts.endpoint.model, "prompt": self._prompt_id()}
         if probe.failed:
             evidence["failed"] = len(probe.failed)
-        return verdict(self, 1 if probe.right else -1, json.dumps(evidence), score=probe.value,
+        if chain_right and not probe.right:
+            evidence["chain_is_a_right_completion"] = True
+        return verdict(self, 1 if probe.right or chain_right else -1, json.dumps(evidence), score=probe.value,
                        ms=probe.ms, tokens=probe.tokens, cached=probe.cached)
 
     def _inferred(self, rating: int, why: str) -> dict[str, Any]:
@@ -190,21 +210,33 @@ class RolloutLabeler(ConcurrentLabeler):
     async def _label_chain(self, chain: dict[str, Any]) -> Labeling:
         n = len(chain["steps"])
         labeling = Labeling()
-        own_right = await asyncio.to_thread(self.own_answer_right, chain)
-        last = self._inferred(1 if own_right else -1, "the chain's own final answer is "
-                              + ("right" if own_right else "wrong"))
+        answered = self.has_final_answer(chain)
+        own_right = answered and await asyncio.to_thread(self.own_answer_right, chain)
+        if own_right and self.opts.mode == "binary":
+            for i in range(n):
+                labeling.verdicts[i] = self._inferred(1, "the chain itself reaches the right answer from this prefix")
+            return labeling
         spent = [0]
         try:
+            if not own_right:
+                problem = await self._probe(chain, -1, [0], self.opts.early_stop)
+                if problem.total and not problem.right:
+                    return self._never_solved(problem, n)
+            # prefixes to probe: all but the last, whose outcome is the chain's own answer when it has one
+            probed = n - 1 if answered else n
             if self.opts.mode == "exhaustive":
-                for probe in await asyncio.gather(*(self._probe(chain, i, spent, False) for i in range(n - 1))):
-                    labeling.verdicts[probe.step] = self._rated(probe)
-                labeling.verdicts[n - 1] = last
+                results = await asyncio.gather(*(self._probe(chain, i, spent, False) for i in range(probed)),
+                                               return_exceptions=True)
+                for r in results:  # every probe finished (its answers are cached) before one stops the chain
+                    if isinstance(r, BaseException):
+                        raise r
+                for probe in results:
+                    labeling.verdicts[probe.step] = self._rated(probe, own_right)
+                if answered:
+                    labeling.verdicts[n - 1] = self._own_answer(own_right)
                 return labeling
-            if own_right:
-                for i in range(n):
-                    labeling.verdicts[i] = self._inferred(1, "the chain itself reaches the right answer from this prefix")
-                return labeling
-            lo, hi = 0, n - 1  # the first unreachable prefix lies in [lo, hi]; the whole chain is wrong
+            # binary: the first unreachable prefix lies in [lo, hi]; hi = n means none is
+            lo, hi = 0, (n - 1 if answered else n)
             while lo < hi:
                 mid = (lo + hi) // 2
                 probe = await self._probe(chain, mid, spent, self.opts.early_stop)
@@ -216,20 +248,38 @@ class RolloutLabeler(ConcurrentLabeler):
             for i in range(n):
                 labeling.verdicts.setdefault(i, verdict(self, None, json.dumps({"abstain": str(exc)})))
             return labeling
+        where = f"binary search put the first error at step {lo}" if lo < n else \
+            "binary search found every prefix can still reach the right answer"
         for i in range(n):
             if i not in labeling.verdicts:
-                labeling.verdicts[i] = (last if i == n - 1 and lo == n - 1 else self._inferred(
-                    1 if i < lo else -1, f"binary search put the first error at step {lo}"))
+                labeling.verdicts[i] = (self._own_answer(False) if i == n - 1 and lo == n - 1 and answered
+                                        else self._inferred(1 if i < lo else -1, where))
+        if not answered:
+            for v in labeling.verdicts.values():
+                v["evidence"] = json.dumps({**json.loads(v["evidence"]), "final_answer": "none: the chain "
+                                            "states no final answer, so its last step was rolled out too"})
+        return labeling
+
+    def _own_answer(self, right: bool) -> dict[str, Any]:
+        return self._inferred(1 if right else -1, "the chain's own final answer is " + ("right" if right else "wrong"))
+
+    def _never_solved(self, problem: Probe, n: int) -> Labeling:
+        """Every step abstains: a policy that never solves the problem cannot tell a wrong step from a hard problem."""
+        evidence = json.dumps({"abstain": f"the policy never solved the problem from the question alone "
+                               f"(0 of {problem.total} rollouts right), so its rollouts say nothing about the steps",
+                               "policy_never_solved": True, "problem_rollouts": problem.total,
+                               "model": self.opts.endpoint.model, "prompt": self._prompt_id()})
+        labeling = Labeling()
+        for i in range(n):
+            labeling.verdicts[i] = verdict(self, None, evidence, tokens=problem.tokens if i == 0 else 0,
+                                           ms=problem.ms if i == 0 else 0.0, cached=problem.cached)
         return labeling
 
     def flush(self) -> None:
-        if self._client is not None:
-            self._client.flush()  # the shared ledger is exact after every batch
+        self.llm.flush()  # the shared ledger is exact after every batch
 
     def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        self.llm.close()
         if self._sandbox is not None:
             self._sandbox.close()
             self._sandbox = None

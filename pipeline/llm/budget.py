@@ -22,7 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
-from ..stages import StopBuild
+from ..errors import StopBuild
 from .config import BudgetConfig
 
 

@@ -27,6 +27,7 @@ from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from typing import Any, Awaitable, Optional, TypeVar
 
+from ..errors import StopBuild
 from .budget import BudgetExhausted, Ledger
 from .cache import RequestCache, cache_key
 from .config import EndpointConfig
@@ -86,7 +87,43 @@ else:  # pragma: no cover - Python 3.10
 # --- results ----------------------------------------------------------------------------------------
 
 class LLMError(Exception):
-    """A request that failed for good (after retries, or at once for a 4xx that retrying cannot fix)."""
+    """A request that failed after retries, or at once for a 4xx that retrying cannot fix.
+
+    `transient` is False only when the request itself is at fault (400, 422: a prompt too long for
+    the model, a field the server rejects): asking again later cannot help, so the caller may
+    record it. Anything else (the server down, 5xx, timeouts, 401/403/404 of a misconfigured
+    endpoint) may pass, and is never written into the data as a result.
+    """
+
+    def __init__(self, message: str, transient: bool = True) -> None:
+        super().__init__(message)
+        self.transient = transient
+
+
+PERMANENT = {400, 422}  # the request itself is wrong; every other failure may pass
+
+
+class RequestsFailed(StopBuild):
+    """Requests failed after retries: the rows that needed them wait for a re-run, which sends
+    only those requests (the answered ones are cached)."""
+
+
+def stop_on_failure(failures: list[BaseException]) -> None:
+    """Raise the build-stopping error among a batch's failed samples, if any.
+
+    BudgetExhausted first; then RequestsFailed for any failure that may pass on a re-run."""
+    for exc in failures:
+        if isinstance(exc, BudgetExhausted):
+            raise exc
+    transient = [e for e in failures if not (isinstance(e, LLMError) and not e.transient)]
+    if transient:
+        raise RequestsFailed(f"{len(transient)} LLM request(s) failed after retries "
+                             f"(first: {transient[0]}); re-run to send them again")
+
+
+def is_transient(result: Any) -> bool:
+    """A sample result that must not become data: a failure that may pass, or a spent budget."""
+    return isinstance(result, BaseException) and not (isinstance(result, LLMError) and not result.transient)
 
 
 @dataclass
@@ -286,8 +323,9 @@ class LLMClient:
         if self.ledger is not None:
             self.ledger.record(self.role, failed=True)
         assert last is not None
-        tried = attempt
-        raise LLMError(f"{self.endpoint.model}: request failed after {tried} attempt(s): {self.describe(last)}")
+        status = getattr(last, "status_code", None)
+        raise LLMError(f"{self.endpoint.model}: request failed after {attempt} attempt(s): {self.describe(last)}",
+                       transient=status not in PERMANENT)
 
     # --- samples of one prompt, cached per index ------------------------------------------------------------
 
@@ -444,16 +482,4 @@ def _weaker_format(fmt: Any) -> Any:
     if fmt.get("type") == "json_schema":
         schema = (fmt.get("json_schema") or {}).get("schema")
         return {"type": "json_object", **({"schema": schema} if schema else {})}
-    return None
-
-
-def collect_budget_error(results: list[Any]) -> Optional[BudgetExhausted]:
-    """The first BudgetExhausted among gathered results/exceptions, if any."""
-    for r in results:
-        if isinstance(r, BudgetExhausted):
-            return r
-        if isinstance(r, dict):
-            for v in r.values():
-                if isinstance(v, BudgetExhausted):
-                    return v
     return None

@@ -39,9 +39,9 @@ class EndpointConfig(_Strict):
     response_format: Literal["json_schema", "json_object", "none"] = "json_schema"
     extra_body: dict[str, Any] = Field(default_factory=dict)  # server-specific request fields
     # wire transport under the openai client: "lean" (steplabel's keep-alive HTTP/1.1, several times
-    # less CPU per request), "httpx" (httpx2's own, honours proxies), "auto" = lean unless a proxy
-    # is set in the environment
-    http: Literal["auto", "lean", "httpx"] = "auto"
+    # less CPU per request), "aiohttp" (openai's DefaultAioHttpClient), "httpx" (httpx2's own,
+    # honours proxies), "auto" = lean unless a proxy is set in the environment
+    http: Literal["auto", "lean", "aiohttp", "httpx"] = "auto"
 
     @field_validator("base_url")
     @classmethod

@@ -209,4 +209,8 @@ def make_http_client(kind: str, timeout: float) -> Optional[Any]:
     """The httpx2 client the openai client should use: a lean one, or None for openai's default."""
     if kind == "httpx" or (kind == "auto" and proxy_configured()):
         return None
+    if kind == "aiohttp":
+        from openai import DefaultAioHttpClient
+
+        return DefaultAioHttpClient(timeout=timeout)
     return httpx2.AsyncClient(transport=LeanTransport(), timeout=timeout)

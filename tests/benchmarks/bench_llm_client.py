@@ -55,7 +55,7 @@ def main() -> None:
     ap.add_argument("--requests", type=int, default=3000)
     ap.add_argument("--concurrency", type=int, default=64)
     ap.add_argument("--latency", type=float, default=0.1)
-    ap.add_argument("--http", default="auto", choices=["auto", "lean", "httpx"])
+    ap.add_argument("--http", default="auto", choices=["auto", "lean", "aiohttp", "httpx"])
     args = ap.parse_args()
     out: dict = {"cpus": os.cpu_count(), "python": sys.version.split()[0],
                  "load_average_at_start": [round(x, 2) for x in os.getloadavg()], "http": args.http}

@@ -1,7 +1,7 @@
 """An end-to-end build that samples chains and judges them through the loopback server while 20 %
-of requests fail in mixed ways; it is killed after its first shard and resumed. Every chain ends
-labeled (judge verdicts or abstains with evidence) or quarantined with its reason, and the server
-answers no request twice."""
+of requests fail in mixed ways; it is killed after its first shard and resumed (again while a
+request fails after retries: those shards wait). Every chain ends labeled, none quarantined for a
+failed request, and the server answers no request twice."""
 from __future__ import annotations
 
 import json
@@ -77,9 +77,15 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
         assert before["max_served_per_key"] == 1
 
         srv.configure(faults=FAULTS, hang=3.0)
-        result = run_build(load_config(cfg_path))
+        runs = []
+        for _ in range(5):  # a shard whose request failed after retries waits for the next run
+            runs.append(run_build(load_config(cfg_path)))
+            if runs[-1].stopped is None:
+                break
+            assert "RequestsFailed" in runs[-1].stopped
+        result = runs[-1]
         stats = srv.stats()
-    assert result.stopped is None and result.shards_skipped == done_at_kill
+    assert result.stopped is None and runs[0].shards_skipped == done_at_kill
     assert stats["max_served_per_key"] == 1, "a request was answered twice"
     faults = Counter(stats["faults"])
     assert len(faults) >= 5  # mixed: status codes, hangs, drops, broken bodies
@@ -90,21 +96,17 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
     rows = table.to_pylist()
     assert len(rows) == len(PROBLEMS) * 4 and len({r["chain_id"] for r in rows}) == len(rows)
     for r in rows:
-        if r["status"] == "quarantined":
-            assert r["status_reason"].startswith("[generate] policy request failed")
-            continue
+        assert r["status"] != "quarantined", r["status_reason"]  # a failed request is never a result
         assert r["text"] and r["generator"]["finish_reason"] == "stop" and r["steps"]
         for step in r["steps"]:
             judged = [v for v in step["verdicts"] if v["labeler"] == "judge"]
             assert len(judged) == 1
-            v = judged[0]
-            assert v["rating"] is not None or "request failed" in v["evidence"], v
+            assert judged[0]["rating"] is not None, judged[0]
     # the sampled chains are the scripted ones, in sample-index order (seed + index)
     by_problem = {p["problem"]: [c["text"] for c in p["chains"]] for p in PROBLEMS}
     for r in rows:
-        if r["status"] != "quarantined":
-            chains = by_problem[r["problem"]]
-            assert r["text"] == chains[r["generator"]["sample_index"] % len(chains)]
+        chains = by_problem[r["problem"]]
+        assert r["text"] == chains[r["generator"]["sample_index"] % len(chains)]
     # the judge's labels are the gold first errors wherever the judge answered
     con = connect(out)
     labeled = con.execute("SELECT count(*) FROM chains WHERE status = 'labeled'").fetchall()[0][0]

@@ -1,5 +1,5 @@
 """GenerateStage against the scripted policy: sample chains, n per problem, per-index cache across
-batches, truncation, failures quarantined with their reason, budget stop."""
+batches, truncation, failed requests waiting for a re-run, rejected ones quarantined, budget stop."""
 from __future__ import annotations
 
 import json
@@ -8,6 +8,7 @@ import pytest
 
 from steplabel.pipeline.generate import GenerateStage
 from steplabel.pipeline.llm.budget import BudgetExhausted
+from steplabel.pipeline.llm.client import RequestsFailed
 from steplabel.pipeline.schema import new_chain, rows_to_table
 from tests.support import sample_problems, scripts_from_sample
 from tests.support.openai_server import OpenAIServer
@@ -75,13 +76,19 @@ def test_truncated_chain_is_marked(server):
     assert len(rows[0]["text"].split()) == 5
 
 
-def test_failed_requests_quarantine_their_rows_only(server):
+def test_failed_requests_stop_the_batch_and_rejected_ones_quarantine_their_rows(server, tmp_path):
     server.configure(faults={"rate": 1.0, "kinds": ["500"]})
-    stage = GenerateStage(config(server, policy={"max_retries": 1}), None)
-    rows = stage(rows_for(PROBLEMS[:2], 2))
+    with pytest.raises(RequestsFailed, match="HTTP 500"):  # may pass later: never written as a result
+        GenerateStage(config(server, policy={"max_retries": 1}), str(tmp_path))(rows_for(PROBLEMS[:2], 2))
+    server.configure(faults={"rate": 1.0, "kinds": ["400"]})  # the request itself is refused: quarantined
+    rows = GenerateStage(config(server, policy={"max_retries": 1}), None)(rows_for(PROBLEMS[:2], 2))
     assert all(r["status"] == "quarantined" for r in rows)
-    assert rows[0]["status_reason"].startswith("[generate] policy request failed: policy: request failed after 2")
-    assert "HTTP 500" in rows[0]["status_reason"]
+    assert rows[0]["status_reason"].startswith("[generate] policy request rejected: policy: request failed after 1")
+    assert "HTTP 400" in rows[0]["status_reason"]
+    server.configure(faults={})
+    server.reset()
+    rows = GenerateStage(config(server), str(tmp_path))(rows_for(PROBLEMS[:2], 2))
+    assert all(r["text"] for r in rows) and server.stats()["served_total"] == 2
 
 
 def test_endpoint_without_n_and_completions_api(server):

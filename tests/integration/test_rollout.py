@@ -1,6 +1,8 @@
 """Rollout labels against the loopback test server's scripted policy (monotone MC values by design)."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from steplabel.pipeline.labelers import Context
@@ -95,7 +97,8 @@ def test_code_rollouts_are_checked_by_the_sandboxed_tests(tmp_path):
     def key(upto: int) -> str:
         return DEFAULT_TEMPLATE.replace("{problem}", record["problem"]).replace("{prefix}", "\n\n".join(steps[: upto + 1]))
 
-    policy = {key(0): [f"```python{fixed_code}```\n\nThat is the whole function."], key(1): ["That is the whole function."]}
+    solution = f"```python{fixed_code}```\n\nThat is the whole function."
+    policy = {key(-1): [solution], key(0): [solution], key(1): ["That is the whole function."]}
     row = new_chain(chain_id="code", problem_id=record["problem_id"], domain="code", problem=record["problem"],
                     reference=record["reference"], text=broken["text"])
     SegmentStage()([row])
@@ -114,8 +117,10 @@ def test_chat_continuation_mode(tmp_path):
     """Rollouts as a continuation of the assistant message (the chat API) find the same first error."""
     chain = next(c for c in sample_chains() if c["first_error"] >= 1 and len(c["steps"]) >= 5)
     table = rollout_policy([chain])
-    # the chat prompt holds the problem and the prefix, not the completions template around them
-    policy = {k.split("Solution:\n", 1)[1]: v for k, v in table.items()}
+    # the chat prompt holds the problem and the prefix (the server joins messages with a newline),
+    # not the completions template around them; from the question alone it holds the problem only
+    policy = {chain["problem"] + "\n" + k.split("Solution:\n", 1)[1] if not k.endswith("Solution:\n\n\n")
+              else chain["problem"]: v for k, v in table.items()}
     row = _row(chain)
     from steplabel.pipeline.segment import SegmentStage
 
@@ -124,5 +129,50 @@ def test_chat_continuation_mode(tmp_path):
         labeler = RolloutLabeler(endpoint=endpoint(srv.base_url, "policy", api="chat"), k=4, mode="exhaustive",
                                  continuation="chat", context=Context(cache_dir=str(tmp_path / "chat")))
         labeling = labeler.label(row)
-        assert srv.stats()["served_total"] == len(chain["steps"]) - 1  # one request of n=k per prefix
+        # one request of n=k per prefix, and one from the question alone
+        assert srv.stats()["served_total"] == len(chain["steps"]) - 1 + 1
     assert _first_error(labeling, len(chain["steps"])) == chain["first_error"]
+
+
+def test_a_problem_the_policy_never_solves_abstains_on_every_step(tmp_path):
+    """Rollouts from a policy that never solves the problem say nothing about the steps: every
+    step of that problem's wrong chains abstains with the evidence; other problems are labeled."""
+    from steplabel.pipeline.segment import SegmentStage
+
+    chains = [c for c in sample_chains() if c["first_error"] >= 1 and len(c["steps"]) >= 3]
+    unsolved = {chains[0]["problem_id"]}
+    solved = [c for c in chains if c["problem_id"] not in unsolved][:3]
+    picked = [c for c in chains if c["problem_id"] in unsolved] + solved
+    rows = [_row(c) for c in picked]
+    SegmentStage()(rows)
+    with OpenAIServer(script={"policy": rollout_policy(sample_chains(), unsolved=frozenset(unsolved))}) as srv:
+        for mode in ("binary", "exhaustive"):
+            labeler = _labeler(srv, mode, tmp_path)
+            labs = labeler.label_batch(rows)
+            for c, lab in zip(picked, labs):
+                evidence = [json.loads(v["evidence"]) for v in lab.verdicts.values()]
+                if c["problem_id"] in unsolved:
+                    assert all(v["rating"] is None for v in lab.verdicts.values()), mode
+                    assert all(e.get("policy_never_solved") is True and "never solved" in e["abstain"]
+                               for e in evidence)
+                else:
+                    assert _first_error(lab, len(c["steps"])) == c["first_error"], mode
+            assert labeler.problem_rollouts >= 4  # k from the question alone, at least for the unsolved problem
+
+
+def test_a_chain_without_a_final_answer_is_not_called_wrong(server, tmp_path):
+    srv, chains = server
+    chain = next(c for c in chains if c["first_error"] == -1 and len(c["steps"]) >= 3)
+    row = _row(chain)
+    from steplabel.pipeline.segment import SegmentStage
+
+    SegmentStage()([row])
+    row["final_answer"] = None  # as if the chain had stopped before stating its answer
+    for mode in ("binary", "exhaustive"):
+        lab = _labeler(srv, mode, tmp_path).label(row)
+        n = len(chain["steps"])
+        assert [lab.verdicts[i]["rating"] for i in range(n)] == [1] * n, mode  # every prefix still reaches it
+        last = json.loads(lab.verdicts[n - 1]["evidence"])
+        assert "wrong" not in json.dumps(last) and "rollouts" in last, mode  # rolled out, not judged by the answer
+        if mode == "binary":
+            assert "no final answer" in last["final_answer"]

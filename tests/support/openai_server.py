@@ -20,7 +20,8 @@ Scripted answers (the `script` dict):
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
 faults: {"rate": 0.2, "kinds": [...], "seed": 0, "first": 0} — `rate` fails that fraction of
 attempts at random; `first` fails the first k attempts of every distinct request. Fault kinds:
-"429", "500", "503", "timeout", "drop", "malformed", "truncated".
+"429", "500", "503", "timeout", "drop", "malformed", "truncated" (the default mix), and "400" (a
+request the server rejects as malformed: retrying cannot help; only when named in `kinds`).
 
 Counting: every request body is keyed by a hash of its canonical JSON; `attempts[key]` counts
 arrivals, `served[key]` counts complete successful answers, so "no request sent twice" is
@@ -180,11 +181,12 @@ class ServerState:
             r = ratings[i] if i < len(ratings) else 1
             if style == "boxed":
                 return f"The step is {'correct' if r >= 0 else 'wrong'}. \\boxed{{{r}}}"
-            body = json.dumps({"rating": r, "reason": "scripted"})
+            body = json.dumps({"rating": r, "reason": f"paragraph {i} scripted as {r}"})
         else:
             if style == "boxed":
                 return f"Reviewing each paragraph... The earliest error is in paragraph \\boxed{{{first_error}}}."
-            steps = [{"index": i, "rating": r, "reason": "scripted"} for i, r in enumerate(ratings[:count])]
+            steps = [{"index": i, "rating": r, "reason": f"paragraph {i} scripted as {r}"}
+                     for i, r in enumerate(ratings[:count])]
             if style == "partial":
                 steps = steps[: max(1, len(steps) // 2)]
             body = json.dumps({"steps": steps, "first_error": first_error})
@@ -362,7 +364,7 @@ class _Server:
             st.in_flight -= 1
 
     async def fault(self, kind: str, writer: asyncio.StreamWriter) -> bool:
-        if kind in ("429", "500", "503"):
+        if kind in ("400", "429", "500", "503"):
             extra = "Retry-After: 0\r\n" if kind == "429" else ""
             msg = json.dumps({"error": {"message": f"scripted {kind}", "type": "scripted", "code": int(kind)}})
             self._send(writer, int(kind), msg.encode(), extra)

@@ -35,15 +35,24 @@ def sample_chains(min_steps: int = 0) -> list[dict[str, Any]]:
 
 
 def _prefix_key(problem: str, steps: list[str], upto: int) -> str:
+    """The completions prompt after steps 0..upto (upto = -1: the question alone)."""
     prefix = "\n\n".join(steps[: upto + 1])
     return DEFAULT_TEMPLATE.replace("{problem}", problem).replace("{prefix}", prefix)
 
 
-def rollout_policy(chains: list[dict[str, Any]], right_share: tuple[int, int] = (3, 4)) -> dict[str, list[str]]:
-    """Policy entries: prefix prompt -> completions (right ones before the first error, else wrong)."""
+def rollout_policy(chains: list[dict[str, Any]], right_share: tuple[int, int] = (3, 4),
+                   unsolved: frozenset[str] = frozenset()) -> dict[str, list[str]]:
+    """Policy entries: prefix prompt -> completions (right ones before the first error, else wrong).
+
+    From the question alone the policy solves every problem (right_share of its completions),
+    except the problem ids in `unsolved`, where it never does."""
     right_n, of = right_share
     table: dict[str, list[str]] = {}
     for c in chains:
+        right = f"Solving it directly.\n\nThe answer is $\\boxed{{{c['answer']}}}$."
+        wrong = f"Solving it directly.\n\nThe answer is $\\boxed{{{WRONG}}}$."
+        never = c["problem_id"] in unsolved
+        table[_prefix_key(c["problem"], c["steps"], -1)] = [wrong] * of if never else [right] * right_n + [wrong] * (of - right_n)
         n = len(c["steps"])
         bad_from = c["first_error"] if c["first_error"] >= 0 else n
         for i in range(n):
