@@ -112,12 +112,18 @@ def write_rows(header: list[str], rows: list[tuple], fmt: str, stream: Any) -> N
 
 
 def _export(args: argparse.Namespace) -> int:
-    from .export import export
+    from .export import ExportOptions, export
 
-    report = export(args.out, args.format, args.to, neutral=args.neutral)
+    try:
+        options = ExportOptions(neutral=args.neutral, placeholder=args.placeholder,
+                                positive_token=args.reward_tokens[0], negative_token=args.reward_tokens[1])
+        report = export(args.out, args.format, args.to, options)
+    except ValueError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items())) or "none"
-    neutral = f" (neutral steps exported as {report.neutral})" if args.format == "trl" else ""
-    console.print(f"{args.format}: {report.written} written to {report.path}{neutral}; skipped: {skipped}")
+    console.print(f"{args.format}: {report.written} of {report.read} chains written to {report.path} "
+                  f"(neutral steps: {options.neutral}); skipped: {skipped}")
     return 0
 
 
@@ -182,12 +188,19 @@ def parser() -> argparse.ArgumentParser:
     q.add_argument("--format", choices=("table", "csv", "json"), default="table")
     q.set_defaults(func=_query)
 
-    e = sub.add_parser("export", help="export a build for PRM trainers")
+    from .exporters import EXPORTERS
+    from .exporters.base import NEUTRAL_CHOICES
+
+    e = sub.add_parser("export", help="export a build for PRM trainers",
+                       epilog="formats: " + "; ".join(f"{n}: {f.feeds}" for n, f in EXPORTERS.items()))
     e.add_argument("out")
-    e.add_argument("--format", choices=("trl", "prm800k", "hf"), required=True)
-    e.add_argument("--to", help="output file (trl, prm800k) or folder (hf); default OUT/exports/<name>-<build id>/")
-    e.add_argument("--neutral", choices=("correct", "incorrect"), default="correct",
-                   help="the bool label a neutral (0) step gets in trl's labels (default: correct)")
+    e.add_argument("--format", choices=tuple(EXPORTERS), required=True)
+    e.add_argument("--to", help="output folder (its files and export.json); default OUT/exports/<name>-<build id>/FORMAT/")
+    e.add_argument("--neutral", choices=NEUTRAL_CHOICES, default="correct",
+                   help="a neutral (0) step counts as correct (default), as incorrect, or ends the exported steps (cut)")
+    e.add_argument("--placeholder", default="ки", help="math-shepherd: the tag after every step")
+    e.add_argument("--reward-tokens", nargs=2, default=("+", "-"), metavar=("POS", "NEG"), dest="reward_tokens",
+                   help="math-shepherd and chat-steps: the tokens for a correct and an incorrect step")
     e.set_defaults(func=_export)
 
     v = sub.add_parser("eval", help="score labels against human labels, or labelers against each other")

@@ -1,56 +1,25 @@
-"""Exports for PRM trainers: TRL stepwise JSONL, PRM800K JSONL, and a Hugging Face dataset folder.
+"""Run an exporter over a build: the chains in, the format's files and `export.json` out.
 
-TRL's PRMTrainer casts labels with `int()`, so labels are bools and soft scores go in a separate
-`scores` column; a neutral (0) step becomes True or False as the `neutral` option says (PRM800K's
-authors trained both ways), and the report records the choice. A chain whose rated steps stop
-before its end is exported up to its last consecutively rated step (PRM800K stops at the first
-error too); a chain with no rated first step cannot be used and is counted in the returned
-report, not dropped silently.
-
-Without `to`, exports go to `OUT/exports/<name>-<build id>/`, so two builds never share a folder
-(and `datasets` never serves one build's cached rows for another's).
+Every export is a folder holding its files and `export.json`: the build id and config hash it
+came from, the options, counts, and what was skipped and why. Without `to` it is
+`OUT/exports/<name>-<build id>/<format>/`, so two builds never share a folder (and `datasets`
+never serves one build's cached rows for another's). Formats live in `exporters/` (one module
+each, one registry line).
 """
 from __future__ import annotations
 
 import json
+import os
 import re
-import shutil
-from dataclasses import dataclass, field
+from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Literal
+from typing import Any, Iterator, Optional
 
-from .store import read_chains, read_manifest
+from .exporters import EXPORTERS, Format
+from .exporters.base import ExportOptions, ExportReport, Skip
+from .store import read_chains, read_manifest, write_atomic
 
-
-Neutral = Literal["correct", "incorrect"]
-NEUTRAL_CHOICES: tuple[str, ...] = ("correct", "incorrect")
-
-
-@dataclass
-class ExportReport:
-    path: Path
-    written: int = 0
-    skipped: dict[str, int] = field(default_factory=dict)
-    neutral: Neutral = "correct"  # how a 0 step was exported where labels are bools
-
-    def skip(self, reason: str) -> None:
-        self.skipped[reason] = self.skipped.get(reason, 0) + 1
-
-
-def _rated_prefix(steps: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    prefix = []
-    for step in steps:
-        if step["rating"] is None:
-            break
-        prefix.append(step)
-    return prefix
-
-
-def step_label(rating: int, neutral: Neutral) -> bool:
-    """A merged rating as a trainer's bool: +1 True, -1 False, 0 as `neutral` says."""
-    if rating == 0:
-        return neutral == "correct"
-    return rating > 0
+__all__ = ["EXPORTERS", "ExportOptions", "ExportReport", "export", "export_folder"]
 
 
 def export_folder(out: Path) -> Path:
@@ -67,82 +36,56 @@ def _chains(out: Path, batch: int = 2048) -> Iterator[dict[str, Any]]:
         yield from table.slice(offset, batch).to_pylist()
 
 
-def trl_records(out: Path, report: ExportReport) -> Iterator[dict[str, Any]]:
-    for chain in _chains(out):
-        if chain["status"] != "labeled":
-            report.skip(f"status {chain['status']}")
-            continue
-        steps = _rated_prefix(chain["steps"])
-        if not steps:
-            report.skip("first step unlabeled")
-            continue
-        yield {
-            "prompt": chain["problem"],
-            "completions": [s["text"] for s in steps],
-            "labels": [step_label(s["rating"], report.neutral) for s in steps],
-            "scores": [s["score"] for s in steps],
-            "chain_id": chain["chain_id"],
-        }
-
-
-def prm800k_records(out: Path, report: ExportReport) -> Iterator[dict[str, Any]]:
-    for chain in _chains(out):
-        if chain["status"] != "labeled":
-            report.skip(f"status {chain['status']}")
-            continue
-        steps = _rated_prefix(chain["steps"])
-        errored = any(s["rating"] == -1 for s in steps)
-        finish = "found_error" if errored else ("solution" if len(steps) == len(chain["steps"]) else "give_up")
-        yield {
-            "question": {"problem": chain["problem"], "ground_truth_answer": chain["reference"]["answer"]},
-            "label": {
-                "steps": [
-                    {"completions": [{"text": s["text"], "rating": s["rating"], "flagged": False}],
-                     "human_completion": None, "chosen_completion": 0}
-                    for s in steps
-                ],
-                "finish_reason": finish,
-            },
-            "steplabel": {"chain_id": chain["chain_id"], "decided_by": [s["decided_by"] for s in steps]},
-        }
-
-
-def _write_jsonl(records: Iterator[dict[str, Any]], path: Path, report: ExportReport) -> ExportReport:
+def _write_jsonl(fmt: Format, out: Path, path: Path, options: ExportOptions, report: ExportReport) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(path.name + ".tmp")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
     with tmp.open("w") as f:
-        for record in records:
+        for chain in _chains(out):
+            report.read += 1
+            try:
+                record = fmt.record(chain, options)
+            except Skip as why:
+                report.skip(str(why))
+                continue
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             report.written += 1
     tmp.replace(path)
-    return report
+    report.files.append(path.name)
 
 
-def export(out: str | Path, fmt: str, to: str | Path | None = None, neutral: Neutral = "correct") -> ExportReport:
-    """Write `fmt` (trl, prm800k, hf) for the build in `out`; returns what was written and skipped.
+def export(out: str | Path, fmt: str, to: str | Path | None = None,
+           options: Optional[ExportOptions] = None, **option_values: Any) -> ExportReport:
+    """Write format `fmt` of the build in `out` into the folder `to`; returns what was written and skipped.
 
-    `neutral` ("correct" or "incorrect") is the bool a 0 step gets in formats whose labels are bools."""
+    Options come as an `ExportOptions` or as its fields (`neutral="incorrect"`)."""
     out = Path(out)
-    if read_manifest(out) is None:
+    manifest = read_manifest(out)
+    if manifest is None:
         raise FileNotFoundError(f"{out} is not a steplabel build")
-    if neutral not in NEUTRAL_CHOICES:
-        raise ValueError(f"neutral must be one of {', '.join(NEUTRAL_CHOICES)}, got {neutral!r}")
-    if fmt == "trl":
-        report = ExportReport(Path(to or export_folder(out) / "trl.jsonl"), neutral=neutral)
-        return _write_jsonl(trl_records(out, report), report.path, report)
-    if fmt == "prm800k":
-        report = ExportReport(Path(to or export_folder(out) / "prm800k.jsonl"), neutral=neutral)
-        return _write_jsonl(prm800k_records(out, report), report.path, report)
-    if fmt == "hf":
-        target = Path(to or export_folder(out) / "hf")
-        (target / "data").mkdir(parents=True, exist_ok=True)
-        report = ExportReport(target, neutral=neutral)
-        parts = sorted((out / "data").glob("shard-*.parquet"))
-        for stale in set((target / "data").glob("shard-*.parquet")) - {target / "data" / p.name for p in parts}:
-            stale.unlink()  # a shard of another build exported here before would mix its rows in
-        for part in parts:
-            shutil.copyfile(part, target / "data" / part.name)
-            report.written += 1
-        shutil.copyfile(out / "README.md", target / "README.md")
-        return report
-    raise ValueError(f"unknown export format {fmt!r}; choose trl, prm800k or hf")
+    if fmt not in EXPORTERS:
+        raise ValueError(f"unknown export format {fmt!r}; choose {', '.join(EXPORTERS)}")
+    format_, options = EXPORTERS[fmt], options or ExportOptions(**option_values)
+    target = Path(to or export_folder(out) / fmt)
+    if target.suffix == ".jsonl":
+        raise ValueError(f"--to names a folder (the export writes its files and export.json there), not {target}")
+    target.mkdir(parents=True, exist_ok=True)
+    report = ExportReport(target, options=options)
+    if format_.record is not None:
+        _write_jsonl(format_, out, target / f"{fmt}.jsonl", options, report)
+    else:
+        format_.write(out, target, options, report)
+    build = manifest.get("build") or {}
+    write_atomic(target / "export.json", json.dumps({
+        "format": fmt,
+        "feeds": format_.feeds,
+        "build_id": build.get("build_id"),
+        "config_hash": build.get("config_hash"),
+        "steplabel_version": build.get("steplabel_version"),
+        "exported_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "options": vars(options),
+        "files": report.files,
+        "counts": {"chains_read": report.read, "written": report.written,
+                   "skipped": sum(report.skipped.values())},
+        "skipped": dict(sorted(report.skipped.items())),
+    }, indent=2, ensure_ascii=False) + "\n")
+    return report

@@ -95,22 +95,24 @@ def human_build(ray_session, tmp_path_factory):
 
 def test_exports(human_build, tmp_path):
     result = human_build
-    report = export(result.out, "trl", tmp_path / "trl.jsonl")
-    records = [json.loads(line) for line in (tmp_path / "trl.jsonl").read_text().splitlines()]
+    report = export(result.out, "trl", tmp_path / "trl")
+    records = [json.loads(line) for line in (tmp_path / "trl" / "trl.jsonl").read_text().splitlines()]
     assert report.written == len(records) > 0
     assert all(isinstance(l, bool) for r in records for l in r["labels"])
     assert all(len(r["labels"]) == len(r["completions"]) for r in records)
     assert report.written == read_chains(result.out).num_rows and not report.skipped
     assert any(not all(r["labels"]) for r in records) and any(all(r["labels"]) for r in records)
-    report = export(result.out, "prm800k", tmp_path / "prm.jsonl")
-    first = json.loads((tmp_path / "prm.jsonl").read_text().splitlines()[0])
+    report = export(result.out, "prm800k", tmp_path / "prm")
+    first = json.loads((tmp_path / "prm" / "prm800k.jsonl").read_text().splitlines()[0])
     assert first["label"]["steps"][0]["completions"][0]["rating"] in (-1, 0, 1)
     hf = export(result.out, "hf", tmp_path / "hf")
     from datasets import load_dataset
 
     ds = load_dataset(str(tmp_path / "hf"), split="train")  # finds its files through the card's header
     assert len(ds) == read_chains(result.out).num_rows and "shard" in ds.column_names
-    assert (tmp_path / "hf" / "README.md").exists() and hf.written >= 1
+    assert (tmp_path / "hf" / "README.md").exists() and hf.written == len(ds)
+    receipt = json.loads((tmp_path / "hf" / "export.json").read_text())
+    assert receipt["build_id"] == result.manifest["build"]["build_id"] and receipt["counts"]["written"] == len(ds)
 
 
 def test_two_builds_hf_exports_load_in_turn_with_their_own_rows(sample_build, human_build, tmp_path):

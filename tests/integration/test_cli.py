@@ -44,8 +44,14 @@ def test_eval_and_export_and_card(out, capsys, tmp_path):
     assert merged["chains"] > 0 and merged["acc_error_free"] == 1.0
     assert main(["eval", "agreement", out, "--format", "csv"]) == 0
     assert "human,merged" in capsys.readouterr().out
-    assert main(["export", out, "--format", "prm800k", "--to", str(tmp_path / "p.jsonl")]) == 0
-    assert "written" in capsys.readouterr().err and (tmp_path / "p.jsonl").exists()
+    assert main(["export", out, "--format", "prm800k", "--to", str(tmp_path / "p")]) == 0
+    assert "written" in capsys.readouterr().err and (tmp_path / "p" / "prm800k.jsonl").exists()
+    assert main(["export", out, "--format", "math-shepherd", "--to", str(tmp_path / "ms"),
+                 "--placeholder", "<step>", "--reward-tokens", "good", "bad", "--neutral", "incorrect"]) == 0
+    receipt = json.loads((tmp_path / "ms" / "export.json").read_text())
+    assert receipt["options"]["placeholder"] == "<step>" and receipt["options"]["neutral"] == "incorrect"
+    assert main(["export", out, "--format", "trl", "--to", str(tmp_path / "t.jsonl")]) == 2
+    assert "names a folder" in capsys.readouterr().err
     assert main(["card", out]) == 0
 
 

@@ -27,26 +27,27 @@ def _build(out, build_id: str, ratings_per_chain: list[list], name: str = "my bu
                                    "  data_files:\n  - split: train\n    path: data/*.parquet\n---\n")
 
 
-def _labels(path) -> list[list[bool]]:
-    return [json.loads(line)["labels"] for line in path.read_text().splitlines()]
+def _labels(folder) -> list[list[bool]]:
+    return [json.loads(line)["labels"] for line in (folder / "trl.jsonl").read_text().splitlines()]
 
 
 def test_neutral_steps_map_as_asked(tmp_path):
     _build(tmp_path, "b1", [[1, 0, -1], [0, 1], [None, 1]])
-    as_correct = export(tmp_path, "trl", tmp_path / "c.jsonl")
-    as_incorrect = export(tmp_path, "trl", tmp_path / "i.jsonl", neutral="incorrect")
-    assert _labels(tmp_path / "c.jsonl") == [[True, True, False], [True, True]]
-    assert _labels(tmp_path / "i.jsonl") == [[True, False, False], [False, True]]
-    assert (as_correct.neutral, as_incorrect.neutral) == ("correct", "incorrect")
+    as_correct = export(tmp_path, "trl", tmp_path / "c")
+    as_incorrect = export(tmp_path, "trl", tmp_path / "i", neutral="incorrect")
+    assert _labels(tmp_path / "c") == [[True, True, False], [True, True]]
+    assert _labels(tmp_path / "i") == [[True, False, False], [False, True]]
+    assert (as_correct.options.neutral, as_incorrect.options.neutral) == ("correct", "incorrect")
+    assert json.loads((tmp_path / "i" / "export.json").read_text())["options"]["neutral"] == "incorrect"
     assert as_correct.skipped == {"first step unlabeled": 1}
     with pytest.raises(ValueError, match="neutral must be one of"):
-        export(tmp_path, "trl", tmp_path / "x.jsonl", neutral="positive")
+        export(tmp_path, "trl", tmp_path / "x", neutral="positive")
 
 
 def test_default_folder_is_named_by_the_build(tmp_path):
     _build(tmp_path, "0123abcd", [[1]])
     assert export_folder(tmp_path) == tmp_path / "exports" / "my-build-0123abcd"
-    assert export(tmp_path, "trl").path == tmp_path / "exports" / "my-build-0123abcd" / "trl.jsonl"
+    assert export(tmp_path, "trl").path == tmp_path / "exports" / "my-build-0123abcd" / "trl"
     assert export(tmp_path, "hf").path == tmp_path / "exports" / "my-build-0123abcd" / "hf"
 
 
