@@ -1,4 +1,5 @@
-"""The dataset card: OUT/README.md in the Hugging Face format, rendered from data_cards/template.md.
+"""The dataset card: OUT/README.md in the Hugging Face format, rendered from data_cards/template.md,
+with its pictures (`pictures.py`) as PNG files in OUT/card/ linked by relative path.
 
 All figures come from DuckDB queries over the written build, so the card describes what is on
 disk, not what the build thought it wrote.
@@ -6,10 +7,11 @@ disk, not what the build thought it wrote.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
 from .evaluate import agreement_report
 from .llm.budget import read_ledger
+from .pictures import PICTURES, draw_pictures
 from .store import connect, read_manifest, write_atomic
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "data_cards" / "template.md"
@@ -80,8 +82,13 @@ def card_figures(out: Path) -> dict[str, Any]:
     }
 
 
-def render_card(out: str | Path) -> str:
-    out = Path(out)
+def _picture(pictures: dict[str, str], stem: str) -> str:
+    return f"![{PICTURES[stem]}]({pictures[stem]})" if stem in pictures else ""
+
+
+def render_card(out: str | Path, pictures: Optional[dict[str, str]] = None) -> str:
+    """The card's text; `pictures` (stem → path relative to OUT, from `draw_pictures`) are linked."""
+    out, pictures = Path(out), pictures or {}
     manifest = read_manifest(out)
     if manifest is None:
         raise FileNotFoundError(f"{out} is not a steplabel build")
@@ -102,11 +109,12 @@ def render_card(out: str | Path) -> str:
         merge_agree=(" A chain is kept only when " + " and ".join(f"`{n}`" for n in config["merge"]["agree"])
                      + " put its first error at the same step; the others are kept with status `filtered`."
                      if config["merge"]["policy"] == "consensus" else ""),
+        **{f"picture_{stem}": _picture(pictures, stem) for stem in PICTURES},
         **figures,
     )
 
 
 def write_card(out: str | Path) -> Path:
     path = Path(out) / "README.md"
-    write_atomic(path, render_card(out))
+    write_atomic(path, render_card(out, draw_pictures(out)))
     return path

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import time
 
 import pyarrow.parquet as pq
@@ -83,6 +84,8 @@ def test_card_has_a_hugging_face_header_and_figures(sample_build):
     assert header["configs"][0]["data_files"][0]["path"] == "data/*.parquet"
     assert result.manifest["build"]["config_hash"] in card and "| outcome |" in card
     assert "| human | outcome |" in card  # the agreement table
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", card)
+    assert len(links) == 4 and all((result.out / link).read_bytes()[:4] == b"\x89PNG" for link in links)
 
 
 @pytest.fixture(scope="module")
