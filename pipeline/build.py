@@ -23,6 +23,7 @@ from .card import write_card
 from .config import BuildConfig
 from .labelers import Context, labeler_class, make_labeler
 from .merge import MergeStage
+from .progress import ShardProgress
 from .schema import rows_to_table
 from .segment import SegmentStage
 from .sources import iter_chains
@@ -201,8 +202,10 @@ def _run_light(batch: pa.Table, factory: Callable[[], Any]) -> pa.Table:
     return StageUDF(factory)(batch)
 
 
-def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = None) -> BuildResult:
-    """Run (or resume) a build into `config.run.out`."""
+def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = None,
+              on_shard: Optional[Callable[[dict[str, Any]], None]] = None) -> BuildResult:
+    """Run (or resume) a build into `config.run.out`; `progress` gets human lines, `on_shard` one
+    `ShardProgress` event per written shard."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     out = Path(config.run.out)
@@ -246,7 +249,13 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     if pending:
         started_ray = init_ray(config.run.address)
         try:
-            written, stopped = _execute(tables, pending, config, build, cache_dir, out, manifest, say)
+            tracker = ShardProgress(sum(pending.values()), len(pending), total, cache_dir)
+
+            def shard_done(shard: int, counts: dict[str, int]) -> None:
+                if on_shard is not None:
+                    on_shard(tracker.shard_written(shard, counts))
+
+            written, stopped = _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done)
         finally:
             if started_ray:
                 import ray
@@ -261,7 +270,7 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
                        manifest["counts"])
 
 
-def _execute(tables, pending, config, build, cache_dir, out, manifest, say) -> tuple[int, Optional[str]]:
+def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done) -> tuple[int, Optional[str]]:
     """Stream the stages' output; write each shard once all its rows are in. A shard with a row
     a stage marked `stopped` is not written, and the stream is drained so that every shard that
     did finish still lands."""
@@ -287,6 +296,7 @@ def _execute(tables, pending, config, build, cache_dir, out, manifest, say) -> t
                 written += 1
                 say(f"shard {shard} written: {counts['rows']} chains "
                     f"({counts.get('quarantined', 0)} quarantined) — {written}/{len(pending)}")
+                shard_done(shard, counts)
     if stopped:
         say(f"build stopped: {stopped}")
     return written, stopped

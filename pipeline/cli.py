@@ -30,7 +30,8 @@ def _build(args: argparse.Namespace) -> int:
     console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} (config {config.config_hash()})")
     try:
         result = run_build(config, progress=lambda msg: console.print(
-            Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")))
+            Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")),
+            on_shard=_json_line if args.progress == "json" else None)
     except BuildError as exc:
         console.print(Text(str(exc), style="red"))
         return 2
@@ -54,6 +55,12 @@ def _check(args: argparse.Namespace) -> int:
                   deadline=args.deadline)
     print(json.dumps(result.as_dict(), indent=1, default=str) if args.json else render(result))
     return 1 if result.problems else 0
+
+
+def _json_line(event: dict[str, Any]) -> None:
+    """One progress object per line on stdout (the human lines go to stderr), flushed for schedulers."""
+    sys.stdout.write(json.dumps(event) + "\n")
+    sys.stdout.flush()
 
 
 def _summary(result: Any) -> None:
@@ -172,6 +179,9 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build (or resume) a labeled dataset")
     _config_args(b)
+    b.add_argument("--progress", choices=("human", "json"), default="human",
+                   help="json: also print one JSON object per written shard on stdout (chains, rows/s, "
+                        "LLM requests and tokens so far, ETA)")
     b.set_defaults(func=_build)
 
     k = sub.add_parser("check", help="validate a config and print the build's plan; non-zero exit on any problem")

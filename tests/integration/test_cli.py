@@ -1,23 +1,44 @@
 """The command line over a real build: query formats, eval, export, card, and its error exits."""
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
 
 import pytest
 
-from steplabel.pipeline.build import run_build
 from steplabel.pipeline.cli import main
-from steplabel.pipeline.config import load_config
+from steplabel.pipeline.store import read_manifest
 
 pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def out(ray_session, tmp_path_factory):
-    config = load_config().with_overrides(out=str(tmp_path_factory.mktemp("cli")), limit=6)
-    return str(run_build(config).out)
+def built(ray_session, tmp_path_factory):
+    """The sample's first 6 records built through the command line, with JSON progress on stdout."""
+    out, stdout = str(tmp_path_factory.mktemp("cli")), io.StringIO()
+    with contextlib.redirect_stdout(stdout):
+        code = main(["build", "--out", out, "--limit", "6", "--shard-size", "4", "--progress", "json"])
+    return out, code, stdout.getvalue()
+
+
+@pytest.fixture(scope="module")
+def out(built):
+    return built[0]
+
+
+def test_progress_json_is_one_object_per_written_shard(built):
+    out, code, stdout = built
+    events = [json.loads(line) for line in stdout.splitlines()]  # stdout holds nothing else
+    manifest = read_manifest(out)
+    assert code == 0 and len(events) == manifest["shards_total"] >= 2
+    assert sorted(e["shard"] for e in events) == list(range(len(events)))
+    assert sum(e["chains"] for e in events) == events[-1]["chains_done"] == manifest["counts"]["rows"]
+    last = events[-1]
+    assert last["chains_left"] == 0 and last["shards_left"] == 0 and last["eta_s"] == 0
+    assert all(e["rows_per_s"] > 0 and e["eta_s"] is not None for e in events)
+    assert all(e["llm_tokens"] == e["llm_prompt_tokens"] + e["llm_completion_tokens"] == 0 for e in events)
 
 
 def test_query_in_every_format(out, capsys):
