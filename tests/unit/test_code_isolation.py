@@ -18,6 +18,7 @@ def test_mounts_are_read_only_and_minimal():
     assert "--bind" not in args and "--dev-bind" not in args  # nothing of the host is writable
     assert "/usr" in binds and os.path.realpath(sys.base_prefix) in binds
     assert not any(b in ("/", "/root", "/home", "/work", "/etc") for b in binds)
+    assert args[args.index("/etc") - 3: args.index("/etc")] == ["--perms", "0755", "--dir"]
     assert not any(b.startswith("/etc/") and b.split("/")[2] in ("shadow", "gshadow", "sudoers") for b in binds)
     i = args.index("--tmpfs")
     assert args[i - 4: i] == ["--perms", "1777", "--size", str(64 << 20)] and args[i + 1] == "/tmp"
@@ -37,7 +38,7 @@ def test_launch_has_every_namespace_and_a_clean_environment(monkeypatch):
         assert "sk-secret" not in " ".join(argv) and launch.env == {}
         env = dict(pairs(argv, "--setenv"))
         assert set(env) == set(isolation.SANDBOX_ENV)
-        assert launch.server_config["uid"] == 65534 and launch.server_config["private_tmp"]
+        assert launch.server_config["uid"] == 65534 and launch.server_config["private_runs"]
     finally:
         for fd in launch.close_after_start:
             os.close(fd)

