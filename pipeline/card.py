@@ -106,6 +106,9 @@ def render_card(out: str | Path, pictures: Optional[dict[str, str]] = None) -> s
         merge_policy=config["merge"]["policy"],
         merge_order=" → ".join(config["merge"]["order"]),
         stop_at_first_error=config["merge"]["stop_at_first_error"],
+        own_rollout=(" Steps of an outcome-correct chain that no labeler rated are +1 (`decided_by = own_rollout`: "
+                     "Math-Shepherd's hard estimate with the chain as its own rollout)."
+                     if config["merge"].get("own_rollout") else ""),
         merge_agree=(" A chain is kept only when " + " and ".join(f"`{n}`" for n in config["merge"]["agree"])
                      + " put its first error at the same step; the others are kept with status `filtered`."
                      if config["merge"]["policy"] == "consensus" else ""),

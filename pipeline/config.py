@@ -128,6 +128,9 @@ class MergeConfig(_Strict):
     order: list[str] = Field(default_factory=lambda: ["outcome"], min_length=1)  # priority order / the voters
     agree: list[str] = Field(default_factory=list)  # consensus: labelers that must agree on the first error
     stop_at_first_error: bool = True
+    # Math-Shepherd's hard estimate with the chain as its own rollout: in a chain whose outcome is
+    # correct, a step the merge left unrated becomes +1 (decided_by `own_rollout`)
+    own_rollout: bool = False
 
     @model_validator(mode="after")
     def _consensus_names_labelers(self) -> "MergeConfig":

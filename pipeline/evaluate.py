@@ -1,78 +1,90 @@
 """Label quality measured against human labels and between labelers, with DuckDB over a build.
 
-ProcessBench scoring: a labeler predicts a chain's first error as the first step it rates -1, and
-"no error" (-1) when it flags none. Accuracy on erroneous chains (prediction == human first
-error) and on error-free chains (prediction == -1); F1 is their harmonic mean. Precision counts a
--1 flag as false when it falls before the human first error or anywhere in an error-free chain;
-coverage is the share of chains where the labeler gave any non-abstaining verdict.
+ProcessBench scoring: a labeler's first error follows `first_error.py` — the first step it rates
+-1, or -1 when it rates every step and flags none, and only when every earlier step is rated; the
+human first error is read the same way from the `human` verdicts (chains without a known one are
+not scored). Accuracy on erroneous chains (prediction == human first error) and on error-free
+chains (prediction == -1) is taken over the chains where the labeler's first error is determined;
+F1 is their harmonic mean, and `coverage` is the share of chains where it is determined.
+Precision counts a -1 flag as false when it falls before the human first error or anywhere in an
+error-free chain.
 """
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Optional
 
+from .first_error import first_error
 from .store import connect
 
 MERGED = "merged"
+NOT_SCORED = ("human", "source_outcome")  # labels that came with the input
 
-# one row per (chain, labeler): the labeler's predicted first error and flag counts, plus the
-# human first error of the chain; 'merged' uses the final ratings
+# one row per (chain with human labels, labeler): the labeler's rating of each step in order (its
+# first non-abstaining verdict, null where it abstained); 'merged' is the final ratings
 _PER_CHAIN = """
-WITH human AS (
-    SELECT chain_id, coalesce(min(step_index) FILTER (rating = -1), -1) AS truth
-    FROM verdicts WHERE labeler = 'human' GROUP BY chain_id
-), own AS (
-    SELECT chain_id, labeler, step_index, rating FROM verdicts WHERE labeler NOT IN ('human', 'source_outcome')
+WITH own AS (
+    SELECT chain_id, step_index, labeler, rating FROM verdicts WHERE labeler <> 'source_outcome'
     UNION ALL
-    SELECT chain_id, 'merged', step_index, rating FROM steps
-), per_labeler AS (
-    SELECT chain_id, labeler,
-           coalesce(min(step_index) FILTER (rating = -1), -1) AS predicted,
-           count(*) FILTER (rating IS NOT NULL) AS rated,
-           list(step_index) FILTER (rating = -1) AS flags
-    FROM own GROUP BY chain_id, labeler
-), labelers AS (SELECT DISTINCT labeler FROM per_labeler)
-SELECT c.chain_id, split_part(c.problem_id, '-', 1) AS subset, l.labeler, h.truth,
-       coalesce(p.predicted, -1) AS predicted, coalesce(p.rated, 0) AS rated, coalesce(p.flags, []) AS flags
-FROM chains c JOIN human h USING (chain_id) CROSS JOIN labelers l
-LEFT JOIN per_labeler p ON p.chain_id = c.chain_id AND p.labeler = l.labeler
+    SELECT chain_id, step_index, 'merged', rating FROM steps
+), one AS (
+    SELECT chain_id, step_index, labeler, first(rating) FILTER (rating IS NOT NULL) AS rating FROM own GROUP BY ALL
+), labelers AS (SELECT DISTINCT labeler FROM one)
+SELECT s.chain_id, split_part(s.problem_id, '-', 1) AS subset, l.labeler, list(o.rating ORDER BY s.step_index)
+FROM steps s CROSS JOIN labelers l
+LEFT JOIN one o ON o.chain_id = s.chain_id AND o.step_index = s.step_index AND o.labeler = l.labeler
+WHERE s.chain_id IN (SELECT chain_id FROM verdicts WHERE labeler = 'human')
+GROUP BY ALL
 """
 
 
-def _score(rows: list[tuple]) -> dict[str, Any]:
-    erroneous = [r for r in rows if r[0] != -1]
-    correct = [r for r in rows if r[0] == -1]
+def _score(rows: list[tuple[int, Optional[int], list[Optional[int]]]]) -> dict[str, Any]:
+    """rows: (human first error, the labeler's first error or None, its step ratings) per chain."""
+    determined = [r for r in rows if r[1] is not None]
+    erroneous = [r for r in determined if r[0] != -1]
+    correct = [r for r in determined if r[0] == -1]
     acc_err = sum(r[1] == r[0] for r in erroneous) / len(erroneous) if erroneous else None
     acc_ok = sum(r[1] == -1 for r in correct) / len(correct) if correct else None
     f1 = (2 * acc_err * acc_ok / (acc_err + acc_ok) if acc_err is not None and acc_ok is not None
           and acc_err + acc_ok > 0 else None)
     flags = true_flags = 0
-    for truth, _, _, step_flags in rows:
-        for step in step_flags:
-            flags += 1
-            true_flags += truth != -1 and step >= truth
+    for truth, _, ratings in rows:
+        for step, rating in enumerate(ratings):
+            if rating == -1:
+                flags += 1
+                true_flags += truth != -1 and step >= truth
     return {
-        "chains": len(rows), "erroneous": len(erroneous), "error_free": len(correct),
+        "chains": len(rows), "erroneous": sum(r[0] != -1 for r in rows), "error_free": sum(r[0] == -1 for r in rows),
+        "determined": len(determined), "coverage": len(determined) / len(rows) if rows else None,
         "acc_erroneous": acc_err, "acc_error_free": acc_ok, "f1": f1,
         "flags": flags, "precision": true_flags / flags if flags else None,
         "exact_first_errors": sum(r[1] == r[0] for r in erroneous),
-        "coverage": sum(r[2] > 0 for r in rows) / len(rows) if rows else None,
+        "spoke": sum(any(x is not None for x in r[2]) for r in rows),
     }
 
 
 def processbench_report(out: str | Path) -> list[dict[str, Any]]:
-    """Per subset (and 'all') and per labeler (and 'merged'): F1, accuracies, precision, coverage."""
+    """Per subset (and 'all') and per labeler (and 'merged'): F1 and accuracies on the chains whose
+    first error the labeler determined, coverage, precision of its -1 flags."""
     con = connect(out)
-    rows = con.execute(_PER_CHAIN).fetchall()
-    if not rows:
-        raise ValueError(f"{out} has no chains with human first-error labels (import ProcessBench or the sample)")
+    chains: dict[str, tuple[str, dict[str, list[Optional[int]]]]] = {}
+    for chain_id, subset, labeler, ratings in con.execute(_PER_CHAIN).fetchall():
+        chains.setdefault(chain_id, (subset, {}))[1][labeler] = ratings
     groups: dict[tuple[str, str], list[tuple]] = {}
-    for _, subset, labeler, truth, predicted, rated, flags in rows:
-        for key in ((subset, labeler), ("all", labeler)):
-            groups.setdefault(key, []).append((truth, predicted, rated, flags))
+    for subset, by_labeler in chains.values():
+        truth = first_error(by_labeler["human"])
+        if truth is None:
+            continue
+        for labeler, ratings in by_labeler.items():
+            if labeler in NOT_SCORED:
+                continue
+            for key in ((subset, labeler), ("all", labeler)):
+                groups.setdefault(key, []).append((truth, first_error(ratings), ratings))
+    if not groups:
+        raise ValueError(f"{out} has no chains with human first-error labels (import ProcessBench or the sample)")
     report = [{"subset": s, "labeler": l, **_score(g)} for (s, l), g in groups.items()]
     # a labeler that never spoke on a subset (a code labeler on math chains) says nothing about it
-    report = [r for r in report if r["labeler"] == MERGED or r["coverage"]]
+    report = [r for r in report if r["labeler"] == MERGED or r["spoke"]]
     return sorted(report, key=lambda r: (r["subset"] == "all", r["subset"], r["labeler"] != MERGED, r["labeler"]))
 
 

@@ -8,6 +8,11 @@ Policies (config `merge.policy`):
   `filtered` and the disagreement in `status_reason`, for audit (Qwen's PRM data recipe).
 
 With `stop_at_first_error` (PRM800K's convention) steps after the first -1 stay unlabeled.
+
+With `own_rollout`, a chain whose outcome is correct counts as its own rollout from every prefix:
+Math-Shepherd's hard estimate rates each such step +1, so a step no labeler of the merge rated
+(hence none rated -1) becomes +1 with `decided_by = "own_rollout"`. Rated steps keep their rating
+(a -1 stays), and with `stop_at_first_error` nothing after a -1 is filled in.
 `first_error` follows ProcessBench and is set only when known (`first_error.py`): the first -1
 with every earlier step rated 0 or +1, or -1 when every step is rated and none is -1; otherwise
 null, and `first_flag` still names the first -1 step. Every rated step records `agreement`: the
@@ -22,6 +27,7 @@ from .config import MergeConfig
 from .first_error import first_error, first_flag
 
 Verdicts = list[dict[str, Any]]
+OWN_ROLLOUT = "own_rollout"
 
 
 def _votes(verdicts: Verdicts, labelers: list[str]) -> dict[str, dict[str, Any]]:
@@ -90,12 +96,23 @@ class MergeStage:
                 votes = _votes(step["verdicts"], order)
                 step["agreement"] = sum(v["rating"] == decided[0] for v in votes.values()) / len(votes)
                 seen_error = seen_error or decided[0] == -1
+        if self.config.own_rollout and row["outcome"].get("correct") is True:
+            self._own_rollout(row["steps"])
         ratings = [s["rating"] for s in row["steps"]]
         row["first_error"] = first_error(ratings) if ratings else None
         row["first_flag"] = first_flag(ratings)
         if self.config.policy == "consensus":
             self._filter(row)
         return row
+
+    def _own_rollout(self, steps: list[dict[str, Any]]) -> None:
+        """+1 for the steps of an outcome-correct chain that no labeler of the merge rated (so none
+        rated -1); labels outside the order, such as the human ones kept for evaluation, never count."""
+        for step in steps:
+            if step["rating"] == -1 and self.config.stop_at_first_error:
+                return
+            if step["rating"] is None:
+                step["rating"], step["decided_by"] = 1, OWN_ROLLOUT
 
     def _filter(self, row: dict[str, Any]) -> None:
         found = {name: labeler_claim(row["steps"], name) for name in self.config.agree}

@@ -50,8 +50,19 @@ def test_outcome_labeler_matches_the_annotations(sample_build):
         kinds.setdefault(kind, []).append((correct, first_error, worst))
     assert all(c is True for c, _, _ in kinds["correct"])
     assert all(c is False for c, _, _ in kinds["slip"] + kinds["reasoning"] + kinds["wrong_final"])
-    # every error-free chain is never given a -1 by the merged labels
-    assert all(fe in (-1, None) for _, fe, _ in kinds["correct"])
+    # every error-free chain is rated whole (own_rollout in the sample config) and never given a -1
+    assert all(fe == -1 for _, fe, _ in kinds["correct"])
+
+
+def test_sample_trl_export_holds_whole_correct_chains(sample_build, tmp_path):
+    result, _ = sample_build
+    con = connect(result.out)
+    whole, own = con.execute("""SELECT count(*) FILTER (first_error = -1),
+        (SELECT count(*) FROM steps WHERE decided_by = 'own_rollout') FROM chains""").fetchall()[0]
+    report = export(result.out, "trl", tmp_path / "trl.jsonl")
+    records = [json.loads(line) for line in (tmp_path / "trl.jsonl").read_text().splitlines()]
+    assert sum(all(r["labels"]) and len(r["labels"]) > 1 for r in records) == whole > 40 and own > 100
+    assert report.written == len(records) and sum(report.skipped.values()) + len(records) == read_chains(result.out).num_rows
 
 
 def test_duckdb_views_agree_with_the_parquet(sample_build):
@@ -72,6 +83,8 @@ def test_label_quality_against_the_annotations(sample_build):
     math = report[("math", "merged")]
     assert math["precision"] == 1.0 and math["acc_error_free"] == 1.0  # deterministic flags are never wrong here
     assert 0 < math["exact_first_errors"] <= math["erroneous"] and math["chains"] >= 90
+    # a flag after unrated steps is no first error: those chains are not scored, and coverage says so
+    assert 0 < math["determined"] < math["chains"] and math["coverage"] == math["determined"] / math["chains"]
     pairs = agreement_report(sample_build[0].out)
     assert pairs[("human", "outcome")]["n"] > 0 and pairs[("human", "outcome")]["agreement"] == 1.0
 

@@ -8,23 +8,12 @@ import pyarrow.parquet as pq
 import pytest
 
 from steplabel.pipeline.export import export, export_folder
-from steplabel.pipeline.schema import new_chain, rows_to_table
-from steplabel.pipeline.segment import make_steps
-from steplabel.pipeline.store import write_manifest, write_shard
+from steplabel.pipeline.store import write_shard
+from tests.support.builds import chain, write_build
 
 
 def _build(out, build_id: str, ratings_per_chain: list[list], name: str = "my build") -> None:
-    rows = []
-    for k, ratings in enumerate(ratings_per_chain):
-        row = new_chain(chain_id=f"{build_id}-{k}", problem_id="p", problem="q", build={"build_id": build_id},
-                        steps=make_steps([f"step {i}" for i in range(len(ratings))]))
-        for step, r in zip(row["steps"], ratings):
-            step["rating"], step["decided_by"] = r, None if r is None else "a"
-        rows.append(row)
-    write_shard(out, 0, rows_to_table(rows))
-    write_manifest(out, {"name": name, "build": {"build_id": build_id}})
-    (out / "README.md").write_text(f"---\nconfigs:\n- config_name: default\n  description: steplabel build {build_id}\n"
-                                   "  data_files:\n  - split: train\n    path: data/*.parquet\n---\n")
+    write_build(out, [chain(f"{build_id}-{k}", r, build_id) for k, r in enumerate(ratings_per_chain)], build_id, name)
 
 
 def _labels(folder) -> list[list[bool]]:

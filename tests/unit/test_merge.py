@@ -91,3 +91,32 @@ def test_ratings_from_first_error_round_trip():
     for bad in (-2, 3, 7):
         with pytest.raises(ValueError, match="outside a 3-step chain"):
             ratings_from_first_error(bad, 3)
+
+
+def _correct(row):
+    row["outcome"] = {"correct": True, "evidence": "4 == 4"}
+    return row
+
+
+def test_own_rollout_rates_the_unrated_steps_of_an_outcome_correct_chain():
+    steps = [[_v("math_steps", None), _v("human", -1)], [_v("math_steps", None)], [_v("outcome", 1)]]
+    config = MergeConfig(order=["math_steps", "outcome"], own_rollout=True)
+    out = MergeStage(config)([_correct(_chain(steps))])[0]
+    assert [(s["rating"], s["decided_by"]) for s in out["steps"]] == [(1, "own_rollout"), (1, "own_rollout"),
+                                                                    (1, "outcome")]
+    assert out["first_error"] == -1 and out["first_flag"] is None
+    # off by default, and never for a chain whose outcome is wrong or unknown
+    assert [s["rating"] for s in MergeStage(MergeConfig(order=["math_steps", "outcome"]))(
+        [_correct(_chain(steps))])[0]["steps"]] == [None, None, 1]
+    wrong = _chain(steps)
+    wrong["outcome"] = {"correct": None, "evidence": "unknown"}
+    assert [s["rating"] for s in MergeStage(config)([wrong])[0]["steps"]] == [None, None, 1]
+
+
+def test_own_rollout_keeps_a_minus_one_and_stops_there():
+    steps = [[_v("math_steps", None)], [_v("math_steps", -1)], [_v("math_steps", None)], [_v("outcome", 1)]]
+    stop = MergeStage(MergeConfig(order=["math_steps", "outcome"], own_rollout=True))([_correct(_chain(steps))])[0]
+    assert [s["rating"] for s in stop["steps"]] == [1, -1, None, None] and stop["first_error"] == 1
+    go_on = MergeStage(MergeConfig(order=["math_steps", "outcome"], own_rollout=True, stop_at_first_error=False))(
+        [_correct(_chain(steps))])[0]
+    assert [s["rating"] for s in go_on["steps"]] == [1, -1, 1, 1]
