@@ -1,5 +1,6 @@
-"""A build folder written by hand (real Parquet shard, manifest and card header), for tests of
-what reads a build — exports, evaluation — without running Ray."""
+"""Helpers for tests that watch a build from outside (kill/resume tests), and a build folder
+written by hand (real Parquet shard, manifest and card header) for tests of what reads a build —
+exports, evaluation — without running Ray."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,13 @@ from typing import Any, Optional
 
 from steplabel.pipeline.schema import new_chain, rows_to_table
 from steplabel.pipeline.segment import make_steps
-from steplabel.pipeline.store import write_manifest, write_shard
+from steplabel.pipeline.store import read_manifest, write_manifest, write_shard
+
+
+def done_shards(out: Path) -> int:
+    """Shards the manifest records as written (0 before the build has written its manifest)."""
+    manifest = read_manifest(out)
+    return 0 if manifest is None else sum(1 for e in manifest["shards"].values() if e["status"] == "done")
 
 
 def verdict(labeler: str, rating: Optional[int]) -> dict[str, Any]:
