@@ -24,14 +24,15 @@ from .config import BuildConfig
 from .labelers import Context, labeler_class, make_labeler
 from .merge import MergeStage
 from .progress import ShardProgress
+from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
 from .schema import rows_to_table
 from .segment import SegmentStage
-from .sources import iter_chains
+from .sources import Intake, SourceError, input_files, iter_chains
 from .stages import STOPPED, LabelStage, StopBuild, guarded, quarantine
-from .store import read_manifest, shard_name, write_manifest, write_shard
+from .store import account, read_manifest, shard_name, write_manifest, write_shard
 
 
-class BuildError(RuntimeError):
+class BuildError(StartError):
     """The build cannot start or continue (e.g. OUT holds a build of another config)."""
 
 
@@ -126,9 +127,9 @@ class _Generate:
 
 # --- the build ----------------------------------------------------------------------------------
 
-def _shards(config: BuildConfig) -> Iterator[tuple[int, list[dict]]]:
+def _shards(config: BuildConfig, intake: Intake) -> Iterator[tuple[int, list[dict]]]:
     size, shard, rows = config.run.shard_size, 0, []
-    for row in iter_chains(config.input, config.generation):
+    for row in iter_chains(config.input, config.generation, intake):
         row["shard"] = shard
         rows.append(row)
         if len(rows) == size:
@@ -203,13 +204,23 @@ def _run_light(batch: pa.Table, factory: Callable[[], Any]) -> pa.Table:
 
 
 def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = None,
+              allow_empty: bool = False,
               on_shard: Optional[Callable[[dict[str, Any]], None]] = None) -> BuildResult:
-    """Run (or resume) a build into `config.run.out`; `progress` gets human lines, `on_shard` one
-    `ShardProgress` event per written shard."""
+    """Run (or resume) a build into `config.run.out`. Everything is checked before anything is
+    written (see preflight.py); at the end every input record must be found in the output.
+    `progress` gets human lines, `on_shard` one `ShardProgress` event per written shard."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
     out = Path(config.run.out)
-    manifest = read_manifest(out)
+    try:
+        input_files(config.input)
+    except SourceError as exc:
+        raise InputError(str(exc)) from None
+    check_out(out)
+    try:
+        manifest = read_manifest(out)
+    except ValueError as exc:
+        raise BuildError(f"{out}/manifest.json cannot be read ({exc}); choose a new --out or delete it") from None
     if manifest is not None and manifest["build"]["config_hash"] != config.config_hash():
         raise BuildError(
             f"{out} holds a build of another config (hash {manifest['build']['config_hash']}, "
@@ -217,38 +228,44 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
         )
     for lc in config.labelers:
         labeler_class(lc.name)  # unknown labeler names fail before Ray starts
-    build = _provenance(config, manifest)
-    manifest = manifest or {
-        "build": build,
-        "name": config.name,
-        "config": config.model_dump(mode="json"),
-        "shards": {},
-    }
-    manifest["status"] = "running"
-    manifest["config"] = config.model_dump(mode="json")  # out/address may change between runs
-    out.mkdir(parents=True, exist_ok=True)
-    cache_dir = str((out / "cache").resolve())
-    write_manifest(out, manifest)
+    for stale in remove_stale_temps(out):
+        say(f"removed {stale.relative_to(out)}, left by a killed run")
 
     pending: dict[int, int] = {}
     tables: list[pa.Table] = []
     total = 0
-    for shard, rows in _shards(config):
-        total += 1
-        entry = manifest["shards"].get(str(shard))
-        if entry and entry.get("status") == "done" and (out / "data" / shard_name(shard)).exists():
-            continue
-        pending[shard] = len(rows)
-        tables.append(rows_to_table(rows))
+    intake = Intake()
+    try:
+        for shard, rows in _shards(config, intake):
+            total += 1
+            entry = (manifest or {}).get("shards", {}).get(str(shard))
+            if entry and entry.get("status") == "done" and (out / "data" / shard_name(shard)).exists():
+                continue
+            pending[shard] = len(rows)
+            tables.append(rows_to_table(rows))
+    except SourceError as exc:
+        raise InputError(str(exc)) from None
+    if intake.records == 0 and not allow_empty:
+        raise InputError(f"the input ({config.input.path or config.input.kind}) holds no records; "
+                         "pass --allow-empty to build an empty dataset")
     skipped = total - len(pending)
-    manifest["shards_total"] = total
-    say(f"input: {total} shards of up to {config.run.shard_size} chains; {skipped} already done, "
-        f"{len(pending)} to build")
+    say(f"input: {intake.records} records in {len(intake.files)} files, {total} shards of up to "
+        f"{config.run.shard_size} chains; {skipped} already done, {len(pending)} to build")
 
+    build = _provenance(config, manifest)
+    manifest = manifest or {"build": build, "name": config.name, "shards": {}}
+    manifest["config"] = config.model_dump(mode="json")  # out/address may change between runs
+    manifest["shards_total"] = total
+    manifest["inputs"] = intake.files
+    cache_dir = str((out / "cache").resolve())
     written, stopped = 0, None
-    if pending:
-        started_ray = init_ray(config.run.address)
-        try:
+    started_ray = init_ray(config.run.address) if pending else False
+    try:
+        if pending and (config.run.address or os.environ.get("RAY_ADDRESS")):
+            say(f"cluster: steplabel imports on all {check_nodes()} nodes")
+        manifest["status"] = "running"
+        write_manifest(out, manifest)
+        if pending:
             tracker = ShardProgress(sum(pending.values()), len(pending), total, cache_dir)
 
             def shard_done(shard: int, counts: dict[str, int]) -> None:
@@ -256,16 +273,22 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
                     on_shard(tracker.shard_written(shard, counts))
 
             written, stopped = _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done)
-        finally:
-            if started_ray:
-                import ray
+    finally:
+        if started_ray:
+            import ray
 
-                ray.shutdown()
-    manifest["status"] = "stopped" if stopped else ("done" if len(manifest["shards"]) >= total else "partial")
-    manifest["stopped_reason"] = stopped
+            ray.shutdown()
+    finished = not stopped and len(manifest["shards"]) >= total
     manifest["counts"] = _totals(manifest)
+    manifest["inputs"], missing = account(out, intake.files)
+    manifest["stopped_reason"] = stopped
+    manifest["unaccounted"] = missing if finished else None
     write_manifest(out, manifest)
-    write_card(out)
+    write_card(out)  # the manifest says `done` only once its card is on disk
+    manifest["status"] = "stopped" if stopped else ("done" if finished and not missing else "partial")
+    write_manifest(out, manifest)
+    if finished and missing:
+        say("records missing from the output: " + "; ".join(missing))
     return BuildResult(out, manifest, total, written, skipped, time.perf_counter() - started, stopped,
                        manifest["counts"])
 

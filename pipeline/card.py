@@ -82,6 +82,18 @@ def card_figures(out: Path) -> dict[str, Any]:
     }
 
 
+def _inputs_table(manifest: dict[str, Any]) -> str:
+    """Per input file: records read, chains made, and where the chains went."""
+    root = Path(manifest["config"]["input"].get("path") or "")
+    rows = []
+    for file, e in sorted((manifest.get("inputs") or {}).items()):
+        path = Path(file)
+        shown = path.relative_to(root) if root.is_dir() and path.is_relative_to(root) else path.name
+        rows.append((f"{shown}", e.get("records", 0), e.get("chains", 0), e.get("labeled", 0), e.get("filtered", 0),
+                     e.get("quarantined", 0)))
+    return _table(["file", "records", "chains", "labeled", "filtered", "quarantined"], rows)
+
+
 def _picture(pictures: dict[str, str], stem: str) -> str:
     return f"![{PICTURES[stem]}]({pictures[stem]})" if stem in pictures else ""
 
@@ -102,6 +114,7 @@ def render_card(out: str | Path, pictures: Optional[dict[str, str]] = None) -> s
         build_id=build["build_id"],
         created_at=build["created_at"],
         config_hash=build["config_hash"],
+        inputs_table=_inputs_table(manifest),
         labelers=", ".join(f"`{l['name']}` {l['version']}" for l in build["labelers"]),
         merge_policy=config["merge"]["policy"],
         merge_order=" → ".join(config["merge"]["order"]),

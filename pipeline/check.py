@@ -61,7 +61,7 @@ def plan(config: BuildConfig, source: str = "", probe: bool = True, deadline: fl
 
 def _input(config: BuildConfig, p: Plan) -> Optional[int]:
     """Input facts; the estimated number of chains (None when it cannot be counted here)."""
-    from .sources import SourceError, _files, read_records
+    from .sources import SourceError, input_files, read_entries
 
     cfg = config.input
     facts: dict[str, Any] = {"kind": cfg.kind, "path": cfg.path, "domain": cfg.domain}
@@ -71,14 +71,14 @@ def _input(config: BuildConfig, p: Plan) -> Optional[int]:
         return None
     if cfg.kind not in ("sample", "hf"):
         try:
-            files = _files(cfg.path or "")
+            files = input_files(cfg)
         except SourceError as exc:
             p.problems.append(f"input.path: {exc}")
             return None
         facts["files"] = [str(f) for f in files[:10]] + ([f"... {len(files) - 10} more"] if len(files) > 10 else [])
     cap = min(cfg.limit or COUNT_LIMIT, COUNT_LIMIT)
     try:
-        records = _count(read_records(cfg), cap)
+        records = _count(read_entries(cfg), cap)
     except (SourceError, OSError, ValueError) as exc:
         p.problems.append(f"input: cannot read records: {type(exc).__name__}: {exc}")
         return None

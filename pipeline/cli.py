@@ -16,8 +16,9 @@ console = Console(stderr=True, soft_wrap=True)  # messages stay whole lines in l
 
 
 def _build(args: argparse.Namespace) -> int:
-    from .build import BuildError, run_build
+    from .build import run_build
     from .config import ConfigError, load_config
+    from .preflight import EXIT_CONFIG, EXIT_DONE, EXIT_PARTIAL, EXIT_STOPPED, StartError
 
     try:
         config = load_config(args.config).with_overrides(
@@ -25,18 +26,19 @@ def _build(args: argparse.Namespace) -> int:
         )
     except ConfigError as exc:
         console.print(Text(str(exc), style="red"))
-        return 2
+        return EXIT_CONFIG
     start = time.perf_counter()
     console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} (config {config.config_hash()})")
     try:
         result = run_build(config, progress=lambda msg: console.print(
             Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")),
-            on_shard=_json_line if args.progress == "json" else None)
-    except BuildError as exc:
+            on_shard=_json_line if args.progress == "json" else None, allow_empty=args.allow_empty)
+    except StartError as exc:
         console.print(Text(str(exc), style="red"))
-        return 2
+        return exc.exit_code
     _summary(result)
-    return 3 if result.stopped else 0
+    status = result.manifest["status"]
+    return {"done": EXIT_DONE, "stopped": EXIT_STOPPED}.get(status, EXIT_PARTIAL)
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -87,6 +89,9 @@ def _summary(result: Any) -> None:
     )
     if result.stopped:
         console.print(Text(f"stopped early: {result.stopped} — re-run the same command to resume", style="yellow"))
+    elif result.manifest["status"] == "partial":
+        missing = result.manifest.get("unaccounted") or ["some shards were not written"]
+        console.print(Text(f"partial build: {'; '.join(missing)} — re-run the same command to finish", style="yellow"))
     console.print(f"dataset card: {result.out / 'README.md'}")
 
 
@@ -177,11 +182,15 @@ def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="steplabel", description="Automatic step labels for PRM training data.")
     sub = p.add_subparsers(dest="command", required=True)
 
-    b = sub.add_parser("build", help="build (or resume) a labeled dataset")
+    b = sub.add_parser("build", help="build (or resume) a labeled dataset",
+                       epilog="exit codes: 0 done, 2 config or arguments, 3 stopped by a budget (re-run to resume), "
+                              "4 input, 5 partial (re-run to finish)")
     _config_args(b)
     b.add_argument("--progress", choices=("human", "json"), default="human",
                    help="json: also print one JSON object per written shard on stdout (chains, rows/s, "
                         "LLM requests and tokens so far, ETA)")
+    b.add_argument("--allow-empty", action="store_true", dest="allow_empty",
+                   help="build an empty dataset from an input with no records (otherwise an error)")
     b.set_defaults(func=_build)
 
     k = sub.add_parser("check", help="validate a config and print the build's plan; non-zero exit on any problem")

@@ -44,7 +44,7 @@ def _problems(model: str, found: list[tuple[tuple[str | int, ...], str, Any]]) -
 
 
 class InputConfig(_Strict):
-    kind: Literal["sample", "files", "hf", "prm800k", "processbench", "gsm8k", "math", "gsm8k_solutions"] = "sample"
+    kind: str = "sample"  # an importer in pipeline/sources.py's IMPORTERS
     path: Optional[str] = None  # file, glob, directory, or Hugging Face hub name
     name: Optional[str] = None  # dataset name recorded in provenance (defaults to the path)
     split: Optional[str] = None
@@ -55,6 +55,15 @@ class InputConfig(_Strict):
     fields: dict[str, str] = Field(default_factory=dict)
     limit: Optional[int] = Field(default=None, ge=1)
     repeat: int = Field(default=1, ge=1)  # replicate the input (benchmarks at scale)
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, value: str) -> str:
+        from .sources import IMPORTERS  # sources imports this module: a late import avoids the cycle
+
+        if value not in IMPORTERS:
+            raise ValueError(f"unknown input kind {value!r}; known: {', '.join(sorted(IMPORTERS))}")
+        return value
 
     @field_validator("fields")
     @classmethod

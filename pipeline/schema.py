@@ -57,10 +57,14 @@ class Reference(_Model):
 
 
 class Source(_Model):
+    """Where a chain was read: provenance only (chain ids never depend on it)."""
+
     dataset: str = ""
     split: Optional[str] = None
     revision: Optional[str] = None
-    row_index: Optional[int] = None
+    row_index: Optional[int] = None  # record index within `file`, from 0
+    file: Optional[str] = None  # the input file (or hub dataset:split)
+    line: Optional[int] = None  # line number in a JSONL file, from 1
 
 
 class Generator(_Model):
@@ -149,7 +153,8 @@ STEP = pa.struct(
 )
 REFERENCE = pa.struct([(k, pa.string()) for k in ("answer", "solution", "tests", "entry_point")])
 SOURCE = pa.struct(
-    [("dataset", pa.string()), ("split", pa.string()), ("revision", pa.string()), ("row_index", pa.int64())]
+    [("dataset", pa.string()), ("split", pa.string()), ("revision", pa.string()), ("row_index", pa.int64()),
+     ("file", pa.string()), ("line", pa.int64())]
 )
 GENERATOR = pa.struct(
     [

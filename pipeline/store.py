@@ -117,3 +117,25 @@ def connect(out: str | Path, database: str = ":memory:"):
         source = sources["quarantine" if view == "quarantine" else "data"]
         con.execute(f"CREATE OR REPLACE VIEW {view} AS " + sql.format(data=source, quarantine=source))
     return con
+
+
+def account(out: str | Path, inputs: dict[str, dict[str, int]]) -> tuple[dict[str, dict[str, int]], list[str]]:
+    """Where every input record went. `inputs` holds, per input file, the records read and the
+    chain rows made from them; this adds what the output holds (chains per status, and records
+    with at least one row) and returns one message per file whose figures do not add up."""
+    con = connect(out)
+    rows = """(SELECT source.file AS file, source.row_index AS record, status FROM chains
+               UNION ALL SELECT source.file, source.row_index, status FROM quarantine)"""
+    table = {file: {"records": e["records"], "chains": e["chains"], "labeled": 0, "filtered": 0, "quarantined": 0,
+                    "records_found": 0} for file, e in inputs.items()}
+    for file, status, n in con.execute(f"SELECT file, status, count(*) FROM {rows} GROUP BY ALL").fetchall():
+        table.setdefault(file or "(unknown)", {"records": 0, "chains": 0, "records_found": 0})[status] = n
+    for file, n in con.execute(f"SELECT file, count(DISTINCT record) FROM {rows} GROUP BY ALL").fetchall():
+        table.setdefault(file or "(unknown)", {"records": 0, "chains": 0})["records_found"] = n
+    missing = []
+    for file, e in sorted(table.items()):
+        written = sum(n for k, n in e.items() if k not in ("records", "chains", "records_found"))
+        if written != e["chains"] or e["records_found"] != e["records"]:
+            missing.append(f"{file}: {e['records']} records read and {e['chains']} chains made, "
+                           f"{e['records_found']} records and {written} chains in the output")
+    return table, missing

@@ -178,7 +178,7 @@ def test_bad_input_is_quarantined_or_abstained_and_the_build_completes(ray_sessi
     quarantined = dict(con.execute("SELECT problem_id, status_reason FROM quarantine").fetchall())
     assert "no problem text" in quarantined.pop("no-text")
     assert "no text" in quarantined.pop("no-steps")
-    assert list(quarantined.values()) == ["[import] bad.jsonl:6: invalid JSON (Expecting value)"]
+    assert list(quarantined.values()) == ["[import] bad.jsonl:6: invalid JSON (Expecting value, line 1 column 1)"]
     kept = {r[0]: r[1:] for r in con.execute("SELECT problem_id, status, outcome.correct FROM chains").fetchall()}
     assert kept["ok"] == ("labeled", True)
     assert kept["huge"][0] == "labeled" and kept["words"][0] == "labeled"

@@ -97,7 +97,8 @@ def test_bad_records_are_quarantined_with_reasons_not_dropped(tmp_path):
     rows = list(iter_chains(InputConfig(kind="processbench", path=str(path))))
     assert len(rows) == 4 and all(r["status"] == "quarantined" for r in rows)
     reasons = " | ".join(r["status_reason"] for r in rows)
-    assert "invalid JSON" in reasons and "not an object" in reasons and "KeyError" in reasons
+    assert "bad.jsonl:2: invalid JSON" in reasons and "a list, not an object" in reasons
+    assert "bad.jsonl:4: field 'steps' is missing" in reasons
 
 
 def test_missing_input_is_a_clear_error(tmp_path):
@@ -118,4 +119,5 @@ def test_hugging_face_source_reads_a_local_dataset_folder(tmp_path):
     cfg = InputConfig(kind="hf", path=str(folder), split="train", fields={"problem": "question", "answer": "gold", "text": "cot"})
     rows = list(iter_chains(cfg))
     assert [r["reference"]["answer"] for r in rows] == ["0", "1", "2"]
-    assert rows[0]["source"] == {"dataset": str(folder), "split": "train", "revision": None, "row_index": 0}
+    assert rows[0]["source"] == {"dataset": str(folder), "split": "train", "revision": None, "row_index": 0,
+                                 "file": f"{folder}:train", "line": None}

@@ -1,0 +1,91 @@
+"""Start checks: everything a build needs is checked before anything is written.
+
+A scheduled build should fail in its first seconds, in one line, with an exit code a scheduler
+can act on — not after a minute of work, with a traceback, leaving a manifest behind that refuses
+the corrected re-run. The codes (also in README.md):
+
+    0  done: every input record is written to data/ or quarantine/
+    2  config or arguments (a bad config, --out not writable, OUT holds another build)
+    3  stopped by a budget: re-run the same command to resume
+    4  input (a path that does not exist or cannot be read, an empty input without --allow-empty)
+    5  partial: some shards or records are missing from the output (see the manifest)
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Optional
+
+EXIT_DONE, EXIT_CONFIG, EXIT_STOPPED, EXIT_INPUT, EXIT_PARTIAL = 0, 2, 3, 4, 5
+
+
+class StartError(RuntimeError):
+    """The build cannot start; `exit_code` tells a scheduler which kind of problem it is."""
+
+    exit_code = EXIT_CONFIG
+
+
+class InputError(StartError):
+    """The input cannot be read at all, or holds no record."""
+
+    exit_code = EXIT_INPUT
+
+
+def check_out(out: Path) -> None:
+    """`--out` can be created and written (probed with a real file: permission bits lie to root)."""
+    try:
+        out.mkdir(parents=True, exist_ok=True)
+        probe = out / f".write-probe-{os.getpid()}"
+        probe.write_bytes(b"")
+        probe.unlink()
+    except OSError as exc:
+        raise StartError(f"cannot write the build directory {out}: {exc.strerror or exc}") from None
+
+
+def remove_stale_temps(out: Path) -> list[Path]:
+    """Temp files a killed run left between writing and renaming (`.shard-*.tmp-*` and the
+    manifest's): they are never whole, and nothing else would remove them."""
+    stale = [p for folder in (out, out / "data", out / "quarantine") if folder.is_dir()
+             for p in folder.glob(".*.tmp-*") if p.is_file()]
+    for p in stale:
+        p.unlink()
+    return stale
+
+
+def check_nodes(timeout_s: float = 120.0, runtime_env: Optional[dict[str, Any]] = None) -> int:
+    """One tiny task on every alive node imports steplabel there. A node without it fails the
+    start in one line instead of failing the first stage after a minute of work. Returns the
+    number of nodes checked. `runtime_env` is passed to the probe tasks (tests give one whose
+    Python lacks steplabel)."""
+    import ray
+    from ray.exceptions import GetTimeoutError, RayError
+    from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
+
+    def probe() -> str:  # defined here so Ray ships it by value: a node without steplabel can still run it
+        import steplabel.pipeline.sources  # noqa: F401  the modules a build's stages import
+        from steplabel.pipeline import __version__
+
+        return __version__
+
+    remote = ray.remote(num_cpus=0, max_retries=0)(probe)
+    nodes = [n for n in ray.nodes() if n.get("Alive")]
+    refs = {}
+    for node in nodes:
+        options: dict[str, Any] = {"scheduling_strategy": NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)}
+        if runtime_env is not None:
+            options["runtime_env"] = runtime_env
+        refs[node.get("NodeManagerAddress", node["NodeID"])] = remote.options(**options).remote()
+    problems = []
+    for address, ref in refs.items():
+        try:
+            ray.get(ref, timeout=timeout_s)
+        except GetTimeoutError:
+            problems.append(f"{address}: no answer in {timeout_s:.0f} s")
+            ray.cancel(ref, force=True)
+        except RayError as exc:
+            cause = getattr(exc, "cause", None) or exc
+            problems.append(f"{address}: {type(cause).__name__}: {str(cause).strip().splitlines()[-1]}")
+    if problems:
+        raise StartError(f"steplabel cannot run on {len(problems)} of {len(nodes)} cluster nodes "
+                         f"(install it on every node, see README): {'; '.join(problems)}")
+    return len(nodes)

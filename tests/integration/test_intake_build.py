@@ -1,0 +1,114 @@
+"""A build over every kind of bad input completes, and every record read is found in the output;
+starts that cannot succeed fail before anything is written, in one line, with their exit code."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from steplabel.pipeline.build import run_build
+from steplabel.pipeline.cli import main
+from steplabel.pipeline.config import BuildConfig, InputConfig, LabelerConfig, MergeConfig, RunConfig
+from steplabel.pipeline.preflight import EXIT_CONFIG, EXIT_INPUT, InputError, StartError, check_nodes
+from steplabel.pipeline.store import connect, read_manifest
+from tests.support.bad_inputs import write_bad_inputs
+
+pytestmark = pytest.mark.integration
+
+
+def _config(path: Path, out: Path, **run) -> BuildConfig:
+    return BuildConfig(name="bad-inputs", input=InputConfig(kind="files", path=str(path)),
+                       labelers=[LabelerConfig(name="outcome")], merge=MergeConfig(order=["outcome"]),
+                       run=RunConfig(out=str(out), shard_size=16, **run))
+
+
+@pytest.fixture(scope="module")
+def bad_build(ray_session, tmp_path_factory):
+    root = tmp_path_factory.mktemp("bad")
+    expected = write_bad_inputs(root / "in")
+    # a temp file a killed run left behind: the next start removes it
+    (root / "out" / "data").mkdir(parents=True)
+    (root / "out" / "data" / ".shard-00000.parquet.tmp-4242").write_bytes(b"half a shard")
+    return expected, run_build(_config(root / "in", root / "out"))
+
+
+def test_every_input_record_is_found_in_the_output(bad_build):
+    expected, result = bad_build
+    manifest = result.manifest
+    assert manifest["status"] == "done" and manifest["unaccounted"] == []
+    inputs = {Path(f).name: e for f, e in manifest["inputs"].items()}
+    assert sum(e["records"] for e in inputs.values()) == len(expected) >= 40
+    for name, e in inputs.items():  # records = labeled + filtered + quarantined, per file
+        assert e["records"] == e["records_found"], name
+        assert e["chains"] == e["labeled"] + e["filtered"] + e["quarantined"], name
+    assert inputs["empty.jsonl"]["records"] == 0 and inputs["cut.json"] == {
+        "records": 1, "chains": 1, "labeled": 0, "filtered": 0, "quarantined": 1, "records_found": 1}
+    con = connect(result.out)
+    found = {}
+    for file, line, index, status, reason in con.execute("""
+            SELECT source.file, source.line, source.row_index, status, status_reason FROM chains
+            UNION ALL SELECT source.file, source.line, source.row_index, status, status_reason FROM quarantine
+            """).fetchall():
+        found[(Path(file).name, line or index)] = (status, reason)
+    assert set(found) == set(expected)  # where every input line went
+    for key, (status, reason) in expected.items():
+        if status == "quarantined":
+            assert found[key][0] == "quarantined" and reason in found[key][1], (key, found[key])
+        else:  # imported; the labelers decide (a chain with no steps is quarantined by segmentation)
+            assert found[key][0] in ("labeled", "filtered") or found[key][1].startswith("[segment]"), (key, found[key])
+
+
+def test_the_card_states_where_the_records_went_and_stale_temps_are_gone(bad_build):
+    _, result = bad_build
+    card = (result.out / "README.md").read_text()
+    assert "## Input records" in card and "| bad.jsonl |" in card
+    assert not list((result.out / "data").glob(".*.tmp-*"))
+
+
+def test_a_resumed_build_accounts_for_the_same_records(bad_build):
+    expected, result = bad_build
+    config = BuildConfig.model_validate(result.manifest["config"])
+    again = run_build(config)
+    assert again.shards_written == 0 and again.manifest["status"] == "done"
+    assert again.manifest["inputs"] == result.manifest["inputs"]
+
+
+def test_starts_that_cannot_succeed_write_nothing(tmp_path, capsys):
+    out = tmp_path / "out"
+    with pytest.raises(InputError, match="no input files at"):
+        run_build(_config(tmp_path / "missing.jsonl", out))
+    assert not out.exists()
+    (tmp_path / "empty.jsonl").write_text("\n\n")
+    with pytest.raises(InputError, match="holds no records; pass --allow-empty"):
+        run_build(_config(tmp_path / "empty.jsonl", out))
+    assert read_manifest(out) is None
+    empty = run_build(_config(tmp_path / "empty.jsonl", out), allow_empty=True)
+    assert empty.manifest["status"] == "done" and empty.counts == {} and (out / "README.md").exists()
+    (tmp_path / "file").write_text("x")
+    with pytest.raises(StartError, match="cannot write the build directory"):
+        run_build(_config(tmp_path / "empty.jsonl", tmp_path / "file" / "out"))
+    # the CLI: one red line and the documented exit code, no traceback
+    assert main(["build", "--input", str(tmp_path / "nope.jsonl"), "--out", str(tmp_path / "o2")]) == EXIT_INPUT
+    assert main(["build", "--input", str(tmp_path / "empty.jsonl"), "--out", str(tmp_path / "file" / "o")]) == EXIT_CONFIG
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "no input files at" in err and "cannot write the build directory" in err
+    assert not (tmp_path / "o2").exists()
+
+
+def test_a_corrupt_manifest_is_one_line_not_a_traceback(tmp_path, capsys):
+    (tmp_path / "in.jsonl").write_text(json.dumps({"problem": "What is 1 + 1?", "answer": "2", "text": "2"}))
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "manifest.json").write_text('{"build": ')
+    assert main(["build", "--input", str(tmp_path / "in.jsonl"), "--out", str(tmp_path / "out")]) == EXIT_CONFIG
+    assert "manifest.json cannot be read" in capsys.readouterr().err
+
+
+def test_every_cluster_node_is_checked_for_steplabel(ray_session):
+    assert check_nodes() >= 1
+    # a node whose Python lacks steplabel (the base interpreter, without our venv's editable install)
+    import sys
+
+    base = Path(sys.base_prefix) / "bin" / "python3"
+    with pytest.raises(StartError, match="cannot run on 1 of 1 cluster nodes.*ModuleNotFoundError"):
+        check_nodes(timeout_s=60, runtime_env={"py_executable": str(base)})
