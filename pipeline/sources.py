@@ -494,18 +494,22 @@ _FIRST_STEP = re.compile(r"step 1:", re.IGNORECASE)
 
 def _math_shepherd(ctx: Context, index: int, r: Record) -> list[dict]:
     """Math-Shepherd (peiyi9979/Math-Shepherd; OpenRLHF's process-reward layout): `input` is the
-    problem and its chain with the placeholder `ки` after every step, `label` the same text with
-    `+` or `-` where each placeholder was. The problem ends where "Step 1:" starts (or, without
-    it, after the problem's one "?"), as TRL's conversion script reads it. The +/- are
-    Math-Shepherd's own Monte-Carlo estimates: kept as `human` verdicts, never as our labels."""
+    problem and its chain with the placeholder `ки` after every step; `label` is either the same
+    text with `+` or `-` where each placeholder was (the dataset) or the list of those tokens
+    (OpenRLHF, our `math-shepherd` export). The problem is the record's `problem` field when it
+    has one; else it ends where "Step 1:" starts, or after its one "?" (as TRL's conversion script
+    reads the dataset). The +/- are Math-Shepherd's own Monte-Carlo estimates: kept as `human`
+    verdicts, never as our labels."""
     text = _text(r.get("input"), "input", required=True)
-    label = _text(r.get("label"), "label", required=True)
     parts = text.split(MATH_SHEPHERD_PLACEHOLDER)
     if len(parts) < 2:
         raise MappingError(f"field 'input' has no step placeholder {MATH_SHEPHERD_PLACEHOLDER!r}")
-    head = parts[0]
-    m = _FIRST_STEP.search(head)
-    if m is not None:
+    head, given = parts[0], _text(r.get("problem"), "problem")
+    if given is not None:
+        if not head.startswith(given):
+            raise MappingError("field 'input' does not start with field 'problem' before its first placeholder")
+        cut = len(given)
+    elif (m := _FIRST_STEP.search(head)) is not None:
         cut = m.start()
     elif _FIRST_STEP.search(text) is not None:
         raise MappingError("a step placeholder comes before 'Step 1:' (a label inside the problem text)")
@@ -516,23 +520,36 @@ def _math_shepherd(ctx: Context, index: int, r: Record) -> list[dict]:
     problem, steps = head[:cut].strip(), [head[cut:].strip()] + [p.strip() for p in parts[1:-1]]
     if parts[-1].strip():
         raise MappingError("text after the last step placeholder")
-    ratings, offset = [], 0
-    for i, part in enumerate(parts[:-1]):
-        offset += len(part)  # each earlier placeholder became one reward token in `label`
-        token = label[offset:offset + 1]
-        if token not in MATH_SHEPHERD_TOKENS:
-            raise MappingError(f"field 'label' has {token!r} at step {i}'s placeholder, not one of "
-                               f"{sorted(MATH_SHEPHERD_TOKENS)}")
-        ratings.append(MATH_SHEPHERD_TOKENS[token])
-        offset += 1
     if any(not s for s in steps):
-        raise MappingError("an empty step between two placeholders")
+        raise MappingError("an empty step before a placeholder")
+    tokens = _math_shepherd_tokens(r.get("label"), parts)
     task = (_text(r.get("task"), "task") or "math-shepherd").lower()
     row = ctx.chain_row(f"{task}-{stable_id(problem)[:12]}", problem, _reference(), steps=steps,
                         model="math-shepherd")
-    return [_with_human(row, {i: {**HUMAN, "version": "math-shepherd", "rating": rating,
-                                  "evidence": f"Math-Shepherd label {'+' if rating > 0 else '-'}"}
-                              for i, rating in enumerate(ratings)})]
+    return [_with_human(row, {i: {**HUMAN, "version": "math-shepherd", "rating": MATH_SHEPHERD_TOKENS[t],
+                                  "evidence": f"Math-Shepherd label {t}"} for i, t in enumerate(tokens)})]
+
+
+def _math_shepherd_tokens(label: Any, parts: list[str]) -> list[str]:
+    """One reward token per placeholder, from a label text (the token where each placeholder was)
+    or a list of tokens."""
+    n = len(parts) - 1
+    if isinstance(label, list):
+        tokens = [_text(t, f"label[{i}]", required=True) for i, t in enumerate(label)]
+        if len(tokens) != n:
+            raise MappingError(f"field 'label' has {len(tokens)} tokens for {n} step placeholders")
+    else:
+        label = _text(label, "label", required=True)
+        tokens, offset = [], 0
+        for part in parts[:-1]:
+            offset += len(part)  # each earlier placeholder became one reward token in `label`
+            tokens.append(label[offset:offset + 1])
+            offset += 1
+    for i, token in enumerate(tokens):
+        if token not in MATH_SHEPHERD_TOKENS:
+            raise MappingError(f"field 'label' has {token!r} at step {i}'s placeholder, not one of "
+                               f"{sorted(MATH_SHEPHERD_TOKENS)}")
+    return tokens  # type: ignore[return-value]
 
 
 Importer = Callable[[Context, int, Record], list[dict]]

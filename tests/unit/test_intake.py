@@ -128,7 +128,18 @@ def test_math_shepherd_import_keeps_steps_and_labels_as_human_verdicts(tmp_path)
     assert rows[2]["problem"] == "Compute 2 + 2, please?" and rows[2]["steps"][0]["text"] == "Thanks 2 + 2 = 4"
 
 
+def test_math_shepherd_reads_openrlhfs_token_list_and_a_given_problem(tmp_path):
+    """The layout our `math-shepherd` export writes: `label` a list of tokens, steps without "Step k:"."""
+    record = {"input": "Is 2 + 2 = 4? Why? 2 + 2 = 4 ки\nSo yes ки", "label": ["+", "-"], "problem": "Is 2 + 2 = 4? Why?"}
+    (tmp_path / "ms.jsonl").write_text(json.dumps(record, ensure_ascii=False))
+    (row,), _ = _rows(tmp_path / "ms.jsonl", kind="math_shepherd")
+    assert row["problem"] == "Is 2 + 2 = 4? Why?" and [s["text"] for s in row["steps"]] == ["2 + 2 = 4", "So yes"]
+    assert [s["verdicts"][0]["rating"] for s in row["steps"]] == [1, -1]
+
+
 @pytest.mark.parametrize("record, reason", [
+    ({"input": "q? a ки b ки", "label": ["+"]}, "1 tokens for 2 step placeholders"),
+    ({"input": "q? a ки", "label": ["+"], "problem": "other"}, "does not start with field 'problem'"),
     ({"input": f"{PROBLEM} Step 1: a", "label": f"{PROBLEM} Step 1: a"}, "no step placeholder"),
     (_shepherd(PROBLEM, STEPS, "+?-"), "'?' at step 1's placeholder"),
     (_shepherd(PROBLEM, STEPS, "+-"), "'' at step 2's placeholder"),

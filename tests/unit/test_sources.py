@@ -37,7 +37,7 @@ def test_a_first_error_outside_the_chain_is_quarantined_not_read_as_no_error(tmp
     ], as_json=True)
     rows = list(iter_chains(InputConfig(kind="processbench", path=path)))
     assert [r["status"] for r in rows] == ["quarantined", "quarantined"]
-    assert "first error 2 is outside a 2-step chain" in rows[0]["status_reason"]
+    assert "'label' = 2 is out of range for 2 steps" in rows[0]["status_reason"]
 
 
 def test_prm800k_takes_the_chosen_completion_and_its_rating(tmp_path):
