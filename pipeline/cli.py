@@ -1,4 +1,4 @@
-"""`steplabel` command line: build, query, export, card."""
+"""`steplabel` command line: build, check, query, export, eval, report, card."""
 from __future__ import annotations
 
 import argparse
@@ -161,6 +161,13 @@ def _eval(args: argparse.Namespace) -> int:
     return 0
 
 
+def _report(args: argparse.Namespace) -> int:
+    from .report import write_report
+
+    console.print(f"report written: {write_report(args.out, args.to, args.cap)}")
+    return 0
+
+
 def _card(args: argparse.Namespace) -> int:
     from .card import write_card
 
@@ -227,6 +234,12 @@ def parser() -> argparse.ArgumentParser:
     v.add_argument("out")
     v.add_argument("--format", choices=("table", "csv", "json"), default="table")
     v.set_defaults(func=_eval)
+
+    r = sub.add_parser("report", help="one self-contained HTML file to audit the build (pictures, tables, chains)")
+    r.add_argument("out")
+    r.add_argument("--to", help="the HTML file to write (default OUT/report.html)")
+    r.add_argument("--cap", type=int, default=50, help="chains sampled per subset (default 50)")
+    r.set_defaults(func=_report)
 
     c = sub.add_parser("card", help="re-render OUT/README.md from the data on disk")
     c.add_argument("out")

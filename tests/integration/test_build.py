@@ -1,6 +1,7 @@
 """End to end on a real (small) Ray: the bundled sample build, its Parquet, DuckDB views, card, exports."""
 from __future__ import annotations
 
+import html
 import json
 import re
 import time
@@ -12,7 +13,9 @@ import yaml
 from steplabel.pipeline.build import BuildError, run_build
 from steplabel.pipeline.config import load_config
 from steplabel.pipeline.export import export
+from steplabel.pipeline.report import write_report
 from steplabel.pipeline.store import connect, read_chains
+from tests.support.browser import dump_dom, find_browser, screenshot
 
 pytestmark = pytest.mark.integration
 
@@ -183,3 +186,24 @@ def test_bad_input_is_quarantined_or_abstained_and_the_build_completes(ray_sessi
     assert kept["ok"] == ("labeled", True)
     assert kept["huge"][0] == "labeled" and kept["words"][0] == "labeled"
     assert len(pq.read_table(result.out / "data" / "shard-00000.parquet")) == 3
+
+
+def test_report_in_headless_chromium_shows_the_flagged_steps_evidence(sample_build, tmp_path):
+    """The sample build's report, loaded as a person would: every -1 verdict's evidence is in the page,
+    and the filters (set from the address) hide exactly the chains they should."""
+    browser = find_browser()
+    if browser is None:
+        pytest.skip("no chromium on PATH: .ci/run installs Debian's chromium, and it could not be installed here")
+    result, _ = sample_build
+    page = write_report(result.out, tmp_path / "report.html", cap=1000)  # every flagged chain in the page
+    flagged = [e for (e,) in connect(result.out).execute(
+        "SELECT DISTINCT evidence FROM verdicts WHERE rating = -1 ORDER BY 1").fetchall()]
+    dom = dump_dom(browser, page.as_uri() + "#subset=flagged&labeler=math_steps&rating=-1")
+    assert len(flagged) >= 5 and all(html.escape(e[:200], quote=False) in dom for e in flagged)
+    chains = re.findall(r'<details class="chain" data-subsets="([^"]*)" data-labelers="([^"]*)" '
+                        r'data-ratings="([^"]*)"([^>]*)>', dom)
+    expected = [("flagged" in s.split() and "math_steps" in l.split() and "-1" in r.split()) for s, l, r, _ in chains]
+    assert len(chains) > sum(expected) > 0 and [" hidden" not in rest for *_, rest in chains] == expected
+    assert f'<span id="shown">{sum(expected)}</span>' in dom
+    shot = screenshot(browser, page.as_uri() + "#subset=flagged", tmp_path / "report.png")
+    assert shot.read_bytes()[:4] == b"\x89PNG" and shot.stat().st_size > 20_000
