@@ -62,9 +62,9 @@ def test_sample_trl_export_holds_whole_correct_chains(sample_build, tmp_path):
     con = connect(result.out)
     whole, own = con.execute("""SELECT count(*) FILTER (first_error = -1),
         (SELECT count(*) FROM steps WHERE decided_by = 'own_rollout') FROM chains""").fetchall()[0]
-    report = export(result.out, "trl", tmp_path / "trl.jsonl")
-    records = [json.loads(line) for line in (tmp_path / "trl.jsonl").read_text().splitlines()]
-    assert sum(all(r["labels"]) and len(r["labels"]) > 1 for r in records) == whole > 40 and own > 100
+    report = export(result.out, "trl", tmp_path / "trl")
+    records = [json.loads(line) for line in (tmp_path / "trl" / "trl.jsonl").read_text().splitlines()]
+    assert sum(all(r["labels"]) for r in records) == whole > 40 and own > 100
     assert report.written == len(records) and sum(report.skipped.values()) + len(records) == read_chains(result.out).num_rows
 
 
