@@ -11,8 +11,9 @@ from typing import Any, Optional
 
 from .evaluate import agreement_report
 from .llm.budget import read_ledger
+from .atomic import write_atomic
 from .pictures import PICTURES, draw_pictures
-from .store import connect, read_manifest, write_atomic
+from .store import connect, read_manifest
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "data_cards" / "template.md"
 

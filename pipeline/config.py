@@ -16,11 +16,9 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .labelers import REGISTRY, labeler_class
-from .llm.config import GenerationConfig, resolve_template_path
+from .llm.config import CONFIG_DIR, GenerationConfig, resolve_template_path
 from .validation import validation_message
 
-CONFIG_DIR = Path(__file__).resolve().parent.parent / "configs"
-SOURCE_KINDS = ("sample", "files", "hf", "prm800k", "processbench", "gsm8k", "math", "gsm8k_solutions")
 
 
 class ConfigError(ValueError):

@@ -9,7 +9,6 @@ each, one registry line).
 from __future__ import annotations
 
 import json
-import os
 import re
 from datetime import datetime, timezone
 from pathlib import Path
@@ -17,7 +16,8 @@ from typing import Any, Iterator, Optional
 
 from .exporters import EXPORTERS, Format
 from .exporters.base import ExportOptions, ExportReport, Skip
-from .store import read_chains, read_manifest, write_atomic
+from .atomic import atomic_path, write_atomic
+from .store import read_chains, read_manifest
 
 __all__ = ["EXPORTERS", "ExportOptions", "ExportReport", "export", "export_folder"]
 
@@ -37,9 +37,7 @@ def _chains(out: Path, batch: int = 2048) -> Iterator[dict[str, Any]]:
 
 
 def _write_jsonl(fmt: Format, out: Path, path: Path, options: ExportOptions, report: ExportReport) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
-    with tmp.open("w") as f:
+    with atomic_path(path) as tmp, tmp.open("w") as f:
         for chain in _chains(out):
             report.read += 1
             try:
@@ -49,7 +47,6 @@ def _write_jsonl(fmt: Format, out: Path, path: Path, options: ExportOptions, rep
                 continue
             f.write(json.dumps(record, ensure_ascii=False) + "\n")
             report.written += 1
-    tmp.replace(path)
     report.files.append(path.name)
 
 

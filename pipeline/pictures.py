@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Optional
 
+from .atomic import atomic_path
 from .evaluate import agreement_report
 from .store import connect
 
@@ -32,9 +33,8 @@ def _figure(width: float = 6.4, height: float = 3.6):
 
 
 def _save(fig: Any, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    fig.savefig(tmp, format="png", metadata={"Software": None})  # no version stamp: same data, same bytes
-    tmp.replace(path)
+    with atomic_path(path) as tmp:
+        fig.savefig(tmp, format="png", metadata={"Software": None})  # no version stamp: same data, same bytes
 
 
 def _empty(ax: Any, what: str) -> None:

@@ -15,7 +15,6 @@ import pyarrow as pa
 from pydantic import BaseModel, ConfigDict, Field
 
 Rating = Optional[int]  # -1 incorrect, 0 neutral, +1 correct, None unlabeled / abstain
-STATUSES = ("labeled", "filtered", "quarantined")
 
 
 class _Model(BaseModel):
@@ -77,7 +76,7 @@ class Generator(_Model):
     finish_reason: Optional[str] = None
 
 
-class Outcome(_Model):
+class ChainOutcome(_Model):
     correct: Optional[bool] = None
     evidence: str = ""
 
@@ -117,7 +116,7 @@ class Chain(_Model):
     segmenter: str = ""  # splitter used, e.g. "blank_line" or "given" for pre-split imports
     steps: list[Step] = Field(default_factory=list)
     final_answer: Optional[str] = None
-    outcome: Outcome = Field(default_factory=Outcome)
+    outcome: ChainOutcome = Field(default_factory=ChainOutcome)
     first_error: Optional[int] = None  # ProcessBench: first -1 step, -1 none, null when not known
     first_flag: Optional[int] = None  # first -1 step whatever precedes it; null when no step is -1
     status: Literal["labeled", "filtered", "quarantined"] = "labeled"
@@ -205,13 +204,6 @@ CHAINS_SCHEMA = pa.schema(
 def rows_to_table(rows: list[dict[str, Any]]) -> pa.Table:
     """Chain dicts → Arrow table in the canonical schema (fails loudly on a wrong shape)."""
     return pa.Table.from_pylist(rows, schema=CHAINS_SCHEMA)
-
-
-def table_to_rows(table: pa.Table | dict) -> list[dict[str, Any]]:
-    """Arrow table (or Ray's dict-of-arrays batch) → chain dicts."""
-    if isinstance(table, dict):
-        table = pa.table(table)
-    return table.to_pylist()
 
 
 _BLANK_CHAIN = Chain(chain_id="", problem_id="").model_dump()

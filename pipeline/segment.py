@@ -91,16 +91,16 @@ class SegmentStage:
                  fallback: Optional[str] = None) -> None:
         split_exact("probe", splitter, pattern)  # fail at construction on a bad splitter
         self.splitter, self.pattern, self.fallback = splitter, pattern, fallback
-        self.label = splitter if splitter != "regex" else f"regex:{pattern}"
+        self.segmenter = splitter if splitter != "regex" else f"regex:{pattern}"
 
     def __call__(self, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for row in rows:
             if not row["steps"]:
                 if not row["text"].strip():
                     raise ValueError("chain has no text to split into steps")
-                texts, row["segmenter"] = split_steps(row["text"], self.splitter, self.pattern), self.label
+                texts, row["segmenter"] = split_steps(row["text"], self.splitter, self.pattern), self.segmenter
                 if len(texts) == 1 and self.fallback and "\n" in texts[0].strip():
-                    texts, row["segmenter"] = split_steps(row["text"], self.fallback), f"{self.label}>{self.fallback}"
+                    texts, row["segmenter"] = split_steps(row["text"], self.fallback), f"{self.segmenter}>{self.fallback}"
                 row["steps"] = make_steps(texts)
             if row["domain"] == "math" and row["final_answer"] is None:
                 row["final_answer"] = final_answer([s["text"] for s in row["steps"]], row["generator"])

@@ -5,6 +5,7 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
+from ..atomic import atomic_path
 from .base import ExportOptions, ExportReport
 
 
@@ -16,7 +17,8 @@ def write(out: Path, target: Path, options: ExportOptions, report: ExportReport)
     for stale in set((target / "data").glob("shard-*.parquet")) - {target / "data" / p.name for p in parts}:
         stale.unlink()  # a shard of another build exported here before would mix its rows in
     for part in parts:
-        shutil.copyfile(part, target / "data" / part.name)
+        with atomic_path(target / "data" / part.name) as tmp:  # a reader never sees half a shard
+            shutil.copyfile(part, tmp)
         report.files.append(f"data/{part.name}")
         rows = pq.read_metadata(part).num_rows
         report.read += rows

@@ -18,45 +18,24 @@ so the build stops with the reason instead of running code unconfined.
 from __future__ import annotations
 
 import hashlib
-import threading
-from collections import OrderedDict
 from typing import Any, Literal, Optional
 
 from pydantic import Field
 
 from ...verifiers.code import (Limits, Program, RunReport, Sandbox, build_program,
                                exception_findings, run_tests, syntax_findings)
+from ...verifiers.lru import LRU
 from .base import Context, Labeler, Labeling, Options, Stopwatch, verdict
 
 _CACHE_SIZE = 512
 
 
-class _Runs:
-    """Recent (program, tests) → report, so both code labelers in one process run a chain once."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._data: "OrderedDict[str, RunReport]" = OrderedDict()
-
-    @staticmethod
-    def key(*parts: Optional[str]) -> str:
-        return hashlib.sha256("\x00".join(p or "" for p in parts).encode()).hexdigest()
-
-    def get(self, key: str) -> Optional[RunReport]:
-        with self._lock:
-            report = self._data.get(key)
-            if report is not None:
-                self._data.move_to_end(key)
-            return report
-
-    def put(self, key: str, report: RunReport) -> None:
-        with self._lock:
-            self._data[key] = report
-            while len(self._data) > _CACHE_SIZE:
-                self._data.popitem(last=False)
+def _run_key(*parts: Optional[str]) -> str:
+    return hashlib.sha256("\x00".join(p or "" for p in parts).encode()).hexdigest()
 
 
-_RUNS = _Runs()
+# recent (program, tests) → report, so both code labelers in one process run a chain once
+_RUNS: LRU[str, RunReport] = LRU(_CACHE_SIZE)
 
 
 class CodeOptions(Options):
@@ -95,7 +74,7 @@ class _CodeLabeler(Labeler):
     def run(self, program: Program, chain: dict[str, Any]) -> RunReport:
         ref = chain.get("reference") or {}
         tests, entry = ref.get("tests") or "", ref.get("entry_point")
-        key = _RUNS.key(self.sandbox.level, program.source, tests, entry)
+        key = _run_key(self.sandbox.level, program.source, tests, entry)
         report = _RUNS.get(key)
         if report is None:
             report = run_tests(self.sandbox, program.source, tests, entry)

@@ -22,6 +22,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Iterator, Optional
 
+from ..atomic import write_atomic
 from ..errors import StopBuild
 from .config import BudgetConfig
 
@@ -76,9 +77,7 @@ class Ledger:
                     before = json.dumps(data, sort_keys=True)
                     yield data
                     if json.dumps(data, sort_keys=True) != before:
-                        tmp = path.with_name(f".ledger.{os.getpid()}.{threading.get_ident()}.tmp")
-                        tmp.write_text(json.dumps(data, sort_keys=True))
-                        os.replace(tmp, path)
+                        write_atomic(path, json.dumps(data, sort_keys=True))
                 finally:
                     fcntl.flock(lock, fcntl.LOCK_UN)
 

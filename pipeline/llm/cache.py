@@ -22,9 +22,10 @@ import json
 import os
 import sqlite3
 import threading
-import uuid
 from pathlib import Path
 from typing import Any, Optional
+
+from ..atomic import write_atomic
 
 
 def cache_key(**parts: Any) -> str:
@@ -88,10 +89,7 @@ class RequestCache:
         if path.parent not in self._dirs:
             path.parent.mkdir(parents=True, exist_ok=True)
             self._dirs.add(path.parent)
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
-        with open(tmp, "wb") as f:
-            f.write(blob)
-        os.replace(tmp, path)
+        write_atomic(path, blob, fsync=False)  # a lost entry costs a request again, never a wrong answer
 
     # --- API ----------------------------------------------------------------------------------------
 

@@ -31,6 +31,7 @@ from ..errors import StopBuild
 from .budget import BudgetExhausted, Ledger
 from .cache import RequestCache, cache_key
 from .config import EndpointConfig
+from .timeouts import within
 from .transport import make_http_client
 
 T = TypeVar("T")
@@ -73,15 +74,6 @@ def run_sync(coro: Awaitable[T], timeout: Optional[float] = None) -> T:
         raise RuntimeError("run_sync called on the LLM loop thread itself; await the coroutine instead")
     fut: Future = asyncio.run_coroutine_threadsafe(coro, lt.loop)  # type: ignore[arg-type]
     return fut.result(timeout)
-
-
-if hasattr(asyncio, "timeout"):  # 3.11+: no extra task per call
-    async def _deadline(coro: Awaitable[T], seconds: float) -> T:
-        async with asyncio.timeout(seconds):
-            return await coro
-else:  # pragma: no cover - Python 3.10
-    async def _deadline(coro: Awaitable[T], seconds: float) -> T:
-        return await asyncio.wait_for(coro, timeout=seconds)
 
 
 # --- results ----------------------------------------------------------------------------------------
@@ -261,7 +253,7 @@ class LLMClient:
         payload = json.dumps({**body, **self.endpoint.extra_body}, ensure_ascii=False).encode()
         coro = client.post(path, cast_to=object, content=payload, options=_JSON_OPTIONS)
         # a deadline of our own on top of the HTTP client's timeout (connect + read + parse)
-        data = await _deadline(coro, self.endpoint.timeout + 5.0)
+        data = await within(coro, self.endpoint.timeout + 5.0)
         if not isinstance(data, dict):
             raise LLMError(f"response is not a JSON object: {str(data)[:200]!r}")
         if "error" in data and not data.get("choices"):

@@ -14,6 +14,7 @@ from urllib.parse import urlparse
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+# configs/ of the installed package (bundled build configs and prompt templates); the one definition
 CONFIG_DIR = Path(__file__).resolve().parents[2] / "configs"
 
 

@@ -25,20 +25,13 @@ from typing import Any, Optional
 
 import httpx2
 
+from .timeouts import within
+
 _PROXY_VARS = ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy", "all_proxy")
 
 
 def proxy_configured() -> bool:
     return any(os.environ.get(v) for v in _PROXY_VARS)
-
-
-async def _within(coro: Any, seconds: Optional[float]) -> Any:
-    if seconds is None:
-        return await coro
-    if hasattr(asyncio, "timeout"):  # 3.11+
-        async with asyncio.timeout(seconds):
-            return await coro
-    return await asyncio.wait_for(coro, seconds)  # pragma: no cover - Python 3.10
 
 
 class _Conn:
@@ -71,7 +64,7 @@ class LeanTransport(httpx2.AsyncBaseTransport):
                 self._ssl = ssl.create_default_context()
             ctx = self._ssl
         try:
-            reader, writer = await _within(asyncio.open_connection(host, port, ssl=ctx, limit=2**22,
+            reader, writer = await within(asyncio.open_connection(host, port, ssl=ctx, limit=2**22,
                                                                    server_hostname=host if ctx else None), timeout)
         except asyncio.TimeoutError as exc:
             raise httpx2.ConnectTimeout(f"connect to {host}:{port} timed out") from exc
@@ -128,7 +121,7 @@ class LeanTransport(httpx2.AsyncBaseTransport):
     async def _exchange(self, conn: _Conn, data: bytes, timeout: Optional[float],
                         reused: bool) -> tuple[int, list[tuple[str, str]], bytes, bool]:
         try:
-            return await _within(self._talk(conn, data, reused), timeout)
+            return await within(self._talk(conn, data, reused), timeout)
         except asyncio.TimeoutError as exc:
             raise httpx2.ReadTimeout("timed out waiting for the response") from exc
         except asyncio.IncompleteReadError as exc:

@@ -17,7 +17,6 @@ from typing import Optional, Sequence
 from .sandbox import Sandbox, TestResult
 
 SOLUTION_FILE = "<solution>"
-TEST_FILE = "<test>"
 
 
 @dataclass

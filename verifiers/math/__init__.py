@@ -5,14 +5,7 @@ under a hard deadline (see `deadline.py`); most inputs never leave the exact fas
 """
 from .answers import Equivalence, answers_equal
 from .extract import answer_location, boxed_contents, extract_answer
+from .steps import StepCheck, check_step
 
 __all__ = ["Equivalence", "answers_equal", "StepCheck", "check_step", "extract_answer",
            "boxed_contents", "answer_location"]
-
-
-def __getattr__(name: str):  # check_step lands in the next commit; keep the import lazy
-    if name in ("check_step", "StepCheck"):
-        from . import steps
-
-        return getattr(steps, name)
-    raise AttributeError(name)

@@ -1,11 +1,10 @@
 """`answers_equal`: the public answer-equivalence check (fast path, cache, deadline worker)."""
 from __future__ import annotations
 
-import threading
 import time
-from collections import OrderedDict
 from dataclasses import dataclass
 
+from ..lru import LRU
 from .compare import compare_answers, fast_leaf
 from .deadline import shared_pool
 from .numeric import Budget, OutOfTime
@@ -24,27 +23,7 @@ class Equivalence:
         return {"equal": True, "not_equal": False}.get(self.result)
 
 
-class _LRU:
-    """A small thread-safe LRU; timeouts are not cached (a longer deadline may decide them)."""
-
-    def __init__(self, size: int) -> None:
-        self.size, self.data, self.lock = size, OrderedDict(), threading.Lock()
-
-    def get(self, key: tuple[str, str]) -> Equivalence | None:
-        with self.lock:
-            v = self.data.get(key)
-            if v is not None:
-                self.data.move_to_end(key)
-            return v
-
-    def put(self, key: tuple[str, str], value: Equivalence) -> None:
-        with self.lock:
-            self.data[key] = value
-            if len(self.data) > self.size:
-                self.data.popitem(last=False)
-
-
-_cache = _LRU(_CACHE_SIZE)
+_cache: LRU[tuple[str, str], Equivalence] = LRU(_CACHE_SIZE)  # timeouts are not kept (see _keep)
 
 
 def answers_equal(reference: str, candidate: str, timeout: float = 2.0) -> Equivalence:
