@@ -438,9 +438,15 @@ class OpenAIServer(_Loopback):
             self.loop.close()
 
     def stop(self) -> None:
-        if self.loop is not None and self._thread is not None:
+        if self.loop is not None and self._thread is not None and self._thread.is_alive():
             self.loop.call_soon_threadsafe(self.loop.stop)
             self._thread.join(10)
+
+    def restart(self) -> "OpenAIServer":
+        """Listen again on the same port after `stop()` (an outage in a test); script and counters kept."""
+        self._port = self.port or 0
+        self._ready.clear()
+        return self.start()
 
     def configure(self, **settings: Any) -> None:
         self.state.configure(**settings)

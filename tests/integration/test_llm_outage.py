@@ -1,0 +1,113 @@
+"""An outage is never data: the loopback server goes down in the middle of a build that samples,
+judges and rolls out. The build stops with the affected shards unwritten (none quarantined, no
+abstain for a failed request); a re-run with the server back writes exactly the rows of a build
+that saw no outage, and across both runs the server answers every request once and only the
+requests the outage-free build needed."""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from steplabel.pipeline.build import run_build
+from steplabel.pipeline.config import load_config
+from steplabel.pipeline.store import read_chains
+from tests.support import sample_problems, scripts_from_sample
+from tests.support.openai_server import OpenAIServer
+from tests.support.scripts import rollout_policy, sample_chains
+
+pytestmark = pytest.mark.integration
+
+PROBLEMS = [p for p in sample_problems() if p.get("domain", "math") == "math"][:4]
+
+
+def _config(tmp_path: Path, base_url: str, out: str) -> Path:
+    problems = tmp_path / "problems.jsonl"
+    problems.write_text("".join(json.dumps({"problem_id": p["problem_id"], "problem": p["problem"],
+                                            "answer": p["reference"]["answer"]}) + "\n" for p in PROBLEMS))
+    # small retry settings: a request during the outage fails for good in about a tenth of a second
+    endpoint = {"base_url": base_url, "timeout": 2.0, "max_retries": 1, "backoff_base": 0.05, "max_concurrency": 4}
+    config = {
+        "name": "llm-outage",
+        "input": {"kind": "files", "path": str(problems)},
+        "generation": {"policy": {**endpoint, "model": "policy", "max_concurrency": 2}, "n": 2, "seed": 0,
+                       "max_tokens": 200},
+        "segment": {"splitter": "blank_line"},
+        "labelers": [{"name": "outcome"},
+                     {"name": "judge", "options": {"endpoint": {**endpoint, "model": "judge-model"}}},
+                     {"name": "rollout", "options": {"endpoint": {**endpoint, "model": "policy", "api": "completions"},
+                                                     "k": 2, "mode": "binary"}}],
+        "merge": {"policy": "priority", "order": ["judge", "rollout", "outcome"]},
+        "run": {"out": out, "shard_size": 4, "batch_size": 4},
+    }
+    path = tmp_path / f"{Path(out).name}.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def _comparable(out: Path) -> list[dict]:
+    """The rows without what legitimately differs between builds (ids, timings, cache flags)."""
+    rows = read_chains(out).to_pylist()
+    for r in rows:
+        r.pop("build", None)
+        for s in r["steps"]:
+            for v in s["verdicts"]:
+                v.pop("cost", None)
+                v.pop("cached", None)
+    return sorted(rows, key=lambda r: r["chain_id"])
+
+
+def _outage(srv: OpenAIServer, after: int, seconds: float, done: threading.Event) -> None:
+    """Once `after` answers were served: refuse new work, let answers on the wire land, go down,
+    come back `seconds` later."""
+    while srv.stats()["served_total"] < after:
+        time.sleep(0.01)
+    srv.configure(faults={"rate": 1.0, "kinds": ["drop"]})  # answer nothing more...
+    while srv.state.in_flight:  # ...and let every answer already written reach the client
+        time.sleep(0.01)
+    srv.stop()  # connection refused from here
+    done.set()
+    time.sleep(seconds)
+    srv.configure(faults={})
+    srv.restart()
+
+
+def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ray_session):
+    script = scripts_from_sample(PROBLEMS)
+    script["policy"].update(rollout_policy(sample_chains()))
+    with OpenAIServer(script) as srv:
+        reference = run_build(load_config(_config(tmp_path, srv.base_url, str(tmp_path / "reference"))))
+        assert reference.stopped is None
+        needed = srv.stats()["served"]
+        assert max(needed.values()) == 1 and len(needed) >= 20
+        srv.reset()
+
+        cfg = _config(tmp_path, srv.base_url, str(tmp_path / "out"))
+        went_down = threading.Event()
+        watcher = threading.Thread(target=_outage, args=(srv, len(needed) // 3, 1.0, went_down), daemon=True)
+        watcher.start()
+        first = run_build(load_config(cfg))
+        watcher.join(30)
+        assert went_down.is_set() and not watcher.is_alive() and srv.port is not None
+        assert first.stopped and "RequestsFailed" in first.stopped, first.stopped
+        assert first.shards_written < first.shards_total
+        manifest = json.loads((tmp_path / "out" / "manifest.json").read_text())
+        assert manifest["status"] == "stopped"
+        for row in read_chains(tmp_path / "out").to_pylist():  # what was written is whole and honest
+            assert row["status"] != "quarantined"
+            assert all("request failed" not in v["evidence"] for s in row["steps"] for v in s["verdicts"])
+        assert not list((tmp_path / "out").glob("quarantine/*.parquet"))
+
+        second = run_build(load_config(cfg))
+        stats = srv.stats()
+    assert second.stopped is None and second.shards_skipped == first.shards_written
+    assert _comparable(tmp_path / "out") == _comparable(tmp_path / "reference")
+    served = stats["served"]
+    assert max(served.values()) == 1, "a request was answered twice"
+    assert set(served) == set(needed), "the two runs sent other requests than an outage-free build"
+    counts = json.loads((tmp_path / "out" / "manifest.json").read_text())["counts"]
+    assert counts["rows"] == len(PROBLEMS) * 2 == sum(v for k, v in counts.items() if k != "rows")
