@@ -152,19 +152,42 @@ def _provenance(config: BuildConfig, manifest: Optional[dict]) -> dict[str, Any]
     }
 
 
-def init_ray(address: Optional[str]) -> bool:
-    """Connect to a cluster (address or RAY_ADDRESS) or start a small local Ray; True if we started it."""
+RAY_START_HINT = ("try again when the machine is less busy, or start Ray yourself (`ray start --head`) and pass "
+                  "its address with --address or RAY_ADDRESS")
+
+
+def _startup_timeout(exc: BaseException) -> bool:
+    """Ray's own ways of saying a node did not come up in time (its limit is 30 s)."""
+    return isinstance(exc, TimeoutError) or "timed out" in str(exc).lower()
+
+
+def init_ray(address: Optional[str], attempts: int = 2) -> bool:
+    """Connect to a cluster (address or RAY_ADDRESS) or start a small local Ray; True if we started it.
+
+    A start-up that times out (a loaded machine) is retried once; then the build fails with one
+    line that says what to try, not a traceback."""
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     import ray
 
     if ray.is_initialized():
         return False
     address = address or os.environ.get("RAY_ADDRESS")
-    if address:
-        ray.init(address=address, log_to_driver=False)
-    else:
-        ray.init(object_store_memory=512 * 2**20, include_dashboard=False, log_to_driver=False,
-                 configure_logging=False)
+    for attempt in range(1, attempts + 1):
+        try:
+            if address:
+                ray.init(address=address, log_to_driver=False)
+            else:
+                ray.init(object_store_memory=512 * 2**20, include_dashboard=False, log_to_driver=False,
+                         configure_logging=False)
+            return True
+        except Exception as exc:  # only a start-up timeout is retried; anything else is raised as is
+            if not _startup_timeout(exc):
+                raise
+            ray.shutdown()  # whatever half-started goes before the next attempt
+            if attempt == attempts:
+                where = f"connecting to {address}" if address else "starting a local Ray"
+                first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+                raise BuildError(f"Ray timed out {where} ({attempts} attempts; {first}): {RAY_START_HINT}") from None
     return True
 
 

@@ -45,6 +45,11 @@ def card_figures(out: Path) -> dict[str, Any]:
     counts = [("problems", n_problems), ("chains", n_chains), ("steps", n_steps), ("quarantined chains", n_quarantined)]
     counts += [(f"chains {s}", c) for s, c in statuses]
     counts += [(f"outcome correct = {'null' if v is None else str(v).lower()}", c) for v, c in outcome]
+    # rollouts abstain on every step of a problem their policy never solved from the question alone
+    never_solved = q("""SELECT count(DISTINCT c.problem_id) FROM verdicts v JOIN chains c USING (chain_id)
+                        WHERE v.labeler = 'rollout' AND v.evidence LIKE '%"policy_never_solved": true%'""")[0][0]
+    if never_solved:
+        counts.append(("problems the rollout policy never solved (their steps abstain)", never_solved))
     ratings = q("""
         SELECT labeler, count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
                count(*) FILTER (rating IS NULL)

@@ -1,5 +1,6 @@
 """An outage is never data: the loopback server goes down in the middle of a build that samples,
-judges and rolls out. The build stops with the affected shards unwritten (none quarantined, no
+judges and rolls out (a policy that never solves one problem: its steps abstain and the card
+counts it). The build stops with the affected shards unwritten (none quarantined, no
 abstain for a failed request); a re-run with the server back writes exactly the rows of a build
 that saw no outage, and across both runs the server answers every request once and only the
 requests the outage-free build needed."""
@@ -78,7 +79,9 @@ def _outage(srv: OpenAIServer, after: int, seconds: float, done: threading.Event
 
 def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ray_session):
     script = scripts_from_sample(PROBLEMS)
-    script["policy"].update(rollout_policy(sample_chains()))
+    # the policy never solves one problem with a wrong sampled chain: its steps abstain, the card counts it
+    unsolved = next(p["problem_id"] for p in PROBLEMS if any(c["first_error"] >= 0 for c in p["chains"][:2]))
+    script["policy"].update(rollout_policy(sample_chains(), unsolved=frozenset({unsolved})))
     with OpenAIServer(script) as srv:
         reference = run_build(load_config(_config(tmp_path, srv.base_url, str(tmp_path / "reference"))))
         assert reference.stopped is None
@@ -99,7 +102,8 @@ def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ra
         assert manifest["status"] == "stopped"
         for row in read_chains(tmp_path / "out").to_pylist():  # what was written is whole and honest
             assert row["status"] != "quarantined"
-            assert all("request failed" not in v["evidence"] for s in row["steps"] for v in s["verdicts"])
+            for v in (v for s in row["steps"] for v in s["verdicts"]):
+                assert "request failed" not in v["evidence"], v
         assert not list((tmp_path / "out").glob("quarantine/*.parquet"))
 
         second = run_build(load_config(cfg))
@@ -111,3 +115,11 @@ def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ra
     assert set(served) == set(needed), "the two runs sent other requests than an outage-free build"
     counts = json.loads((tmp_path / "out" / "manifest.json").read_text())["counts"]
     assert counts["rows"] == len(PROBLEMS) * 2 == sum(v for k, v in counts.items() if k != "rows")
+    card = (tmp_path / "out" / "README.md").read_text()
+    assert "| problems the rollout policy never solved (their steps abstain) | 1 |" in card
+    rows = _comparable(tmp_path / "out")
+    for r in rows:
+        rollout = [v for s in r["steps"] for v in s["verdicts"] if v["labeler"] == "rollout"]
+        if r["problem_id"] == unsolved and not r["outcome"]["correct"]:  # a right chain is its own right rollout
+            assert rollout
+            assert all(v["rating"] is None and "never solved" in v["evidence"] for v in rollout)
