@@ -23,5 +23,6 @@ def record(chain: dict[str, Any], options: ExportOptions) -> dict[str, Any]:
     return {
         "input": f"{chain['problem']} {body}",
         "label": [options.positive_token if ok else options.negative_token for _, ok in steps],
+        "problem": chain["problem"],  # where the problem ends in `input` (steplabel's importer reads it back)
         "chain_id": chain["chain_id"],
     }
