@@ -255,7 +255,8 @@ def render(p: Plan) -> str:
                      f"batch {lab['batch_size']}, domains {'/'.join(lab['domains'])}{sandbox}")
     m = f["merge"]
     agree = f", agree {m['agree']}" if m["agree"] else ""
-    lines.append(f"merge    {m['policy']} {m['order']}{agree}, stop_at_first_error={m['stop_at_first_error']}")
+    lines.append(f"merge    {m['policy']} {m['order']}{agree}, stop_at_first_error={m['stop_at_first_error']}, "
+                 f"own_rollout={m.get('own_rollout', False)}")
     for e in f["endpoints"]:
         state = ("answers" + (f" in {e['ms']:.0f} ms" if "ms" in e else "") if e.get("answers")
                  else e.get("error", "not probed"))
