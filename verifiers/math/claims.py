@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Optional
 
 from .forms import split_top
+from .numeric import Budget
 
 
 @dataclass(frozen=True)
@@ -19,20 +21,25 @@ class Claim:
     ops: tuple[str, ...]  # "=" or "~" (approximately), one per link
     latex: bool  # parts are LaTeX (else plain text)
     source: str  # the text as written, for evidence
+    start: int = 0  # where the claim (or the math segment holding it) sits in the step
+    end: int = 0
 
 
 _ANNOTATION = re.compile(r"<<([^<>=]{1,200})=([^<>=]{1,60})>>")
-_MATH_SEGMENT = re.compile(r"\\\((.+?)\\\)|\\\[(.+?)\\\]|\$\$(.+?)\$\$", re.DOTALL)
 _DOLLAR_MATH = re.compile(r"(?<![\\$])\$([^$]{1,400}?)\$(?!\d)")
+_DELIMITERS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"))
 
-# plain-text arithmetic: numbers (money, thousands, percent) joined by + - * / x × ÷ ^
-_NUM = r"\$?\d+(?:,\d{3})*(?:\.\d+)?%?"
-_TERM = rf"\(*\s*-?\s*{_NUM}\s*\)*"
-_OP = r"(?:\s*[-+*/×÷^]\s*|\s+x\s+|(?<=\d)x(?=\d))"
-_EXPR = rf"{_TERM}(?:{_OP}{_TERM})*"
-_REL_TEXT = r"\s*(?:=|≈|~=)\s*(?:(?:about|approximately|approx\.?|roughly)\s+)?"
-_PLAIN = re.compile(rf"(?<![\w.,$^/*+\-=(])({_EXPR}(?:{_REL_TEXT}{_EXPR})+)")
-_PLAIN_SPLIT = re.compile(_REL_TEXT)
+# plain-text arithmetic: numbers (money, thousands, percent) joined by + - * / x × ÷ ^, read one
+# token at a time by a small state machine (a regex with nested quantifiers backtracked for
+# minutes on one long step); every token alternative below consumes what it matches for good
+_PLAIN_TOKEN = re.compile(
+    r"(?P<num>\$?\d+(?:,\d{3})*(?:\.\d+)?%?)|(?P<rel>~=|=|≈)|(?P<op>[-+*/×÷^])|(?P<open>\()"
+    r"|(?P<close>\))|(?P<word>(?:about|approximately|approx\.?|roughly)(?![A-Za-z]))|(?P<x>x)|(?P<ws>\s+)"
+)
+_START = re.compile(r"[-(\d$]")
+_NO_START_AFTER = set("_.,$^/*+-=(")  # and any letter or digit
+_GOES_ON = re.compile(r"\s*(?:[-+*/×÷^%(\d]|\.\d|x\s*\d|(?:times|of|per|choose|over|squared|cubed|factorial)\b|!)")
+_WORD_BEFORE = re.compile(r"\b(?:times|of|per|plus|minus|by|x|choose|over|root|sqrt|log|ln|squared|cubed)$")
 _OK_BEFORE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:,;.!?=\n\u2029\"'")
 
 _SKIP_MATH = re.compile(
@@ -46,29 +53,120 @@ _STATEMENT_SPLIT = re.compile(
     r"\\(?:text|mbox)\s*\{\s*(?:and|or|so|then)\s*\}|;|,\s+(?=[A-Za-z\\]))\s*"
 )
 _REL_LATEX = re.compile(r"\s*(=|\\approx|≈|\\simeq|\\doteq|<|>|\\le(?:q)?|\\ge(?:q)?|\\neq|\\ne|≤|≥|≠)\s*")
+MAX_STATEMENT = 600  # a longer LaTeX statement is not one claim we can read with confidence
 
 
-def _plain_claims(text: str) -> list[Claim]:
+def _plain_runs(text: str, budget: Optional[Budget] = None):
+    """(start, end, relation tokens) of each run of plain arithmetic with at least one `=`/`≈`,
+    the longest one from each start (as a greedy regex would); linear in len(text)."""
+    n, i = len(text), 0
+    while i < n:
+        s = _START.search(text, i)
+        if s is None:
+            return
+        i = s.start()
+        m = _PLAIN_TOKEN.match(text, i)
+        if m is None or (m.lastgroup == "op" and m.group() != "-") or m.lastgroup not in ("num", "open", "op"):
+            i += 1
+            continue
+        if i > 0 and (text[i - 1].isalnum() or text[i - 1] in _NO_START_AFTER):
+            i = m.end()
+            continue
+        if budget is not None:
+            budget.check()
+        end, rels, j = _scan_run(text, i, budget)
+        if end is None:
+            i = max(j, m.end())
+            continue
+        yield i, end, rels
+        i = end
+
+
+def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int], list[tuple[int, int, bool]], int]:
+    """Run the operand/operator machine from i: (end of the longest complete run with a relation
+    or None, its relations as (start, end, approximate), where the scan stopped)."""
+    state = "operand"  # operand: expect ( - number | minus: expect number | value: after a number or )
+    rels: list[tuple[int, int, bool]] = []
+    pending: list[tuple[int, int, bool]] = []  # relations since the last complete value
+    best: Optional[int] = None
+    best_count = 0
+    prev_ws = after_rel = False
+    n, steps = len(text), 0
+    while i < n:
+        m = _PLAIN_TOKEN.match(text, i)
+        if m is None:
+            break
+        steps += 1
+        if budget is not None and steps % 1024 == 0:
+            budget.check()
+        kind, j = m.lastgroup, m.end()
+        if kind == "ws":
+            prev_ws, i = True, j
+            continue
+        if state in ("operand", "minus"):
+            if kind == "num":
+                state = "value"
+            elif kind == "open" and state == "operand":
+                pass
+            elif kind == "op" and m.group() == "-" and state == "operand":
+                state = "minus"
+            elif kind == "word" and after_rel:
+                pending[-1] = (pending[-1][0], pending[-1][1], True)
+            else:
+                break
+        else:  # value
+            if kind == "close":
+                pass
+            elif kind == "op":
+                state = "operand"
+            elif kind == "x" and ((prev_ws and j < n and text[j].isspace())
+                                  or (text[i - 1].isdigit() and j < n and text[j].isdigit())):
+                state = "operand"
+            elif kind == "rel":
+                pending.append((i, j, m.group() != "="))
+                state = "operand"
+            else:
+                break
+        after_rel = kind == "rel"
+        if state == "value" and pending:
+            rels.extend(pending)
+            pending = []
+        if state == "value" and rels:
+            best, best_count = j, len(rels)
+        prev_ws, i = False, j
+    return best, rels[:best_count], i
+
+
+def _plain_claims(text: str, budget: Optional[Budget] = None) -> list[Claim]:
     out = []
-    for m in _PLAIN.finditer(text):
-        raw = m.group(1).rstrip()
-        start = m.start(1) + len(raw) - len(raw.lstrip())
-        raw = raw.strip()
-        after = text[start + len(raw) :]
-        before = text[:start].rstrip()
-        if re.match(r"\s*(?:[-+*/×÷^%(\d]|\.\d|x\s*\d|times\b|of\b|per\b)", after):
+    for start, end, rels in _plain_runs(text, budget):
+        raw = text[start:end].rstrip()
+        end = start + len(raw)
+        after = text[end : end + 40]
+        b = start
+        while b > 0 and text[b - 1].isspace():
+            b -= 1
+        prev = text[b - 1] if b > 0 else ""
+        if _GOES_ON.match(after):
             continue  # the expression goes on past what we matched
-        if re.search(r"\b(?:times|of|per|plus|minus|by|x)$", before) or (before and before[-1] not in _OK_BEFORE):
+        if _WORD_BEFORE.search(text[max(0, b - 12) : b]) or (prev and prev not in _OK_BEFORE):
             continue  # ... or started before it ("√169 = 13", "(2+1)(1+1) = 6", "D - 8 = 52")
-        if raw.startswith("-") and before and before[-1] not in "(:=":
+        if raw.startswith("-") and prev and prev not in "(:=":
             continue  # a binary minus whose left operand we did not capture
-        if re.match(r"[A-Za-z_]", after) or re.search(r"[A-Za-z_]$", text[:start]):
+        if re.match(r"[A-Za-z_]", after) or (start > 0 and re.match(r"[A-Za-z_]", text[start - 1])):
             continue  # glued to a word: "2x", "8th", "a1"
-        parts = [p.strip() for p in _PLAIN_SPLIT.split(raw)]
-        ops = ["~" if re.search(r"≈|~=|about|approx|roughly", r) else "=" for r in _PLAIN_SPLIT.findall(raw)]
+        cuts = [start] + [x for r in rels for x in r[:2]] + [end]
+        parts = [_drop_approx_word(text[cuts[k] : cuts[k + 1]]) for k in range(0, len(cuts), 2)]
+        ops = ["~" if r[2] else "=" for r in rels]
         if len(parts) >= 2 and all(parts) and raw.count("(") == raw.count(")"):
-            out.append(Claim(tuple(parts), tuple(ops), False, raw))
+            out.append(Claim(tuple(parts), tuple(ops), False, raw, start, end))
     return out
+
+
+def _drop_approx_word(part: str) -> str:
+    part = part.strip()
+    m = re.match(r"(?:about|approximately|approx\.?|roughly)\s+", part)
+    return part[m.end() :].strip() if m else part
 
 
 _TEXT = re.compile(r"\\(?:text|mbox|mathrm|textbf|operatorname)\s*\{([^{}]*)\}")
@@ -81,7 +179,7 @@ def _mark_text(stmt: str) -> str:
     return _TEXT.sub(lambda m: f" \\unit{{{m.group(1).strip().lower()}}} " if _UNIT_TEXT.match(m.group(1)) else " \\Theta ", stmt)
 
 
-def _latex_claims(segment: str) -> list[Claim]:
+def _latex_claims(segment: str, start: int = 0, end: int = 0) -> list[Claim]:
     out = []
     seg = re.sub(r"\\begin\{(?:align|aligned|eqnarray|gather|split)\*?\}|\\end\{(?:align|aligned|eqnarray|gather|split)\*?\}", "\\\\", segment)
     seg = seg.replace("&", " ")
@@ -91,7 +189,7 @@ def _latex_claims(segment: str) -> list[Claim]:
         stmt = stmt.strip().rstrip(".,;:")
         if "=" not in stmt and "\\approx" not in stmt and "≈" not in stmt:
             continue
-        if _SKIP_MATH.search(stmt) or len(stmt) > 600:
+        if len(stmt) > MAX_STATEMENT or _SKIP_MATH.search(stmt):
             continue
         pieces = split_top(stmt, _REL_LATEX)
         rels = [r.strip() for r in _REL_LATEX.findall(stmt)]
@@ -100,35 +198,65 @@ def _latex_claims(segment: str) -> list[Claim]:
         if not all(p.strip() for p in pieces):
             continue
         ops = tuple("=" if r == "=" else "~" for r in rels)
-        out.append(Claim(tuple(p.strip() for p in pieces), ops, True, stmt))
+        out.append(Claim(tuple(p.strip() for p in pieces), ops, True, stmt, start, end))
     return out
 
 
-def find_claims(text: str) -> list[Claim]:
-    """All claims in a step, in order of appearance (annotations, LaTeX, then plain text)."""
+def _segments(text: str):
+    """(start, end, body) of each \\(...\\), \\[...\\] and $$...$$ in order; linear: a delimiter
+    with no closer after some point has none after any later point either."""
+    pos, live = 0, list(_DELIMITERS)
+    while live:
+        best = None
+        for d in list(live):
+            k = text.find(d[0], pos)
+            if k < 0:
+                live.remove(d)
+            elif best is None or k < best[0]:
+                best = (k, d)
+        if best is None:
+            return
+        k, (open_, close) = best
+        c = text.find(close, k + len(open_))
+        if c < 0:
+            live.remove((open_, close))
+            continue
+        if c > k + len(open_):
+            yield k, c + len(close), text[k + len(open_) : c]
+            pos = c + len(close)
+        else:
+            pos = k + len(open_)
+
+
+def find_claims(text: str, budget: Optional[Budget] = None) -> list[Claim]:
+    """All claims in a step, in order of appearance (annotations, LaTeX, then plain text).
+
+    Linear in the step's length; polls `budget` (raising OutOfTime) on long steps.
+    """
     claims: list[Claim] = []
+    pieces, last = [], 0
     for m in _ANNOTATION.finditer(text):
-        claims.append(Claim((m.group(1).strip(), m.group(2).strip()), ("=",), False, m.group(0)))
-    text = _ANNOTATION.sub(" ", text)
-    rest = []
-    last = 0
-    for m in _MATH_SEGMENT.finditer(text):
-        rest.append(text[last : m.start()])
+        claims.append(Claim((m.group(1).strip(), m.group(2).strip()), ("=",), False, m.group(0), m.start(), m.end()))
+        pieces += [text[last : m.start()], " " * (m.end() - m.start())]
         last = m.end()
-        claims.extend(_latex_claims(next(g for g in m.groups() if g is not None)))
-    rest.append(text[last:])
-    plain = " \u2029 ".join(rest)
+    plain = "".join(pieces) + text[last:]
+    pieces, last = [], 0
+    for start, end, body in _segments(plain):
+        if budget is not None:
+            budget.check()
+        claims.extend(_latex_claims(body, start, end))
+        pieces += [plain[last:start], (" \u2029" + " " * (end - start))[: end - start]]
+        last = end
+    plain = "".join(pieces) + plain[last:]
     if "$" in plain:
-        pieces = []
-        last = 0
+        pieces, last = [], 0
         for m in _DOLLAR_MATH.finditer(plain):
             body = m.group(1)
             if not re.search(r"[\\^{}=]", body) or re.search(r"(?<![\\A-Za-z])[A-Za-z]{3,}", body):
                 continue  # "$5 and ... $10": dollars, not math delimiters
-            pieces.append(plain[last : m.start()])
+            claims.extend(_latex_claims(body, m.start(), m.end()))
+            pieces += [plain[last : m.start()], (" \u2029" + " " * (m.end() - m.start()))[: m.end() - m.start()]]
             last = m.end()
-            claims.extend(_latex_claims(m.group(1)))
-        pieces.append(plain[last:])
-        plain = " \u2029 ".join(pieces)
-    claims.extend(_plain_claims(plain))
+        plain = "".join(pieces) + plain[last:]
+    claims.extend(_plain_claims(plain, budget))
     return claims

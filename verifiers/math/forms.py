@@ -174,7 +174,10 @@ _CLOSE = ")]}"
 
 
 def split_top(s: str, sep: re.Pattern[str]) -> list[str]:
-    """Split at `sep` matches outside any bracket (mismatched interval brackets count too)."""
+    """Split at `sep` matches outside any bracket (mismatched interval brackets count too).
+
+    `sep` must begin with `\\s*` or be unable to match at a space: runs of spaces are tried once.
+    """
     parts, depth, last, i = [], 0, 0, 0
     n = len(s)
     while i < n:
@@ -193,6 +196,9 @@ def split_top(s: str, sep: re.Pattern[str]) -> list[str]:
                 parts.append(s[last:i])
                 last = i = m.end()
                 continue
+            if c.isspace():  # every separator here starts with \s* (or not with a space at all):
+                while i + 1 < n and s[i + 1].isspace():  # failing at a space fails on the whole run,
+                    i += 1  # so skip it instead of retrying at each space (quadratic)
         i += 1
     parts.append(s[last:])
     return parts

@@ -22,6 +22,10 @@ from .pyexpr import PyExpr, Unsupported
 CTX = mpmath.MPContext()  # private context: nobody else's dps changes can touch ours
 CTX.prec = 240
 MAX_EXACT_BITS = 20_000  # larger exact powers are carried approximately and flagged `huge`
+MAX_EXACT_KEEP = 4 * MAX_EXACT_BITS  # an exact intermediate beyond this is carried approximately
+MAX_LOG2 = 2**40  # |log2| of a power's magnitude beyond this: not evaluated (mpmath keeps exponents as ints)
+MAX_PHASE = 2**64  # |angle| of a complex power beyond this: reducing it mod 2*pi costs too much
+MAX_LITERAL_EXP = 400  # 1e99999999 as an exact Fraction would build a 100-million-digit integer
 EQUAL_REL = mpmath.mpf("1e-50")
 UNEQUAL_REL = mpmath.mpf("1e-60")
 TRUST_SCALE = mpmath.mpf("1e25")
@@ -116,12 +120,16 @@ class Evaluator:
         return Num(v, self.scale, self.huge)
 
     def _seen(self, v: Number) -> Number:
-        if not isinstance(v, Fraction):
-            if not (CTX.isfinite(v.real) and CTX.isfinite(v.imag)):
-                raise Undefined("not finite")
-            m = abs(v)
-            if m > self.scale:
-                self.scale = m
+        if isinstance(v, Fraction):
+            if max(v.numerator.bit_length(), v.denominator.bit_length()) > MAX_EXACT_KEEP:
+                self.huge = True  # long products of big exact values would grind in Fraction
+                return self._seen(approx(v))
+            return v
+        if not (CTX.isfinite(v.real) and CTX.isfinite(v.imag)):
+            raise Undefined("not finite")
+        m = abs(v)
+        if m > self.scale:
+            self.scale = m
         return v
 
     def _note(self, x: Number) -> None:
@@ -148,7 +156,7 @@ class Evaluator:
 
     def _name(self, name: str) -> Number:
         if name in self.expr.literals:
-            return Fraction(self.expr.literals[name])
+            return self._literal(self.expr.literals[name])
         if name == "_pct":
             return Fraction(1, 100)
         if name in self.env:
@@ -160,6 +168,14 @@ class Evaluator:
         if name == "i":
             return self._seen(CTX.mpc(0, 1))
         raise Unsupported(f"unknown name {name}")
+
+    def _literal(self, text: str) -> Number:
+        """Exact value of a number literal; one with a huge decimal exponent is approximated."""
+        mantissa, _, exp = text.lower().partition("e")
+        if exp and abs(int(exp)) > MAX_LITERAL_EXP:
+            self.huge = True
+            return self._seen(CTX.mpc(CTX.mpf(text)))
+        return Fraction(text)
 
     def _binop(self, op: ast.operator, a: Number, b: Number) -> Number:
         exact = isinstance(a, Fraction) and isinstance(b, Fraction)
@@ -186,6 +202,8 @@ class Evaluator:
             if a == 0 and b < 0:
                 raise Undefined("0 to a negative power")
             if b.denominator == 1:
+                if abs(a) == 1:  # (-1)^(10^100): parity, not arithmetic
+                    return Fraction(1) if a == 1 or b.numerator % 2 == 0 else Fraction(-1)
                 bits = abs(b.numerator) * max(a.numerator.bit_length(), a.denominator.bit_length())
                 if bits <= MAX_EXACT_BITS:
                     return a ** b.numerator
@@ -208,6 +226,7 @@ class Evaluator:
             if B.real > 0:
                 return CTX.mpc(0)
             raise Undefined("0 to a non-positive power")
+        _bound_power(A, B)
         if abs(B) > 10**6:
             self.huge = True
         return CTX.power(A, B)
@@ -258,6 +277,24 @@ class Evaluator:
         if abs(approx(a)) > 10**8:  # mpmath would grind (uninterruptibly) on huge arguments
             raise Unsupported(f"{f} of a huge argument")
         return CTX.mpc(fn(approx(a)))
+
+
+def _bound_power(A: "mpmath.mpc", B: "mpmath.mpc") -> None:
+    """Refuse A**B when its size or angle is out of reach, before mpmath starts on it.
+
+    With w = B*log(A): |A**B| = 2^(Re w / ln 2) and its angle is Im w. mpmath computes both
+    without a bound (a huge integer exponent is even converted to a Python int first), so a
+    power like `(1+i)^{10^{10^5}}` or `2^{10^{10^{10}}}` would run for minutes.
+    """
+    if abs(B) > MAX_PHASE:  # mpmath turns an integral exponent into a Python int first
+        raise Unsupported("exponent too large for the fast path")
+    log_a = CTX.log(A)
+    w_re = B.real * log_a.real - B.imag * log_a.imag
+    w_im = B.real * log_a.imag + B.imag * log_a.real
+    if abs(w_re) > MAX_LOG2 * CTX.ln2:
+        raise Unsupported("power too large for the fast path (more than 2^(2^40) in size)")
+    if abs(w_im) > MAX_PHASE:
+        raise Unsupported("power with too large an angle for the fast path")
 
 
 def evaluate(expr: PyExpr, env: Optional[dict[str, Fraction]] = None, budget: Optional[Budget] = None) -> Num:

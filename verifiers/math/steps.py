@@ -14,6 +14,7 @@ from typing import Optional
 from .claims import Claim, find_claims
 from .numeric import Budget, Num, OutOfTime, Undefined, approx, compare, evaluate, rounds_to, sample_points
 from .pyexpr import PyExpr, Unsupported, to_python
+from .stance import could_be_tested, stance
 
 MAX_STEP_CHARS = 200_000
 _DECIMAL = re.compile(r"^-?\d*\.\d+$")
@@ -96,8 +97,8 @@ def _check_numeric(a: _Part, b: _Part, op: str, budget: Budget) -> Optional[str]
     if op == "~":
         if _near(va, vb):
             return None
-        return f"`{a.text} ≈ {b.text}` is false: the left side is {_show(va)}"
-    return f"`{a.text} = {b.text}` is false: the left side is {_show(va)}, not {_show(vb)}"
+        return f"`{a.text} ≈ {b.text}` is false: the left side is {_show(va)}, the right side is {_show(vb)}"
+    return f"`{a.text} = {b.text}` is false: the left side is {_show(va)}, the right side is {_show(vb)}"
 
 
 def _near(a: Num, b: Num, rel: Fraction = Fraction(1, 100)) -> bool:
@@ -177,13 +178,20 @@ def _degree(a: _Part, b: _Part, subtract: bool) -> int:
     return -1
 
 
-def _check_claim(c: Claim, step_text: str, budget: Budget) -> tuple[int, Optional[str]]:
-    """(links checked, evidence of the first false link or None)."""
-    parts = [_prepare(p, c.latex) for p in c.parts]
+def _check_claim(c: Claim, expanding: bool, budget: Budget) -> tuple[int, Optional[str], bool]:
+    """(links checked, evidence of the first false link or None, could that link be a test)."""
+    prepared: dict[int, _Part] = {}
+
+    def part(k: int) -> _Part:
+        if k not in prepared:
+            budget.check()
+            prepared[k] = _prepare(c.parts[k], c.latex)
+            prepared.pop(k - 2, None)
+        return prepared[k]
+
     checked = 0
-    expanding = bool(_IDENTITY_WORDS.search(step_text))
     for k, op in enumerate(c.ops):
-        a, b = parts[k], parts[k + 1]
+        a, b = part(k), part(k + 1)
         if a.expr is None or b.expr is None:
             continue
         if a.units != b.units:
@@ -194,13 +202,21 @@ def _check_claim(c: Claim, step_text: str, budget: Budget) -> tuple[int, Optiona
                 continue
             checked += 1
             if bad:
-                return checked, bad
+                return checked, _quote(bad, c), could_be_tested(c.parts[k], c.parts[k + 1])
         elif op == "=" and expanding and _is_expansion(c.parts[k], c.parts[k + 1], a, b):
             checked += 1
             bad = _check_identity(a, b, budget)
             if bad:
-                return checked, bad
-    return checked, None
+                return checked, _quote(bad, c), False
+    return checked, None, False
+
+
+def _quote(bad: str, c: Claim) -> str:
+    """Evidence names the claim as written when the false link is only part of it."""
+    if len(c.parts) == 2 and not c.source.startswith("<<"):
+        return bad
+    source = c.source if len(c.source) <= 300 else c.source[:297] + "..."
+    return f"{bad} (in `{source}`)"
 
 
 def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
@@ -215,22 +231,30 @@ def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
     if len(text) > MAX_STEP_CHARS:
         return StepCheck(None, f"step longer than {MAX_STEP_CHARS} characters", 0)
     modular = bool(re.search(r"\bmod(?:ulo)?\b|\\pmod|\\equiv|remainder|congruen", context + " " + text, re.IGNORECASE))
+    expanding = bool(_IDENTITY_WORDS.search(text))
     budget = Budget(timeout)
     total = 0
+    unasserted = None  # evidence of a false equation the step itself tests, supposes or rejects
     try:
-        claims = find_claims(text)
+        claims = find_claims(text, budget)
         for c in claims:
             budget.check()
-            n, bad = _check_claim(c, text, budget)
+            n, bad, tested_shape = _check_claim(c, expanding, budget)
             total += n
-            if bad and modular:
+            if not bad:
+                continue
+            if modular:
                 return StepCheck(None, f"possible false claim in a modular-arithmetic setting, not flagged: {bad}", total)
-            if bad:
+            why = stance(text, c.start, c.end, tested_shape)
+            if why is None:
                 return StepCheck(-1, bad, total)
+            unasserted = unasserted or f"false equation not flagged, {why}: {bad}"
     except OutOfTime:
         return StepCheck(None, f"deadline of {timeout:.2f} s reached after {total} claims", total)
     except (RecursionError, MemoryError) as e:
         return StepCheck(None, f"checker gave up: {type(e).__name__}", total)
+    if unasserted:
+        return StepCheck(None, unasserted, total)
     if total == 0:
         return StepCheck(None, "no checkable claims", 0)
     return StepCheck(None, f"{total} claims checked, all true", total)

@@ -1,0 +1,90 @@
+"""Step checker: tested / supposed / rejected equations are not claims; claim finding is linear;
+evidence quotes the claim and both values. Dev examples written for tuning (the held-out set in
+tests/data/math_steps_heldout.jsonl is not used here)."""
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from steplabel.verifiers.math import check_step
+from steplabel.verifiers.math.claims import find_claims
+from steplabel.verifiers.math.stance import could_be_tested, stance
+
+
+@pytest.mark.parametrize("text", [
+    "Try $x = 3, y = 5$: $2 = \\frac{1}{3} + \\frac{1}{5}$ does not equal 2, so this pair fails.",
+    "Check: 45 = 3^2 + 5^2 = 34, which does not work.",
+    "Check: 45 = 3^2 + 5^2 = 34. This does not work.",
+    "Plugging in gives $-4 = 4$, which is false.",
+    "Then $7 = 9$, a contradiction.",
+    "Is $143 = 11 \\cdot 12$? No: $11 \\cdot 12 = 132$.",
+    "If $10 = 3 + 5$ then we would be done, but $3 + 5 = 8$.",
+    "We would need $27 = 25$, impossible.",
+    "Earlier I wrote 3 * 7 = 24 by mistake; in fact 3 * 7 = 21.",
+    "So $x = 2$ gives $5 = 6$ (not true), and $x = 2$ is rejected.",
+    "Suppose 4 + 4 = 9; then every even number would be odd.",
+])
+def test_tested_or_rejected_equations_are_not_flagged(text):
+    r = check_step(text)
+    assert r.rating is None, r
+    assert "not flagged" in r.evidence, r
+
+
+@pytest.mark.parametrize("text", [
+    "So 13 * 17 = 231 apples in total.",
+    "If $p = 29$, then $p^2 + 2 = 843 = 3 \\cdot 281$, which is composite.",  # 843 is right, 3*281 = 843
+    "Try $n = 6$: $6! + 1 = 723$, not a perfect square.",
+    "Check: $14 \\cdot 16 = 234$. Yes, that is the product we need.",
+    "For $k = 68$: $x = 5050 - 77 \\times 68 = 5050 - 5256 = -206$. This does not satisfy the condition.",
+    "$\\frac{1}{1 + \\frac{1}{4}} = \\frac{5}{4}$",
+    "Suppose $k = 6$. Then $2^6 + 1 = 63$, not a square.",
+])
+def test_asserted_false_computations_are_flagged(text):
+    r = check_step(text)
+    if "843" in text:
+        assert r.rating is None, r  # the arithmetic is right
+        return
+    assert r.rating == -1, r
+    assert "left side is" in r.evidence and "right side is" in r.evidence, r.evidence
+
+
+def test_evidence_quotes_claim_and_both_values():
+    r = check_step("Thus \\(a = 12 \\cdot 12 = 154\\), so a is even.")
+    assert r.rating == -1
+    assert "`12 \\cdot 12 = 154`" in r.evidence
+    assert "144" in r.evidence and "154" in r.evidence
+    assert "a = 12 \\cdot 12 = 154" in r.evidence  # the whole claim as written
+
+
+def test_could_be_tested_shapes():
+    assert could_be_tested("60", "5^2 + 6^2")
+    assert could_be_tested("-8", "-3")
+    assert not could_be_tested("5050 - 77 \\times 68", "5050 - 5256")
+
+
+def test_stance_reads_only_the_claims_sentence():
+    text = "We get $31^4 = 2979281$. None of these is between 30 and 50, so we rule them out."
+    c = find_claims(text)[0]
+    assert stance(text, c.start, c.end) is None
+
+
+def test_choose_is_not_read_as_arithmetic():
+    assert find_claims("(5 + 3 - 1) choose (3 - 1) = 7 choose 2 = 21") == []
+
+
+def test_claim_positions_point_into_the_step():
+    text = "First 2 + 2 = 4, then \\(3 \\cdot 3 = 9\\) and <<5*5=25>>."
+    for c in find_claims(text):
+        assert c.source.replace(" ", "") in text[c.start : c.end].replace(" ", "") or c.latex
+
+
+@pytest.mark.parametrize("text", [
+    "1 + " * 25_000, "1 = " * 25_000, "1=" * 50_000 + "1", "(" * 100_000 + "1", "- " * 50_000 + "1",
+    "\\( " * 33_000, "\\(" + "1=" * 50_000 + "1\\)", "1 ≈ about " * 10_000, "<<1+1=2>>" * 11_000,
+])
+def test_long_hostile_steps_return_within_the_deadline(text):
+    t = time.monotonic()
+    r = check_step(text, timeout=0.5)
+    assert time.monotonic() - t < 0.5 + 0.6, r  # slack for a loaded 2-core machine
+    assert r.rating is None or "false" in r.evidence
