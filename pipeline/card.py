@@ -50,6 +50,9 @@ def card_figures(out: Path) -> dict[str, Any]:
                         WHERE v.labeler = 'rollout' AND v.evidence LIKE '%"policy_never_solved": true%'""")[0][0]
     if never_solved:
         counts.append(("problems the rollout policy never solved (their steps abstain)", never_solved))
+    own_rollout = q("SELECT count(*) FROM steps WHERE decided_by = 'own_rollout'")[0][0]
+    if own_rollout:
+        counts.append(("steps rated +1 as their outcome-correct chain's own rollout (`own_rollout`)", own_rollout))
     ratings = q("""
         SELECT labeler, count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
                count(*) FILTER (rating IS NULL)
