@@ -26,7 +26,6 @@ from .labelers import labeler_class
 from .llm.config import EndpointConfig
 
 PROBE_DEADLINE = 3.0  # seconds for one endpoint's `models` answer
-COUNT_LIMIT = 10_000_000  # records counted before the estimate gives up counting
 
 
 @dataclass
@@ -60,8 +59,12 @@ def plan(config: BuildConfig, source: str = "", probe: bool = True, deadline: fl
 # --- input and output ---------------------------------------------------------------------------
 
 def _input(config: BuildConfig, p: Plan) -> Optional[int]:
-    """Input facts; the estimated number of chains (None when it cannot be counted here)."""
-    from .sources import SourceError, input_files, read_entries
+    """Input facts; the number of chains the build will see (None when it cannot be counted here).
+
+    Counted by the build's own importer (no request is sent: sampled chains are placeholders until
+    the generate stage), so chains and shards are exact, and records that will be quarantined at
+    import are known now."""
+    from .sources import Intake, SourceError, iter_chains
 
     cfg = config.input
     facts: dict[str, Any] = {"kind": cfg.kind, "path": cfg.path, "domain": cfg.domain}
@@ -69,33 +72,27 @@ def _input(config: BuildConfig, p: Plan) -> Optional[int]:
     if cfg.kind == "hf" and cfg.path and not Path(cfg.path).exists():
         p.notes.append(f"input {cfg.path!r} is a hub dataset: not fetched or counted by check")
         return None
-    if cfg.kind not in ("sample", "hf"):
-        try:
-            files = input_files(cfg)
-        except SourceError as exc:
-            p.problems.append(f"input.path: {exc}")
-            return None
-        facts["files"] = [str(f) for f in files[:10]] + ([f"... {len(files) - 10} more"] if len(files) > 10 else [])
-    cap = min(cfg.limit or COUNT_LIMIT, COUNT_LIMIT)
+    intake = Intake()
+    chains = quarantined = 0
     try:
-        records = _count(read_entries(cfg), cap)
-    except (SourceError, OSError, ValueError) as exc:
-        p.problems.append(f"input: cannot read records: {type(exc).__name__}: {exc}")
+        for row in iter_chains(cfg, config.generation, intake):
+            chains += 1
+            quarantined += row["status"] == "quarantined"
+    except (SourceError, OSError) as exc:
+        p.problems.append(f"input: {exc}")
         return None
-    facts["records"] = records
-    if records == 0:
+    files = list(intake.files.items())
+    facts["files"] = [{"file": f, **counts} for f, counts in files[:10]]
+    if len(files) > 10:
+        facts["files"].append({"file": f"... {len(files) - 10} more"})
+    facts["records"] = intake.records
+    facts["quarantined_at_import"] = quarantined
+    if chains == 0:
         p.problems.append("input: no records")
-    per_record = config.generation.n if config.generation is not None else 1
-    return records * cfg.repeat * per_record
-
-
-def _count(records: Iterator[Any], cap: int) -> int:
-    n = 0
-    for _ in records:
-        n += 1
-        if n >= cap:
-            break
-    return n
+    elif quarantined:
+        p.notes.append(f"{quarantined} of {chains} chains will be quarantined at import (see their reasons after "
+                       "the build, or in the input)")
+    return chains
 
 
 def _out(config: BuildConfig, p: Plan) -> None:
@@ -240,8 +237,9 @@ def render(p: Plan) -> str:
     lines.append(f"input    {inp['kind']}{where} [{inp['domain']}]"
                  + (f", {inp['records']} records" if inp.get("records") is not None else ""))
     for file in inp.get("files", []):
-        lines.append(f"           {file}")
-    chains = "unknown" if f["chains"] is None else f"~{f['chains']}"
+        counts = f": {file['records']} records, {file['chains']} chains" if "records" in file else ""
+        lines.append(f"           {file['file']}{counts}")
+    chains = "unknown" if f["chains"] is None else str(f["chains"])
     shards = "unknown" if f["shards"] is None else str(f["shards"])
     existing = f["out"].get("existing")
     resume = "" if not existing else (f"; resumes build {existing['build_id']} ({existing['shards_done']} shards done)"
@@ -254,9 +252,8 @@ def render(p: Plan) -> str:
         lines.append(f"labeler  {lab['name']} v{lab['version']}: pool {lab['pool_size']} x {lab['num_cpus']} CPU, "
                      f"batch {lab['batch_size']}, domains {'/'.join(lab['domains'])}{sandbox}")
     m = f["merge"]
-    agree = f", agree {m['agree']}" if m["agree"] else ""
-    lines.append(f"merge    {m['policy']} {m['order']}{agree}, stop_at_first_error={m['stop_at_first_error']}, "
-                 f"own_rollout={m.get('own_rollout', False)}")
+    rest = ", ".join(f"{k}={v}" for k, v in m.items() if k not in ("policy", "order") and v not in ([], None))
+    lines.append(f"merge    {m['policy']} {m['order']}" + (f", {rest}" if rest else ""))
     for e in f["endpoints"]:
         state = ("answers" + (f" in {e['ms']:.0f} ms" if "ms" in e else "") if e.get("answers")
                  else e.get("error", "not probed"))

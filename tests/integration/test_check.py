@@ -59,7 +59,7 @@ def test_the_console_script_exits_non_zero_on_a_broken_config(tmp_path):
 def _config(tmp_path, judge_url: str, policy_url: str) -> str:
     problems = tmp_path / "problems.jsonl"
     problems.write_text("".join(json.dumps({"problem": f"What is {i}+1?", "answer": str(i + 1)}) + "\n"
-                                for i in range(5)))
+                                for i in range(5)) + "{not json\n")
     ep = {"timeout": 5, "max_retries": 0}
     config = {
         "input": {"kind": "files", "path": str(problems)},
@@ -80,8 +80,11 @@ def test_a_good_config_prints_its_plan_and_the_endpoints_answer(tmp_path, capsys
         path = _config(tmp_path, srv.base_url, srv.base_url)
         assert main(["check", path, "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
-    assert plan["problems"] == [] and plan["input"]["records"] == 5
-    assert (plan["chains"], plan["shards"]) == (15, 4)  # 5 problems x n=3, 4 chains a shard
+    assert plan["problems"] == [] and plan["input"]["records"] == 6
+    # 5 problems x n=3, and the unreadable record as one quarantined row; 4 chains a shard
+    assert (plan["chains"], plan["shards"], plan["input"]["quarantined_at_import"]) == (16, 4, 1)
+    assert [(f["records"], f["chains"]) for f in plan["input"]["files"]] == [(6, 16)]
+    assert any("1 of 16 chains will be quarantined at import" in n for n in plan["notes"])
     assert [(lab["name"], lab["pool_size"]) for lab in plan["labelers"]] == [("outcome", 1), ("judge", 2)]
     assert [(e["at"], e["answers"]) for e in plan["endpoints"]] == [
         ("generation.policy", True), ("labelers.1.options.judges.0", True)]
