@@ -262,7 +262,7 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
         for shard, rows in _shards(config, intake):
             total += 1
             entry = (manifest or {}).get("shards", {}).get(str(shard))
-            if entry and entry.get("status") == "done" and (out / "data" / shard_name(shard)).exists():
+            if entry and entry.get("status") == "done" and _on_disk(out, shard, entry):
                 continue
             pending[shard] = len(rows)
             tables.append(rows_to_table(rows))
@@ -314,6 +314,12 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
         say("records missing from the output: " + "; ".join(missing))
     return BuildResult(out, manifest, total, written, skipped, time.perf_counter() - started, stopped,
                        manifest["counts"])
+
+
+def _on_disk(out: Path, shard: int, entry: dict[str, Any]) -> bool:
+    """A finished shard's files are all there (its quarantine file too, when it had quarantined rows)."""
+    return (out / "data" / shard_name(shard)).exists() and (
+        not entry.get("quarantined") or (out / "quarantine" / shard_name(shard)).exists())
 
 
 def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done) -> tuple[int, Optional[str]]:

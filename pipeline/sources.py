@@ -65,8 +65,12 @@ class Entry:
 
     @property
     def where(self) -> str:
-        name = Path(self.file).name or self.file
-        return f"{name}:{self.line}" if self.line is not None else f"{name} record {self.index}"
+        return _where(self.file, self.line, self.index)
+
+
+def _where(file: str, line: Optional[int], index: int) -> str:
+    name = file.rsplit("/", 1)[-1] or file
+    return f"{name}:{line}" if line is not None else f"{name} record {index}"
 
 
 _LONE_SURROGATE = re.compile(r"\\u[dD][89a-fA-F][0-9a-fA-F]{2}")
@@ -601,33 +605,33 @@ def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
             for row in rows:
                 if rep:
                     row["chain_id"] = stable_id(row["chain_id"], "repeat", rep)
-                _mark_duplicate(row, seen, entry.where)
+                _mark_duplicate(row, seen, entry)
             if intake is not None:
                 intake.count(entry.file, 0 if rep else 1, len(rows))
             yield from rows
 
 
-def _mark_duplicate(row: dict, seen: dict[str, list], where: str) -> None:
+def _mark_duplicate(row: dict, seen: dict[str, list], entry: Entry) -> None:
     """The first copy of a chain keeps its id; later copies get their own id and are quarantined."""
     first = seen.get(row["chain_id"])
     if first is None:
-        seen[row["chain_id"]] = [where, 0]
+        seen[row["chain_id"]] = [entry.file, entry.line, entry.index, 0]  # where it was first read; copies
         return
-    first[1] += 1
+    first[3] += 1
     original = row["chain_id"]
-    row["chain_id"] = stable_id(original, "duplicate", first[1])
+    row["chain_id"] = stable_id(original, "duplicate", first[3])
     if row["status"] != "quarantined":
-        row.update(status="quarantined",
-                   status_reason=f"[import] {where}: duplicate of chain {original} (first read at {first[0]})")
+        row.update(status="quarantined", status_reason=f"[import] {entry.where}: duplicate of chain {original} "
+                                                       f"(first read at {_where(*first[:3])})")
 
 
-def _check(row: dict, where: str) -> dict:
+def _check(row: dict, entry: Entry) -> dict:
     """Quarantine rows no labeler can use, with the reason, instead of letting them fail later;
     every import reason names the stage and where the record was read."""
     if row["status"] != "quarantined" and not row["problem"].strip():
         row.update(status="quarantined", status_reason="no problem text")
     if row["status"] == "quarantined":
-        row["status_reason"] = f"[import] {where}: {row['status_reason']}"
+        row["status_reason"] = f"[import] {entry.where}: {row['status_reason']}"
     return row
 
 
@@ -660,7 +664,7 @@ def _import_one(ctx: Context, index: int, entry: Entry) -> list[dict]:
                     reason = "the record holds no chain"
                 for row in rows:
                     row["source"].update(where)
-                    _check(row, entry.where)
+                    _check(row, entry)
                 if rows:
                     return rows
         raw = _dump(entry.record)

@@ -3,7 +3,8 @@
 Replicates GSM8K's example model solutions (../shared/data) to about 100,000 chains, labels them
 with the deterministic labelers of the sample config, then times two queries over the result.
 
-    python tests/benchmarks/bench_build_scale.py [--chains 100000] [--labelers outcome,math_steps]
+    python tests/benchmarks/bench_build_scale.py [--chains 100000] [--labelers outcome,math_steps] \
+        [--data ../shared/data/gsm8k/example_model_solutions.jsonl]
 """
 from __future__ import annotations
 
@@ -35,14 +36,15 @@ def main() -> None:
     parser.add_argument("--shard-size", type=int, default=5000)
     parser.add_argument("--pool-size", type=int, default=2, help="actors per labeler pool")
     parser.add_argument("--out", default=None)
+    parser.add_argument("--data", type=Path, default=DATA, help="GSM8K's example_model_solutions.jsonl")
     args = parser.parse_args()
-    if not DATA.exists():
-        raise SystemExit(f"reference data not found at {DATA}")
-    per_copy = 4 * sum(1 for _ in DATA.open())
+    if not args.data.exists():
+        raise SystemExit(f"reference data not found at {args.data}")
+    per_copy = 4 * sum(1 for _ in args.data.open())
     names = [n for n in args.labelers.split(",") if n]
     config = BuildConfig(
         name="bench-scale",
-        input=InputConfig(kind="gsm8k_solutions", path=str(DATA), repeat=math.ceil(args.chains / per_copy)),
+        input=InputConfig(kind="gsm8k_solutions", path=str(args.data), repeat=math.ceil(args.chains / per_copy)),
         labelers=[LabelerConfig(name=n, pool_size=args.pool_size) for n in names],
         merge=MergeConfig(order=names),
         run=RunConfig(out=args.out or tempfile.mkdtemp(prefix="steplabel-bench-"), shard_size=args.shard_size,

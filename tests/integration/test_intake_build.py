@@ -3,6 +3,7 @@ starts that cannot succeed fail before anything is written, in one line, with th
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
@@ -11,7 +12,7 @@ from steplabel.pipeline.build import run_build
 from steplabel.pipeline.cli import main
 from steplabel.pipeline.config import BuildConfig, InputConfig, LabelerConfig, MergeConfig, RunConfig
 from steplabel.pipeline.preflight import EXIT_CONFIG, EXIT_INPUT, InputError, StartError, check_nodes
-from steplabel.pipeline.store import connect, read_manifest
+from steplabel.pipeline.store import account, connect, read_manifest
 from tests.support.bad_inputs import write_bad_inputs
 
 pytestmark = pytest.mark.integration
@@ -71,6 +72,23 @@ def test_a_resumed_build_accounts_for_the_same_records(bad_build):
     config = BuildConfig.model_validate(result.manifest["config"])
     again = run_build(config)
     assert again.shards_written == 0 and again.manifest["status"] == "done"
+    assert again.manifest["inputs"] == result.manifest["inputs"]
+
+
+def test_a_record_missing_from_the_output_is_reported_and_a_lost_file_rebuilt(bad_build, tmp_path):
+    _, result = bad_build
+    inputs = {f: {"records": e["records"], "chains": e["chains"]} for f, e in result.manifest["inputs"].items()}
+    name = next(f for f in inputs if f.endswith("bad.jsonl"))
+    inputs[name]["records"] += 1
+    assert [m.split(":")[0] for m in account(result.out, inputs)[1]] == [name]
+    # a shard whose quarantine file is lost is not "done": the next run writes it again
+    out = tmp_path / "copy"
+    shutil.copytree(result.out, out)
+    lost = sorted((out / "quarantine").glob("shard-*.parquet"))[0]
+    lost.unlink()
+    config = BuildConfig.model_validate(result.manifest["config"]).with_overrides(out=str(out))
+    again = run_build(config)
+    assert again.shards_written == 1 and lost.exists() and again.manifest["status"] == "done"
     assert again.manifest["inputs"] == result.manifest["inputs"]
 
 
