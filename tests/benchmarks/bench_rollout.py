@@ -48,6 +48,9 @@ def main() -> None:
                 per_chain.append((len(c["steps"]), labeler.rollouts - before, first_error(labeling, len(c["steps"]))))
             found[mode] = per_chain
             figures[f"{mode}_seconds"] = round(time.perf_counter() - start, 2)
+            # from the question alone, before any prefix of a chain whose own answer is not right
+            # (one request per problem; later chains of the problem read it from the cache)
+            figures[f"{mode}_problem_rollouts"] = labeler.problem_rollouts
         truth = [c["first_error"] for c in chains]
         for label, keep in (("all", lambda n, c: True), ("steps>=8", lambda n, c: n >= 8),
                             ("steps>=8_erroneous", lambda n, c: n >= 8 and c["first_error"] >= 0)):
