@@ -73,7 +73,7 @@ def test_without_n_one_request_per_sample_and_server_ignoring_n(server, tmp_path
     assert server.stats()["total"] == 3 and c.supports_n is False
 
 
-@pytest.mark.parametrize("http", ["lean", "httpx"])
+@pytest.mark.parametrize("http", ["lean", "aiohttp", "httpx"])
 @pytest.mark.parametrize("kind", FAULT_KINDS)
 def test_every_fault_kind_is_retried(server, kind, http):
     server.configure(faults={"first": 2, "kinds": [kind]}, hang=5.0)
@@ -90,11 +90,13 @@ def test_failure_after_retries_and_non_retryable_errors(server):
     c = client(server, max_retries=2)
     out = run_sync(c.sample(MSG, PARAMS, [0]))
     assert isinstance(out[0], LLMError) and "after 3 attempt(s)" in str(out[0]) and "HTTP 500" in str(out[0])
+    assert out[0].transient  # a 5xx may pass: never written as a result
     server.configure(faults={})
     bad = client(server, api="completions")
     t = time.perf_counter()
     out = run_sync(bad.sample("prompt", {**PARAMS, "max_tokens": "lots"}, [0]))  # the server answers 400
     assert isinstance(out[0], LLMError) and "after 1 attempt(s)" in str(out[0])
+    assert not out[0].transient  # the request itself is wrong: asking again cannot help
     assert time.perf_counter() - t < 1.0
 
 
