@@ -2,7 +2,8 @@
 
 A reader (a resumed build, DuckDB, another Ray actor) sees the old file or the new one, never a
 part of one, even after a SIGKILL; with `fsync` (the default) also after a machine crash. The
-temporary name is unique per process and thread, so concurrent writers of one path never share it.
+temporary name is unique per process and thread, so concurrent writers of one path never share it,
+and matches `TEMP_GLOB`, so a later run can find what a killed writer left.
 """
 from __future__ import annotations
 
@@ -13,6 +14,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
+TEMP_GLOB = ".*.tmp-*"  # every temporary `atomic_path` makes, in the target's folder
+
 
 @contextmanager
 def atomic_path(path: str | Path, fsync: bool = True) -> Iterator[Path]:
@@ -22,7 +25,7 @@ def atomic_path(path: str | Path, fsync: bool = True) -> Iterator[Path]:
     `fsync=False` is for files whose loss in a machine crash costs only a redo (cache entries)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.{threading.get_ident()}.{uuid.uuid4().hex[:8]}.tmp")
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}-{uuid.uuid4().hex[:8]}")
     try:
         yield tmp
         if fsync:

@@ -17,15 +17,10 @@ console = Console(stderr=True, soft_wrap=True)  # messages stay whole lines in l
 
 def _build(args: argparse.Namespace) -> int:
     from .build import run_build
-    from .config import ConfigError, load_config
     from .preflight import EXIT_CONFIG, EXIT_DONE, EXIT_PARTIAL, EXIT_STOPPED, StartError
 
-    try:
-        config = load_config(args.config).with_overrides(
-            input=args.input, out=args.out, limit=args.limit, address=args.address, shard_size=args.shard_size
-        )
-    except ConfigError as exc:
-        console.print(Text(str(exc), style="red"))
+    config = _config(args)
+    if config is None:
         return EXIT_CONFIG
     start = time.perf_counter()
     console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} (config {config.config_hash()})")
@@ -44,15 +39,12 @@ def _build(args: argparse.Namespace) -> int:
 def _check(args: argparse.Namespace) -> int:
     """Validate and print the plan; 0 = ready to build, 1 = the build would fail, 2 = invalid config."""
     from .check import plan, render
-    from .config import CONFIG_DIR, ConfigError, load_config
+    from .config import CONFIG_DIR
+    from .preflight import EXIT_CONFIG
 
-    try:
-        config = load_config(args.config).with_overrides(
-            input=args.input, out=args.out, limit=args.limit, address=args.address, shard_size=args.shard_size
-        )
-    except ConfigError as exc:
-        console.print(Text(str(exc), style="red"))
-        return 2
+    config = _config(args)
+    if config is None:
+        return EXIT_CONFIG
     result = plan(config, args.config or str(CONFIG_DIR / "sample.yaml"), probe=not args.no_probe,
                   deadline=args.deadline)
     print(json.dumps(result.as_dict(), indent=1, default=str) if args.json else render(result))
@@ -173,6 +165,18 @@ def _card(args: argparse.Namespace) -> int:
 
     console.print(f"card written: {write_card(args.out)}")
     return 0
+
+
+def _config(args: argparse.Namespace) -> Any:
+    """The BuildConfig `build` and `check` run on: the file, then the flags; None (reason printed) if invalid."""
+    from .config import ConfigError, load_config
+
+    try:
+        return load_config(args.config).with_overrides(
+            input=args.input, out=args.out, limit=args.limit, address=args.address, shard_size=args.shard_size)
+    except ConfigError as exc:
+        console.print(Text(str(exc), style="red"))
+        return None
 
 
 def _config_args(p: argparse.ArgumentParser) -> None:

@@ -33,6 +33,12 @@ class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def _registered(name: str, registry: Any, what: str) -> str:
+    if name not in registry:
+        raise ValueError(f"unknown {what} {name!r}; known: {', '.join(sorted(registry))}")
+    return name
+
+
 def _problems(model: str, found: list[tuple[tuple[str | int, ...], str, Any]]) -> None:
     """Raise every cross-field problem at once, each at its own dotted path (not at the top level)."""
     if found:
@@ -59,9 +65,7 @@ class InputConfig(_Strict):
     def _known_kind(cls, value: str) -> str:
         from .sources import IMPORTERS  # sources imports this module: a late import avoids the cycle
 
-        if value not in IMPORTERS:
-            raise ValueError(f"unknown input kind {value!r}; known: {', '.join(sorted(IMPORTERS))}")
-        return value
+        return _registered(value, IMPORTERS, "input kind")
 
     @field_validator("fields")
     @classmethod
@@ -116,9 +120,7 @@ class LabelerConfig(_Strict):
     @field_validator("name")
     @classmethod
     def _known_labeler(cls, value: str) -> str:
-        if value not in REGISTRY:
-            raise ValueError(f"unknown labeler {value!r}; known: {', '.join(sorted(REGISTRY))}")
-        return value
+        return _registered(value, REGISTRY, "labeler")
 
     @field_validator("options")
     @classmethod

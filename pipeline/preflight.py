@@ -16,6 +16,8 @@ import os
 from pathlib import Path
 from typing import Any, Optional
 
+from .atomic import TEMP_GLOB
+
 EXIT_DONE, EXIT_CONFIG, EXIT_STOPPED, EXIT_INPUT, EXIT_PARTIAL = 0, 2, 3, 4, 5
 
 
@@ -46,7 +48,7 @@ def remove_stale_temps(out: Path) -> list[Path]:
     """Temp files a killed run left between writing and renaming (`.shard-*.tmp-*` and the
     manifest's): they are never whole, and nothing else would remove them."""
     stale = [p for folder in (out, out / "data", out / "quarantine") if folder.is_dir()
-             for p in folder.glob(".*.tmp-*") if p.is_file()]
+             for p in folder.glob(TEMP_GLOB) if p.is_file()]
     for p in stale:
         p.unlink()
     return stale

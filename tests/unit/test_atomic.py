@@ -5,7 +5,7 @@ import threading
 
 import pytest
 
-from steplabel.pipeline.atomic import atomic_path, write_atomic
+from steplabel.pipeline.atomic import TEMP_GLOB, atomic_path, write_atomic
 
 
 def test_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
@@ -13,6 +13,16 @@ def test_write_replaces_the_file_and_leaves_no_temporary(tmp_path):
     write_atomic(target, "one")
     write_atomic(target, b"two", fsync=False)
     assert target.read_text() == "two" and [p.name for p in target.parent.iterdir()] == ["m.json"]
+
+
+def test_a_killed_writers_temporary_matches_the_glob_start_checks_clean(tmp_path):
+    target = tmp_path / "shard-00000.parquet"
+    with pytest.raises(KeyboardInterrupt):
+        with atomic_path(target) as tmp:
+            tmp.write_text("half")
+            assert [p.name for p in tmp_path.glob(TEMP_GLOB)] == [tmp.name]
+            raise KeyboardInterrupt
+    assert not target.exists() and not list(tmp_path.iterdir())
 
 
 def test_a_failed_write_keeps_the_old_file(tmp_path):
