@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 from ..lru import LRU
 from .compare import compare_answers, fast_leaf
+from .forms import answer_text as parse_answer_text
 from .deadline import shared_pool
 from .numeric import Budget, OutOfTime
 
@@ -34,8 +35,10 @@ def answers_equal(reference: str, candidate: str, timeout: float = 2.0) -> Equiv
     hit = _cache.get(key)
     if hit is not None:
         return hit
-    if not reference.strip() or not candidate.strip():
-        return Equivalence("unknown", "empty answer")
+    if not reference.strip() or not parse_answer_text(reference):
+        return Equivalence("unknown", "empty reference answer")
+    if not candidate.strip() or not parse_answer_text(candidate):
+        return _keep(key, Equivalence("not_equal", "empty candidate answer"))
     if reference.strip() == candidate.strip():
         return _keep(key, Equivalence("equal", "identical strings"))
     if max(len(reference), len(candidate)) > MAX_CHARS:

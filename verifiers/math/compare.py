@@ -142,6 +142,9 @@ def _proportional(er: PyExpr, ec: PyExpr, names: list[str], budget: Budget) -> D
 def compare_forms(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decision:
     """Equality of two parsed answers; leaf decides scalar pairs."""
     budget.check()
+    ra, ca = _assignments(ref), _assignments(cand)
+    if ra is not None and ca is not None and max(len(ra), len(ca)) > 1:
+        return _assignment_sets(ra, ca, leaf, budget)  # "x = y = 0" vs "x = 0 and y = 0"
     if isinstance(ref, F.Relation) or isinstance(cand, F.Relation):
         return _relations(ref, cand, leaf, budget)
     if isinstance(ref, F.Choice):
@@ -286,6 +289,38 @@ def _relations(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decisio
             return Decision(NOT_EQUAL, f"relations differ: {ref.ops} vs {cand.ops}")
         return _ordered(tuple(F.Scalar(p) for p in ref.parts), tuple(F.Scalar(p) for p in cparts), leaf, budget)
     return Decision(NOT_EQUAL, "a relation vs a value")
+
+
+_VARIABLE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?$")
+
+
+def _assignments(f: F.Form) -> Optional[dict[str, str]]:
+    """{'x': '0', 'y': '0'} for `x = y = 0`, `x = 0, y = 0` or `x = 0 and y = 0`; else None."""
+    if isinstance(f, F.Relation):
+        names = [p.strip() for p in f.parts[:-1]]
+        value = f.parts[-1]
+        if set(f.ops) != {"="} or not all(_VARIABLE.match(n) for n in names):
+            return None
+        if any(re.search(rf"(?<![A-Za-z\\]){re.escape(n)}(?![A-Za-z])", value) for n in names):
+            return None
+        return {n: value for n in names}
+    if isinstance(f, F.SetOf) and not f.braced and len(f.items) > 1:
+        merged: dict[str, str] = {}
+        for item in f.items:
+            one = _assignments(item)
+            if one is None or set(one) & set(merged):
+                return None
+            merged.update(one)
+        return merged
+    return None
+
+
+def _assignment_sets(ra: dict[str, str], ca: dict[str, str], leaf: Leaf, budget: Budget) -> Decision:
+    if set(ra) != set(ca):
+        return Decision(NOT_EQUAL, f"different unknowns: {', '.join(sorted(ra))} vs {', '.join(sorted(ca))}")
+    names = sorted(ra)
+    d = _ordered(tuple(F.parse_answer(ra[n]) for n in names), tuple(F.parse_answer(ca[n]) for n in names), leaf, budget)
+    return Decision(d.result, f"values of {', '.join(names)}: {d.evidence}", d.escalate)
 
 
 def _assignment(f: F.Form) -> Optional[tuple[str, str]]:

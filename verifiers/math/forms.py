@@ -11,6 +11,7 @@ from fractions import Fraction
 from typing import Optional, Union
 
 from .extract import boxed_contents
+from .words import repeating_decimal, spelled_number
 
 INF = re.compile(r"^\s*([+-]?)\s*(?:\\infty|∞|oo|inf|infinity)\s*$")
 
@@ -136,6 +137,14 @@ _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^{}]*
 _FUNC_WORDS = {"sin", "cos", "tan", "log", "ln", "sqrt", "exp", "pi", "sec", "csc", "cot"}
 
 
+# a trailing remark after the answer: "900 (i.e., all values)", "12, i.e. a dozen"
+_ASIDE = re.compile(
+    r"\s\((?=[^()]*(?<![\\A-Za-z])[A-Za-z]{3})[^()]*\)$|\s\\text\{\s*\([^{}]*\)\s*\}$"
+    r"|(?<!\s)[,;]?\s+\(?(?:i\.\s?e\.?|e\.\s?g\.?|that\s+is|namely)[,:]?\s[^()]*\)?$",
+    re.IGNORECASE,
+)
+
+
 def _strip_wrappers(s: str) -> tuple[str, bool]:
     """Remove boxes, dollar delimiters, \\text{} around the whole thing; report text-wrapping."""
     s = s.strip()
@@ -151,7 +160,10 @@ def _strip_wrappers(s: str) -> tuple[str, bool]:
     s = _SPACES_TEX.sub(" ", s).strip()
     s = _DEGREES.sub("", s)
     s = _CURRENCY.sub("", s).strip()
-    s = re.sub(r"[.\s]+$", "", s) if not re.search(r"\d\.$", s) else s.rstrip(".").strip()
+    s = s.rstrip(" .\t\n\r\f\v") if not re.search(r"\d\.$", s) else s.rstrip(".").strip()
+    aside = _ASIDE.search(s)
+    if aside and aside.start() > 0:
+        s = s[: aside.start()].rstrip(" ,;")
     was_text = False
     m = _WRAP.match(s)
     while m and _balanced(m.group(1)):
@@ -228,6 +240,13 @@ _REL_NAMES = {"\\le": "<=", "\\leq": "<=", "\\leqq": "<=", "≤": "<=", "<=": "<
               "<": "<", ">": ">", "=": "="}
 
 
+def answer_text(raw: str) -> str:
+    """The answer with boxes, delimiters and wrappers removed ('' for an empty `\\boxed{}`)."""
+    if len(raw) > 5000:
+        return raw
+    return _strip_wrappers(raw)[0]
+
+
 def parse_answer(raw: str) -> Form:
     """Structured form of one answer string (reference or candidate)."""
     s, was_text = _strip_wrappers(raw)
@@ -238,6 +257,9 @@ def _parse(s: str, was_text: bool, depth: int) -> Form:
     s = _MEMBER.sub("", s.strip())  # x \in [-2, 7] answers with the interval
     if depth > 8:
         return Scalar(s)
+    number = spelled_number(s)
+    if number is not None:  # before splitting at "and": "two hundred and fifty"
+        return Scalar(number)
     m = _CHOICE.match(s) or _CHOICE_VALUE.match(s)
     if m:
         return Choice(next(g for g in m.groups() if g).upper())
@@ -281,6 +303,9 @@ def _parse(s: str, was_text: bool, depth: int) -> Form:
 
 
 def _scalar(s: str, was_text: bool) -> Form:
+    number = spelled_number(s) or repeating_decimal(s)
+    if number is not None:  # "seventeen", "2.4 billion", "0.\\overline{3}"
+        return Scalar(number)
     if was_text and not re.search(r"\d", s):
         return Text(_text_key(s))
     if _WORDS_ONLY.match(s) and max(len(w) for w in re.split(r"[\s'\-]", s)) >= 3 and not (

@@ -96,6 +96,23 @@ def _matching_paren(s: str, i: int) -> int:
     raise Unsupported("unbalanced parentheses")
 
 
+def _powered_function(cmd: str, s: str, i: int, depth: int) -> tuple[str, int]:
+    """`\\sin^2 x` -> (sin(x))**(2): the power applies to the value, as in every textbook."""
+    power, i = _read_group(s, i)
+    if not re.fullmatch(r"\s*\d+\s*", power):
+        raise Unsupported(f"\\{cmd}^{{{power}}}: an inverse or unusual power")
+    while i < len(s) and s[i] == " ":
+        i += 1
+    if i < len(s) and s[i] == "(":
+        close = _matching_paren(s, i)
+        arg, i = s[i + 1 : close], close + 1
+    else:
+        arg, i = _read_group(s, i)
+        if arg.isdigit() and i < len(s) and (s[i].isalnum() or s[i] == "\\"):
+            raise Unsupported(f"cannot tell the argument of \\{cmd}^{power}")
+    return f" ({cmd}({_convert(arg, depth + 1)}))**({power.strip()}) ", i
+
+
 def _convert(s: str, depth: int = 0) -> str:
     """Rewrite TeX commands into Python-ish text (still with implicit multiplication)."""
     if depth > 60:
@@ -147,6 +164,9 @@ def _convert(s: str, depth: int = 0) -> str:
                 else:
                     arg, i = _read_group(s, i)
                 out.append(f" log({_convert(arg, depth + 1)},{_convert(base, depth + 1)})")
+            elif cmd in _TRIG and s[i:].lstrip().startswith("^"):
+                text, i = _powered_function(cmd, s, s.index("^", i) + 1, depth)
+                out.append(text)
             elif cmd in FUNCTIONS or cmd in _TRIG:
                 out.append(f" {cmd} ")
             elif cmd in ("text", "textbf", "textit", "mbox", "hbox"):
@@ -260,8 +280,12 @@ def to_python(text: str) -> PyExpr:
             # `\sin x`, `\ln 2`: the argument is the next atom (with an optional power)
             if k + 1 >= len(toks) or toks[k + 1][0] not in ("num", "name"):
                 raise Unsupported(f"cannot tell the argument of {t}")
-            arg = toks[k + 1]
-            toks[k : k + 2] = [("func", t), ("op", "("), arg, ("op", ")")]
+            arg = [toks[k + 1]]
+            if arg[0][0] == "num" and k + 2 < len(toks) and toks[k + 2][0] == "name":
+                arg.append(toks[k + 2])  # \\cos 2x is cos(2x), as textbooks mean it
+            if k + 1 + len(arg) < len(toks) and toks[k + 1 + len(arg)][0] in ("num", "name"):
+                raise Unsupported(f"cannot tell where the argument of {t} ends")  # \\sin x y
+            toks[k : k + 1 + len(arg)] = [("func", t), ("op", "(")] + arg + [("op", ")")]
         if prev is not None and _ends_value(prev) and _starts_value((kind, t)):
             out.append("*")
             kinds.append("op")
