@@ -90,13 +90,29 @@ class StageUDF:
 
 
 class _LabelerFactory:
-    """Picklable factory: builds the labeler inside the actor, not on the driver."""
+    """Picklable factory: builds the labelers of one stage inside the actor, not on the driver."""
 
-    def __init__(self, name: str, options: dict[str, Any], context: Context) -> None:
-        self.name, self.options, self.context = name, options, context
+    def __init__(self, labelers: list[tuple[str, dict[str, Any]]], context: Context) -> None:
+        self.labelers, self.context = labelers, context
 
     def __call__(self) -> LabelStage:
-        return LabelStage(make_labeler(self.name, self.options, self.context))
+        return LabelStage(*(make_labeler(name, options, self.context) for name, options in self.labelers))
+
+
+def _stage_groups(labelers: list[Any]) -> list[list[Any]]:
+    """Labelers that share work in one process (same `shares_stage`, e.g. the code labelers: one
+    sandbox, one test run per chain) go to one stage, at the place of the first of them."""
+    groups: list[list[Any]] = []
+    by_key: dict[str, list[Any]] = {}
+    for lc in labelers:
+        key = getattr(labeler_class(lc.name), "shares_stage", None)
+        if key is not None and key in by_key:
+            by_key[key].append(lc)
+            continue
+        groups.append([lc])
+        if key is not None:
+            by_key[key] = groups[-1]
+    return groups
 
 
 class _Finalize:
@@ -212,11 +228,14 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     seg = config.segment
     ds = ds.map_batches(_run_light, fn_args=(lambda: SegmentStage(seg.splitter, seg.pattern, seg.fallback),),
                         batch_size=bs, batch_format="pyarrow", num_cpus=0.25)
-    for lc in config.labelers:
+    for group in _stage_groups(config.labelers):
+        lc = group[0]
         context = Context(cache_dir=cache_dir, build_id=build["build_id"])
-        ds = ds.map_batches(StageUDF, fn_constructor_args=(_LabelerFactory(lc.name, lc.options, context),),
+        factory = _LabelerFactory([(g.name, g.options) for g in group], context)
+        ds = ds.map_batches(StageUDF, fn_constructor_args=(factory,),
                             batch_size=lc.batch_size or bs, batch_format="pyarrow",
-                            compute=ActorPoolStrategy(size=lc.pool_size), num_cpus=lc.num_cpus)
+                            compute=ActorPoolStrategy(size=max(g.pool_size for g in group)),
+                            num_cpus=max(g.num_cpus for g in group))
     ds = ds.map_batches(_run_light, fn_args=(lambda: _Finalize(config, build),), batch_size=bs,
                         batch_format="pyarrow", num_cpus=0.25)
     return ds

@@ -69,16 +69,24 @@ def guarded(stage: Stage) -> Callable[[Rows], Rows]:
 
 
 class LabelStage:
-    """Adapts a Labeler to the stage contract: label live rows, append verdicts."""
+    """Adapts one or more Labelers to the stage contract: label live rows, append verdicts.
 
-    def __init__(self, labeler: Labeler) -> None:
+    Several labelers share one stage when they share work in one process (the code labelers:
+    one sandbox, one test run per chain). All labelings are made before any is applied, so a
+    batch that fails and is retried row by row never appends a verdict twice."""
+
+    def __init__(self, labeler: Labeler, *more: Labeler) -> None:
+        self.labelers = (labeler, *more)
         self.labeler = labeler
-        self.name = labeler.name
+        self.name = "+".join(lab.name for lab in self.labelers)
 
     def __call__(self, rows: Rows) -> Rows:
-        for row, labeling in zip(rows, self.labeler.label_batch(rows)):
-            apply_labeling(row, labeling)
+        labelings = [lab.label_batch(rows) for lab in self.labelers]
+        for per_labeler in labelings:
+            for row, labeling in zip(rows, per_labeler):
+                apply_labeling(row, labeling)
         return rows
 
     def close(self) -> None:
-        self.labeler.close()
+        for lab in self.labelers:
+            lab.close()

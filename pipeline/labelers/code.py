@@ -7,8 +7,13 @@ exception raised inside a step's code, or the step that holds the entry point's 
 from parsing (no later step repairs it) and for a step whose code raised in a test (the
 traceback is the evidence); on other code steps it abstains.
 
-How code is read out of a chain is `steplabel.verifiers.code.extract` (fenced python blocks,
-concatenated in order, step-aware). Every verdict names the isolation the run had.
+How code is read out of a chain and checked is `steplabel.verifiers.code.check_code` (fenced
+python blocks, concatenated in order, step-aware), the same check rollouts use on code chains.
+Every verdict names the isolation the run had and the id of the run it comes from.
+
+The two labelers share work: in one process they use one sandbox per set of options, and a
+chain's tests run once for both (the build puts them in one stage, `shares_stage`). When the
+sandbox itself fails (not the program), both abstain: the chain waits for the next run.
 
 Options (config `labelers[].options`): isolation ("bwrap", or "rlimits" to run WITHOUT a sandbox
 on a trusted machine), timeout (s per test), memory_mb, output_bytes, nproc, tmp_mb.
@@ -18,72 +23,132 @@ so the build stops with the reason instead of running code unconfined.
 from __future__ import annotations
 
 import hashlib
-from typing import Any, Literal, Optional
+import threading
+from collections import OrderedDict
+from typing import Any, ClassVar, Literal, Optional
 
 from pydantic import Field
 
-from ...verifiers.code import (Limits, Program, RunReport, Sandbox, build_program,
-                               exception_findings, run_tests, syntax_findings)
-from ...verifiers.lru import LRU
+from ...verifiers.code import (CodeCheck, Limits, Program, Sandbox, check_code, exception_findings,
+                               syntax_findings)
 from .base import Context, Labeler, Labeling, Options, Stopwatch, verdict
 
-_CACHE_SIZE = 512
+_DEFAULT = Limits()
 
 
-def _run_key(*parts: Optional[str]) -> str:
-    return hashlib.sha256("\x00".join(p or "" for p in parts).encode()).hexdigest()
+class SandboxOptions(Options):
+    """How code is run; rollouts on code chains use the same model, so the same limits."""
 
-
-# recent (program, tests) → report, so both code labelers in one process run a chain once
-_RUNS: LRU[str, RunReport] = LRU(_CACHE_SIZE)
-
-
-class CodeOptions(Options):
     isolation: Literal["bwrap", "rlimits"] = "bwrap"  # rlimits: NO sandbox, trusted machines only
-    timeout: float = Field(default=3.0, gt=0)  # seconds per test
-    memory_mb: int = Field(default=1024, ge=1)
-    output_bytes: int = Field(default=64 * 1024, ge=1)
-    nproc: int = Field(default=64, ge=1)
-    tmp_mb: int = Field(default=256, ge=1)
+    timeout: float = Field(default=_DEFAULT.timeout, gt=0)  # seconds per test
+    memory_mb: int = Field(default=_DEFAULT.memory_mb, ge=1)
+    output_bytes: int = Field(default=_DEFAULT.output_bytes, ge=1)
+    nproc: int = Field(default=_DEFAULT.nproc, ge=1)
+    tmp_mb: int = Field(default=_DEFAULT.tmp_mb, ge=1)
+
+    def limits(self) -> Limits:
+        return Limits(timeout=self.timeout, memory_mb=self.memory_mb, output_bytes=self.output_bytes,
+                      nproc=self.nproc, tmp_mb=self.tmp_mb)
+
+
+class CodeOptions(SandboxOptions):
+    pass
+
+
+class SharedRuns:
+    """Per process: one sandbox per set of options, and one test run per chain for every code
+    labeler using it. A run is kept until each of the other users has taken it once (then
+    dropped), so two labelers in one stage run each chain's tests exactly once."""
+
+    KEEP = 4096  # bound for runs a user never came for (e.g. a batch retried row by row)
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._boxes: dict[str, tuple[Sandbox, set[int]]] = {}  # options key -> sandbox, users
+        self._runs: "OrderedDict[tuple[str, str], tuple[CodeCheck, set[int]]]" = OrderedDict()
+
+    def acquire(self, opts: SandboxOptions, user: int) -> tuple[str, Sandbox]:
+        key = opts.model_dump_json()
+        with self._lock:
+            if key not in self._boxes:
+                self._boxes[key] = (Sandbox(isolation=opts.isolation, limits=opts.limits()), set())
+            sandbox, users = self._boxes[key]
+            users.add(user)
+        try:
+            sandbox.start()  # refuses here, early, when there is no sandbox to be had
+        except BaseException:
+            self.release(key, user)
+            raise
+        return key, sandbox
+
+    def release(self, key: str, user: int) -> None:
+        with self._lock:
+            entry = self._boxes.get(key)
+            if entry is None:
+                return
+            entry[1].discard(user)
+            if entry[1]:
+                return
+            del self._boxes[key]
+            for run_key in [k for k in self._runs if k[0] == key]:
+                del self._runs[run_key]
+        entry[0].close()
+
+    def check(self, key: str, user: int, chain: dict[str, Any]) -> CodeCheck:
+        ref = chain.get("reference") or {}
+        steps = [s["text"] for s in chain["steps"]]
+        digest = hashlib.sha256("\x00".join([chain.get("chain_id") or "", *steps, chain.get("text") or "",
+                                              ref.get("tests") or "", ref.get("entry_point") or ""])
+                                .encode()).hexdigest()
+        run_key = (key, digest)
+        with self._lock:
+            sandbox, users = self._boxes[key]
+            kept = self._runs.get(run_key)
+            if kept is not None and user not in kept[1]:
+                kept[1].add(user)
+                if users <= kept[1]:
+                    del self._runs[run_key]
+                return kept[0]
+        result = check_code(sandbox, steps, chain.get("problem") or "", ref,
+                            text=chain.get("text") or None)
+        if len(users) > 1 and result.report is not None:
+            with self._lock:
+                self._runs[run_key] = (result, {user})
+                while len(self._runs) > self.KEEP:
+                    self._runs.popitem(last=False)
+        return result
+
+
+SHARED = SharedRuns()
 
 
 class _CodeLabeler(Labeler):
-    """Shared plumbing: one sandbox per labeler instance (one per Ray actor), started eagerly."""
+    """Shared plumbing: the process's sandbox for these options, started eagerly."""
 
-    version = "1.0"
+    version = "1.1"
     domains = ("code",)
     options_model = CodeOptions
+    shares_stage: ClassVar[str] = "code-sandbox"  # the build runs both code labelers in one stage
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
         super().__init__(context, **options)
-        o = self.opts
-        limits = Limits(timeout=o.timeout, memory_mb=o.memory_mb, output_bytes=o.output_bytes,
-                        nproc=o.nproc, tmp_mb=o.tmp_mb)
-        self.sandbox = Sandbox(isolation=o.isolation, limits=limits).start()  # refuses here, early
+        self._key: Optional[str] = None
+        self._key, self.sandbox = SHARED.acquire(self.opts, id(self))
         self.isolation = self.sandbox.isolation
         self.tag = self.sandbox.isolation_tag
 
     def close(self) -> None:
-        self.sandbox.close()
+        if self._key is not None:
+            SHARED.release(self._key, id(self))
+            self._key = None
 
-    def program(self, chain: dict[str, Any]) -> Program:
-        ref = chain.get("reference") or {}
-        return build_program([s["text"] for s in chain["steps"]], chain.get("problem") or "",
-                             ref.get("entry_point"), text=chain.get("text") or None)
+    def check(self, chain: dict[str, Any]) -> CodeCheck:
+        return SHARED.check(self._key, id(self), chain)
 
-    def run(self, program: Program, chain: dict[str, Any]) -> RunReport:
-        ref = chain.get("reference") or {}
-        tests, entry = ref.get("tests") or "", ref.get("entry_point")
-        key = _run_key(self.sandbox.level, program.source, tests, entry)
-        report = _RUNS.get(key)
-        if report is None:
-            report = run_tests(self.sandbox, program.source, tests, entry)
-            if not any(r.message.startswith("sandbox died") for r in report.results):
-                _RUNS.put(key, report)
-        return report
-
-    def unparsable(self, program: Program) -> bool:
-        return program.syntax_error is not None
+    def cite(self, result: CodeCheck) -> str:
+        """The evidence suffix: which run (both labelers cite the same one) under what isolation."""
+        run = f"run {result.report.run_id}; " if result.report is not None else ""
+        return f"[{run}{self.tag}]"
 
 
 def _entry_def_step(program: Program, entry_point: Optional[str]) -> Optional[int]:
@@ -112,38 +177,32 @@ class CodeOutcomeLabeler(_CodeLabeler):
 
     def label(self, chain: dict[str, Any]) -> Labeling:
         clock = Stopwatch()
-        ref = chain.get("reference") or {}
-        if not (ref.get("tests") or "").strip():
-            return Labeling(outcome={"correct": None, "evidence": "no unit tests in the reference"})
-        program = self.program(chain)
-        if not program.has_code:
-            return Labeling(outcome={"correct": False,
-                                     "evidence": "the chain contains no python code block"})
-        if self.unparsable(program):
-            findings = syntax_findings(program)
-            why = findings[0].evidence if findings else f"SyntaxError: {program.syntax_error}"
-            evidence = f"program does not parse: {why} [{self.tag}]"
+        result = self.check(chain)
+        program, report = result.program, result.report
+        cite = self.cite(result)
+        if result.verdict == "unknown":  # no tests, broken tests, or the sandbox failed
+            return Labeling(outcome={"correct": None, "evidence": f"{result.why} {cite}"})
+        if report is None:  # no code, or code that does not parse
+            findings = syntax_findings(program) if program.has_code else []
+            why = f"program does not parse: {findings[0].evidence}" if findings else result.why
+            evidence = f"{why} {cite}"
             verdicts = ({findings[0].step: verdict(self, -1, evidence, ms=clock.ms)}
                         if findings else {})
             return Labeling(outcome={"correct": False, "evidence": evidence}, verdicts=verdicts)
-        report = self.run(program, chain)
-        evidence = f"{report.summary()} [isolation: {self.isolation}]"
-        if report.passed:
+        ref = chain.get("reference") or {}
+        evidence = f"{report.summary()} [run {report.run_id}; isolation: {self.isolation}]"
+        short = f"{report.summary()} {cite}"
+        if result.passed:
             step = _entry_def_step(program, ref.get("entry_point"))
             if step is None:
                 step = program.code_steps()[-1]
             return Labeling(outcome={"correct": True, "evidence": evidence},
-                            verdicts={step: verdict(self, 1, f"{report.summary()} [{self.tag}]",
-                                                    ms=clock.ms)})
-        if report.error:  # the tests themselves are broken: nothing is known about the chain
-            return Labeling(outcome={"correct": None, "evidence": evidence})
+                            verdicts={step: verdict(self, 1, short, ms=clock.ms)})
         findings = exception_findings(program, report)
-        short = f"{report.summary()} [{self.tag}]"
         if findings:
             f = findings[0]
             return Labeling(outcome={"correct": False, "evidence": evidence},
-                            verdicts={f.step: verdict(self, -1, f"{f.evidence}\n[{self.tag}]",
-                                                      ms=clock.ms)})
+                            verdicts={f.step: verdict(self, -1, f"{f.evidence}\n{cite}", ms=clock.ms)})
         step = _entry_def_step(program, ref.get("entry_point"))
         verdicts = {step: verdict(self, -1, short, ms=clock.ms)} if step is not None else {}
         return Labeling(outcome={"correct": False, "evidence": evidence}, verdicts=verdicts)
@@ -154,20 +213,21 @@ class CodeStepsLabeler(_CodeLabeler):
 
     def label(self, chain: dict[str, Any]) -> Labeling:
         clock = Stopwatch()
-        program = self.program(chain)
+        result = self.check(chain)
+        program: Program = result.program
         if not program.has_code:
             return Labeling()
+        cite = self.cite(result)
         verdicts: dict[int, dict[str, Any]] = {}
-        if self.unparsable(program):
+        why = "code parses; no test exception traced to this step"
+        if program.syntax_error is not None:
             for f in syntax_findings(program):
-                verdicts.setdefault(f.step, verdict(self, -1, f"{f.evidence} [{self.tag}]",
-                                                    ms=clock.ms))
-        elif (chain.get("reference") or {}).get("tests"):
-            report = self.run(program, chain)
-            for f in exception_findings(program, report):
-                verdicts[f.step] = verdict(self, -1, f"{f.evidence}\n[{self.tag}]", ms=clock.ms)
+                verdicts.setdefault(f.step, verdict(self, -1, f"{f.evidence} {cite}", ms=clock.ms))
+        elif result.report is not None and result.report.infra:
+            why = f"nothing known: {result.why}"
+        elif result.report is not None:
+            for f in exception_findings(program, result.report):
+                verdicts[f.step] = verdict(self, -1, f"{f.evidence}\n{cite}", ms=clock.ms)
         for step in program.code_steps():
-            verdicts.setdefault(step, verdict(
-                self, None, f"code parses; no test exception traced to this step [{self.tag}]",
-                ms=clock.ms))
+            verdicts.setdefault(step, verdict(self, None, f"{why} {cite}", ms=clock.ms))
         return Labeling(verdicts=verdicts)

@@ -144,13 +144,14 @@ class RolloutLabeler(ConcurrentLabeler):
         return chain["domain"] == "code" or bool(chain.get("final_answer"))
 
     def _code_passes(self, chain: dict[str, Any], steps: list[str]) -> bool:
-        from ...verifiers.code import Sandbox, build_program, run_tests
+        """The code labelers' own check (`check_code`), in a sandbox with their limits."""
+        from ...verifiers.code import Sandbox, check_code
+        from .code import SandboxOptions
 
         if self._sandbox is None:
-            self._sandbox = Sandbox(isolation=self.opts.isolation).start()
-        ref = chain["reference"]
-        program = build_program(steps, chain["problem"], ref.get("entry_point"))
-        return run_tests(self._sandbox, program.source, ref.get("tests") or "", ref.get("entry_point")).passed
+            opts = SandboxOptions(isolation=self.opts.isolation)
+            self._sandbox = Sandbox(isolation=opts.isolation, limits=opts.limits()).start()
+        return check_code(self._sandbox, steps, chain["problem"], chain["reference"]).passed
 
     # --- rollouts ------------------------------------------------------------------------------
 

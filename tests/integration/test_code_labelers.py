@@ -95,3 +95,36 @@ def test_labeler_refuses_without_sandbox(tmp_path, monkeypatch):
         assert weak.tag.startswith("rlimits(no-namespaces;mem=")
     finally:
         weak.close()
+
+
+def run_ids(text: str) -> set[str]:
+    return set(re.findall(r"\brun ([0-9a-f]{12})\b", text or ""))
+
+
+def test_both_labelers_in_one_stage_run_each_chain_once():
+    """As in a build (one stage, one actor): one sandbox, one test run per chain, cited by both."""
+    from steplabel.pipeline.stages import LabelStage
+
+    outcome = make_labeler("code_outcome", {"timeout": 2.5})  # options of their own: a sandbox
+    steps = make_labeler("code_steps", {"timeout": 2.5})      # no other test's labelers share
+    stage = LabelStage(outcome, steps)
+    try:
+        assert outcome.sandbox is steps.sandbox and stage.name == "code_outcome+code_steps"
+        chains = [c for c, _ in sample_chains()]
+        tests_before = outcome.sandbox.runs
+        rows = stage([dict(c, steps=[dict(s, verdicts=[]) for s in c["steps"]]) for c in chains])
+        ran = 0
+        for row in rows:
+            cited = run_ids(row["outcome"]["evidence"])
+            for s in row["steps"]:
+                for v in s["verdicts"]:
+                    cited |= run_ids(v["evidence"])
+            assert len(cited) <= 1, (row["chain_id"], cited)  # both labelers cite the same run
+            ran += len(cited)
+        assert ran >= 10
+        # and the sandbox ran exactly the tests of those runs, once each
+        per_run = {row["chain_id"]: row["outcome"]["evidence"] for row in rows}
+        counted = sum(int(m.group(1)) for e in per_run.values() for m in [re.match(r"(\d+) tests", e)] if m)
+        assert outcome.sandbox.runs - tests_before == counted
+    finally:
+        stage.close()

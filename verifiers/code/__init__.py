@@ -5,17 +5,19 @@
         program = build_program(step_texts, problem, entry_point)
         report = run_tests(sb, program.source, tests, entry_point)
         report.passed, report.results, report.isolation
+        check = check_code(sb, step_texts, problem, reference)   # the one check labelers use
+        check.verdict                               # passed / failed / unknown (and check.why)
 """
 from .extract import CodeBlock, Program, build_program, extract_blocks
 from .isolation import LEVELS, Limits, SandboxUnavailable
-from .runner import (RunReport, detect_style, run_humaneval, run_mbpp, run_pytest_file,
-                     run_tests)
+from .runner import (CodeCheck, RunReport, check_code, detect_style, run_humaneval, run_mbpp,
+                     run_pytest_file, run_tests)
 from .sandbox import Sandbox, SandboxError, SandboxPool, TestResult
 from .steps import StepFinding, exception_findings, syntax_findings
 
 __all__ = [
     "CodeBlock", "Program", "build_program", "extract_blocks", "LEVELS", "Limits",
-    "SandboxUnavailable", "RunReport", "detect_style", "run_humaneval", "run_mbpp",
+    "SandboxUnavailable", "CodeCheck", "check_code", "RunReport", "detect_style", "run_humaneval", "run_mbpp",
     "run_pytest_file", "run_tests", "Sandbox", "SandboxError", "SandboxPool", "TestResult",
     "StepFinding", "exception_findings", "syntax_findings",
 ]

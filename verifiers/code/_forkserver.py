@@ -2,8 +2,9 @@
 
 Why it exists: starting an interpreter per test costs tens of milliseconds; forking a warm one
 costs about one. Every test runs in a fresh forked child. Under bubblewrap the child first enters
-its own user, mount and IPC namespaces, mounts a fresh size-capped tmpfs on /tmp (its cwd), drops
-every capability and installs a seccomp filter that refuses new user namespaces; only then does
+its own mount and IPC namespaces, mounts a fresh size-capped tmpfs on /tmp (its cwd) and drops
+every capability (a seccomp filter, installed once in the server, refuses new user namespaces to
+all of them); only then does
 it receive its job. Nothing a run writes can be seen by any other run, and after every test
 everything except the server is killed (`kill(-1)` from the pid namespace's init).
 
@@ -53,13 +54,14 @@ __builtins__ = dict(builtins.__dict__)
 
 CONFIG = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
 PR_SET_DUMPABLE = 4
+PR_SET_KEEPCAPS = 8
 PR_CAPBSET_DROP = 24
 PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
 PR_CAP_AMBIENT = 47
 PR_CAP_AMBIENT_CLEAR_ALL = 4
 SECCOMP_MODE_FILTER = 2
-CLONE_NEWUSER = 0x10000000
+CLONE_NEWUSER = 0x10000000  # refused to the code under test
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
 MS_NOSUID, MS_NODEV = 2, 4
@@ -83,16 +85,23 @@ KNOWN_TYPES: set = set()
 
 
 def harden() -> None:
-    """Drop to the sandbox uid, forbid privilege gain, hide our /proc entries from the children."""
+    """Drop to the sandbox uid keeping only what per-run namespaces need (CAP_SYS_ADMIN and
+    CAP_SETPCAP inside the sandbox's user namespace; every child drops them before its job),
+    forbid privilege gain, hide our /proc entries from the children."""
     signal.signal(signal.SIGINT, signal.SIG_DFL)  # as pid 1, SIG_DFL signals from inside are ignored
     uid, gid = CONFIG.get("uid"), CONFIG.get("gid")
     if CONFIG.get("drop") and os.getuid() != uid:
+        libc.prctl(PR_SET_KEEPCAPS, 1, 0, 0, 0)
         os.setgroups([])
         os.setresgid(gid, gid, gid)
         os.setresuid(uid, uid, uid)
+    if PRIVATE_RUNS:
+        set_capabilities(SERVER_CAPS)
     if libc.prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0:
         raise OSError(ctypes.get_errno(), "prctl(PR_SET_NO_NEW_PRIVS)")
     libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)  # children cannot open /proc/<server>/fd or ptrace us
+    if PRIVATE_RUNS:  # once here, inherited by every child (the server never needs a user namespace)
+        refuse_user_namespaces()
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     nproc = CONFIG.get("nproc")
     if nproc:
@@ -148,15 +157,23 @@ def _check(rc: int, what: str) -> None:
         raise OSError(err, f"{what}: {os.strerror(err)}")
 
 
+SERVER_CAPS = (1 << 21) | (1 << 8)  # CAP_SYS_ADMIN, CAP_SETPCAP
+
+
+def set_capabilities(caps: int) -> None:
+    """Effective = permitted = `caps` (capabilities 0-31), nothing inheritable."""
+    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
+    data = ctypes.create_string_buffer(struct.pack("6I", caps, caps, 0, 0, 0, 0), 24)
+    _check(libc.capset(ctypes.c_char_p(header), data), "capset")
+
+
 def drop_capabilities() -> None:
     """Clear ambient, bounding, effective, permitted and inheritable capabilities."""
     libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
     for cap in range(64):
         if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
             break
-    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
-    data = ctypes.create_string_buffer(24)  # two {effective, permitted, inheritable}, all zero
-    _check(libc.capset(ctypes.c_char_p(header), data), "capset")
+    set_capabilities(0)
 
 
 def refuse_user_namespaces() -> None:
@@ -167,23 +184,14 @@ def refuse_user_namespaces() -> None:
 
 
 def enter_private_run() -> None:
-    """Own user+mount+IPC namespaces, a fresh tmpfs on /tmp as cwd, no capabilities, no userns."""
-    uid, gid = os.geteuid(), os.getegid()
-    _check(libc.unshare(CLONE_NEWUSER | CLONE_NEWNS | CLONE_NEWIPC), "unshare")
-    libc.prctl(PR_SET_DUMPABLE, 1, 0, 0, 0)  # /proc/self/*_map belong to root while undumpable
-    for name, text in (("setgroups", "deny"), ("uid_map", f"{uid} {uid} 1"),
-                       ("gid_map", f"{gid} {gid} 1")):
-        fd = os.open(f"/proc/self/{name}", os.O_WRONLY)
-        try:
-            os.write(fd, text.encode())
-        finally:
-            os.close(fd)
+    """Own mount and IPC namespaces, a fresh tmpfs on /tmp as cwd, then no capabilities and no
+    new user namespaces. (A user namespace per run would do without the server's capabilities
+    but costs about a millisecond of CPU per run.)"""
+    _check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
     opts = f"size={TMP_MB}m,nr_inodes=65536,mode=1777".encode()
     _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp")
     os.chdir("/tmp")
-    libc.prctl(PR_SET_DUMPABLE, 0, 0, 0, 0)
     drop_capabilities()
-    refuse_user_namespaces()
 
 
 def probe() -> dict:
@@ -487,15 +495,30 @@ def run_child(job_r: int, out_w: int, res_w: int, rundir) -> None:
 
 # --- the server side of one test ----------------------------------------------------------------
 
+PF_EXITING = 0x4
+
+
+def still_running(pid: str) -> bool:
+    """Alive and not yet exiting (a zombie, or a task past SIGKILL in its exit path, never runs
+    code again)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+    except OSError:
+        return False
+    return fields[0] not in (b"Z", b"X") and not int(fields[6]) & PF_EXITING
+
+
 def kill_everything_else() -> None:
-    """Kill every process in the sandbox except us, then reap; only safe as a pid namespace's init."""
+    """Kill every process in the sandbox except us, reap what is dead; only safe as a pid
+    namespace's init."""
     if os.getpid() != 1:
         return
     for _ in range(1000):
         with contextlib.suppress(ProcessLookupError):
             os.kill(-1, signal.SIGKILL)
         reap()
-        if not [p for p in os.listdir("/proc") if p.isdigit() and p != "1"]:
+        if not any(p.isdigit() and p != "1" and still_running(p) for p in os.listdir("/proc")):
             return
         time.sleep(0.001)
     sys.stderr.write("forkserver: processes survived 1000 kill sweeps\n")
@@ -590,8 +613,13 @@ class Prepared:
         os.close(self.pidfd)
 
     def finish(self) -> None:
-        """After the answer is out: nothing of this run may survive into the next one."""
-        self.kill_and_reap()
+        """After the answer is out: nothing of this run may survive into the next one. Killed
+        processes that are already exiting (they never run code again) finish in the background."""
+        if not self.reaped:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
+                os.killpg(self.pid, signal.SIGKILL)  # the unreaped child still pins its pid
+            os.close(self.pidfd)
+            self.reaped = True
         kill_everything_else()
         if self.rundir:
             remove_tree(self.rundir)
@@ -712,6 +740,31 @@ def run_one(req: dict, test: dict, child) -> dict:
     return result
 
 
+def leftovers(keep) -> bool:
+    """Killed processes of earlier runs still exiting (not yet reaped)."""
+    pid = str(getattr(keep, "pid", ""))
+    return any(p.isdigit() and p not in ("1", pid) for p in os.listdir("/proc"))
+
+
+def requests(fd: int, current: dict):
+    """Request lines from the host; while waiting, reap the killed processes that are still
+    exiting (their teardown finishes in the background instead of delaying the answer)."""
+    buf = b""
+    while True:
+        while b"\n" not in buf:
+            idle = None if os.getpid() != 1 or not leftovers(current.get("child")) else 0.01
+            ready, _, _ = select.select([fd], [], [], idle)
+            if not ready:
+                reap()
+                continue
+            data = os.read(fd, 1 << 20)
+            if not data:
+                return
+            buf += data
+        line, _, buf = buf.partition(b"\n")
+        yield line
+
+
 def serve() -> None:
     harden()
     preload()
@@ -722,13 +775,14 @@ def serve() -> None:
     gc.freeze()  # children then never touch (copy) the server's objects when they collect
     proto_out = os.dup(1)
     os.dup2(os.open("/dev/null", os.O_WRONLY), 1)  # stray prints can never corrupt the protocol
-    proto_in = os.fdopen(os.dup(0), "rb")
+    proto_in = os.dup(0)
     os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
     hello = {"ready": True, "pid": os.getpid(), "uid": os.getuid(), "gid": os.getgid(),
              "python": sys.version.split()[0], **facts}
     os.write(proto_out, (json.dumps(hello) + "\n").encode())
     child = prepare()
-    for line in proto_in:
+    current = {"child": child}
+    for line in requests(proto_in, current):
         req = json.loads(line)
         results = []
         pending = None
@@ -752,6 +806,7 @@ def serve() -> None:
             pending.finish()
         if child is None:  # and fork the next child
             child = prepare()
+        current["child"] = child
 
 
 if __name__ == "__main__":

@@ -4,7 +4,7 @@ Levels (recorded in provenance as `describe()`):
   "bwrap"    user, pid, net, ipc, uts (and cgroup where possible) namespaces; a read-only root
              that shows only /usr, the Python prefix and a readable /etc holding a few files (no
              secrets); uid 65534; no_new_privs; environment rebuilt from scratch. Every run
-             then gets its own user, mount and IPC namespaces with a fresh size-capped tmpfs on
+             then gets its own mount and IPC namespaces with a fresh size-capped tmpfs on
              /tmp, no capabilities, and a seccomp filter refusing new user namespaces.
   "rlimits"  no namespaces: a plain child process with rlimits and a scrubbed environment, each
              run in a fresh randomly named directory removed after it. Not a sandbox; only
@@ -55,6 +55,11 @@ SANDBOX_ENV = {
     "OPENBLAS_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
 }
+
+
+# Inside the sandbox's user namespace only: the fork server makes each run's mount and IPC
+# namespaces with these; every run drops all capabilities before it receives its job.
+RUN_CAPS = ["--cap-add", "CAP_SYS_ADMIN", "--cap-add", "CAP_SETPCAP"]
 
 
 class SandboxUnavailable(RuntimeError):
@@ -219,12 +224,12 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
         nsfd = make_root_userns()
         os.set_inheritable(nsfd, True)
         argv += ["--userns", str(nsfd), "--uid", "0", "--gid", "0",
-                 "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"]
+                 "--cap-add", "CAP_SETUID", "--cap-add", "CAP_SETGID"] + RUN_CAPS
         config["drop"] = True
         pass_fds = (nsfd,)
     else:
-        # no --disable-userns: each run makes its own user namespace, then seccomp refuses more
-        argv += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)]
+        # (no --disable-userns: it cannot be had with --userns; a seccomp filter refuses instead)
+        argv += ["--unshare-user", "--uid", str(SANDBOX_UID), "--gid", str(SANDBOX_GID)] + RUN_CAPS
     argv += ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts",
              "--unshare-cgroup-try", "--hostname", "sandbox",
              "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv"]
@@ -331,7 +336,7 @@ def describe(level: str, limits: Limits, hello: dict, ceiling: str) -> str:
     if level == "bwrap":
         binary = bwrap_binary() or "bwrap"
         return (f"bwrap[{bwrap_version(binary)}]: user+pid+net+ipc+uts namespaces, read-only root, "
-                f"per-run user+mount+ipc namespaces with a fresh tmpfs /tmp {limits.tmp_mb}MiB "
+                f"per-run mount+ipc namespaces with a fresh tmpfs /tmp {limits.tmp_mb}MiB "
                 f"(private runs: {held(hello, 'private_runs')}), /etc/passwd readable: "
                 f"{held(hello, 'etc_passwd')}, nested user namespaces refused: "
                 f"{held(hello, 'userns_refused')}, uid {hello.get('uid')} "
@@ -345,7 +350,7 @@ def tag(level: str, hello: dict, ceiling: str) -> str:
     """Short form for per-verdict evidence."""
     mem = "cgroup" if ceiling.startswith("cgroup") else "per-process"
     if level == "bwrap":
-        return (f"bwrap(user,pid,net,ipc,uts;per-run userns+tmpfs;ro-root;uid={hello.get('uid')};"
+        return (f"bwrap(user,pid,net,ipc,uts;per-run mnt+ipc+tmpfs;ro-root;uid={hello.get('uid')};"
                 f"etc={held(hello, 'etc_passwd')};nested-userns-refused={held(hello, 'userns_refused')};"
                 f"mem={mem})")
     return f"rlimits(no-namespaces;mem={mem})"

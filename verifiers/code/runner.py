@@ -11,9 +11,11 @@ list of tests (compiled as "<test>"), each run in its own fork:
 from __future__ import annotations
 
 import ast
+import uuid
 from dataclasses import dataclass, field
-from typing import Optional, Sequence
+from typing import Any, Mapping, Optional, Sequence
 
+from .extract import Program, build_program
 from .sandbox import Sandbox, TestResult
 
 SOLUTION_FILE = "<solution>"
@@ -26,10 +28,16 @@ class RunReport:
     results: list[TestResult] = field(default_factory=list)
     isolation: str = ""
     error: str = ""  # set when the tests could not even be built (e.g. unparsable test file)
+    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # cited by every verdict
 
     @property
     def passed(self) -> bool:
         return not self.error and bool(self.results) and all(r.passed for r in self.results)
+
+    @property
+    def infra(self) -> bool:
+        """The sandbox failed on some test (not the program): nothing is known about those."""
+        return any(r.infra for r in self.results)
 
     def summary(self) -> str:
         if self.error:
@@ -162,3 +170,41 @@ def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[
     if not asserts:
         return RunReport(error="no assert statements in tests", isolation=sandbox.isolation)
     return run_mbpp(sandbox, program, asserts, setup, timeout)
+
+
+@dataclass
+class CodeCheck:
+    """The one answer to "do this chain's code and the reference's tests agree?".
+
+    verdict: "passed", "failed", or "unknown" (no tests, broken tests, or the sandbox itself
+    failed: a failure that may pass on another try is never written in as a result)."""
+
+    program: Program
+    report: Optional[RunReport]
+    verdict: str
+    why: str
+
+    @property
+    def passed(self) -> bool:
+        return self.verdict == "passed"
+
+
+def check_code(sandbox: Sandbox, steps: Sequence[str], problem: str, reference: Mapping[str, Any],
+               text: Optional[str] = None) -> CodeCheck:
+    """Build the program from the steps (see `extract`) and run the reference's tests once.
+    Used by the code labelers and by rollouts on code chains, under the same sandbox limits."""
+    tests, entry = reference.get("tests") or "", reference.get("entry_point")
+    program = build_program(list(steps), problem or "", entry, text=text)
+    if not tests.strip():
+        return CodeCheck(program, None, "unknown", "no unit tests in the reference")
+    if not program.has_code:
+        return CodeCheck(program, None, "failed", "the chain contains no python code block")
+    if program.syntax_error is not None:
+        return CodeCheck(program, None, "failed", f"program does not parse: {program.syntax_error}")
+    report = run_tests(sandbox, program.source, tests, entry)
+    if report.error:
+        return CodeCheck(program, report, "unknown", f"the tests cannot run: {report.error}")
+    if report.infra:
+        return CodeCheck(program, report, "unknown",
+                         f"the sandbox failed, not the program (may pass on another try): {report.summary()}")
+    return CodeCheck(program, report, "passed" if report.passed else "failed", report.summary())
