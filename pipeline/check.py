@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 import os
 import threading
 import time
@@ -101,6 +102,11 @@ def _out(config: BuildConfig, p: Plan) -> None:
     out = Path(config.run.out)
     facts: dict[str, Any] = {"path": str(out)}
     p.facts["out"] = facts
+    if config.run.address:
+        p.notes.append(f"run.address {config.run.address}: the cluster's nodes are checked when the build starts")
+    problem = _unwritable(out)
+    if problem:
+        p.problems.append(f"run.out: {problem}")
     try:
         manifest = read_manifest(out)
     except (OSError, ValueError) as exc:
@@ -115,6 +121,22 @@ def _out(config: BuildConfig, p: Plan) -> None:
     if not same:
         p.problems.append(f"run.out: {out} holds a build of another config (hash {manifest['build']['config_hash']}); "
                           "choose a new out or delete it")
+
+
+def _unwritable(out: Path) -> Optional[str]:
+    """Why the build could not write `out`, probed with a real file in `out` or, when it does not
+    exist yet, in its nearest existing folder (permission bits lie to root); check creates nothing."""
+    at = out.absolute()
+    while not at.exists():
+        at = at.parent
+    if not at.is_dir():
+        return f"{at} is not a folder"
+    try:
+        with tempfile.TemporaryFile(dir=at):  # no name left behind, even if check is killed
+            pass
+    except OSError as exc:
+        return f"cannot write in {at}: {exc.strerror or exc}"
+    return None
 
 
 # --- labelers -----------------------------------------------------------------------------------

@@ -113,3 +113,13 @@ def test_another_build_in_out_is_a_problem(tmp_path, capsys):
         {"build": {"build_id": "old", "config_hash": "0" * 16}, "shards": {}}))
     assert main(["check", path, "--no-probe"]) == 1
     assert "holds a build of another config" in capsys.readouterr().out
+
+
+def test_an_out_that_cannot_be_written_is_a_problem_and_check_creates_nothing(tmp_path, capsys):
+    path = _config(tmp_path, "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1")
+    blocker = tmp_path / "file"
+    blocker.write_text("")
+    assert main(["check", path, "--no-probe", "--out", str(blocker / "out")]) == 1
+    assert "run.out:" in capsys.readouterr().out
+    assert main(["check", path, "--no-probe", "--out", str(tmp_path / "new" / "out")]) == 0
+    assert not (tmp_path / "new").exists()
