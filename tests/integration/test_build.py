@@ -98,6 +98,8 @@ def test_card_has_a_hugging_face_header_and_figures(sample_build):
     header = yaml.safe_load(card.split("---")[1])
     assert header["annotations_creators"] == ["machine-generated"]
     assert header["configs"][0]["data_files"][0]["path"] == "data/*.parquet"
+    # part of the datasets cache key: a rebuilt dataset is never served the previous build's rows
+    assert header["configs"][0]["description"] == f"steplabel build {result.manifest['build']['build_id']}"
     assert result.manifest["build"]["config_hash"] in card and "| outcome |" in card
     assert "| human | outcome |" in card  # the agreement table
     links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", card)
