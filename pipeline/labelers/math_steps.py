@@ -1,8 +1,9 @@
 """Math-steps labeler: -1 for a step that writes a false arithmetic or algebra claim.
 
 Thin adapter over `steplabel.verifiers.math.check_step`; the verifier knows nothing about chains.
-Only steps where a claim was actually checked get a verdict: -1 when one is false, an abstain
-(rating None) with "n claims checked, all true" otherwise. Correct arithmetic is not a +1.
+Only steps with something to check get a verdict: -1 when a claim is false; otherwise an abstain
+(rating None) saying why — "n claims checked, all true", a deadline, a false equation the step
+itself tests or rejects — with its cost, so slow steps stay visible. Correct arithmetic is not a +1.
 """
 from __future__ import annotations
 
@@ -16,12 +17,12 @@ from .base import Labeler, Labeling, Options, Stopwatch, verdict
 
 class MathStepsOptions(Options):
     timeout: float = Field(default=2.0, gt=0)  # seconds per step's claims
-    abstain_verdicts: bool = True  # record "n claims checked, all true" as an abstain
+    abstain_verdicts: bool = True  # record abstains ("n claims checked, all true", deadlines) with their cost
 
 
 class MathStepsLabeler(Labeler):
     name = "math_steps"
-    version = "1.0"
+    version = "1.1"
     domains = ("math",)
     options_model = MathStepsOptions
 
@@ -33,6 +34,6 @@ class MathStepsLabeler(Labeler):
             r = check_step(step.get("text") or "", context=context, timeout=self.opts.timeout)
             if r.rating == -1:
                 verdicts[i] = verdict(self, -1, r.evidence, ms=clock.ms)
-            elif r.claims_checked and self.opts.abstain_verdicts:
+            elif self.opts.abstain_verdicts and not r.found_nothing:
                 verdicts[i] = verdict(self, None, r.evidence, ms=clock.ms)
         return Labeling(verdicts=verdicts)

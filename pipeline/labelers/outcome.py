@@ -6,22 +6,26 @@ wrong final answer is -1 (a PRM800K rater would mark it so); a right final answe
 """
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field
 
-from ...verifiers.math import answers_equal
+from ...verifiers.math import check_final_answer
 from ...verifiers.math.extract import answer_location, extract_answer
 from .base import Labeler, Labeling, Options, Stopwatch, verdict
 
 
 class OutcomeOptions(Options):
     timeout: float = Field(default=2.0, gt=0)  # seconds for one answer comparison
+    # a chain in which no final answer is found: "abstain" (the outcome stays unknown), or
+    # "incorrect" — applied to sampled chains only, for prompts that demand an answer format;
+    # an imported chain written in free prose always abstains
+    missing_answer: Literal["abstain", "incorrect"] = "abstain"
 
 
 class MathOutcomeLabeler(Labeler):
     name = "outcome"
-    version = "1.0"
+    version = "1.1"
     domains = ("math",)
     options_model = OutcomeOptions
 
@@ -39,15 +43,17 @@ class MathOutcomeLabeler(Labeler):
         if truncated:
             return Labeling(outcome={"correct": None, "evidence": "generation truncated (finish_reason=length)"})
         if answer is None or at is None:
-            return Labeling(outcome={"correct": False, "evidence": "the chain states no final answer"})
-        result = answers_equal(str(reference), answer, timeout=self.opts.timeout)
-        evidence = f"final answer {answer!r} vs reference {reference!r}: {result.result} ({result.evidence})"
-        if result.result == "unknown":
-            return Labeling(outcome={"correct": None, "evidence": evidence}, final_answer=answer,
-                            verdicts={at: verdict(self, None, evidence, ms=clock.ms)})
-        correct = result.result == "equal"
+            sampled = chain["generator"].get("kind") == "sampled"
+            if sampled and self.opts.missing_answer == "incorrect":
+                return Labeling(outcome={"correct": False,
+                                         "evidence": "the chain states no final answer (missing_answer: incorrect)"})
+            return Labeling(outcome={"correct": None, "evidence": "no final answer found in the chain: abstain"})
+        check = check_final_answer(reference, answer=answer, timeout=self.opts.timeout)
+        if check.correct is None:
+            return Labeling(outcome={"correct": None, "evidence": check.evidence}, final_answer=answer,
+                            verdicts={at: verdict(self, None, check.evidence, ms=clock.ms)})
         return Labeling(
-            outcome={"correct": correct, "evidence": evidence},
+            outcome={"correct": check.correct, "evidence": check.evidence},
             final_answer=answer,
-            verdicts={at: verdict(self, 1 if correct else -1, evidence, ms=clock.ms)},
+            verdicts={at: verdict(self, 1 if check.correct else -1, check.evidence, ms=clock.ms)},
         )

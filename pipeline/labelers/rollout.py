@@ -36,8 +36,7 @@ from typing import Any, Literal, Optional
 
 from pydantic import Field
 
-from ...verifiers.math import answers_equal
-from ...verifiers.math.extract import extract_answer
+from ...verifiers.math import check_final_answer
 from ..llm.client import LLMClient, LLMError, Sample, is_transient, stop_on_failure
 from ..llm.clients import LLMClients
 from ..llm.config import BudgetConfig, EndpointConfig, prompt_hash
@@ -125,19 +124,15 @@ class RolloutLabeler(ConcurrentLabeler):
         """Does prefix 0..upto followed by `completion` reach the reference outcome?"""
         if chain["domain"] == "code":
             return self._code_passes(chain, [s["text"] for s in chain["steps"][: upto + 1]] + [completion])
-        answer = extract_answer(completion)
-        reference = chain["reference"].get("answer")
-        if answer is None or not reference:
-            return False
-        return answers_equal(str(reference), answer, timeout=self.opts.answer_timeout).result == "equal"
+        check = check_final_answer(chain["reference"].get("answer"), text=completion, timeout=self.opts.answer_timeout)
+        return check.correct is True
 
     def own_answer_right(self, chain: dict[str, Any]) -> bool:
         if chain["domain"] == "code":
             return self._code_passes(chain, [s["text"] for s in chain["steps"]])
-        reference, answer = chain["reference"].get("answer"), chain.get("final_answer")
-        if not answer or not reference:
-            return False
-        return answers_equal(str(reference), answer, timeout=self.opts.answer_timeout).result == "equal"
+        check = check_final_answer(chain["reference"].get("answer"), answer=chain.get("final_answer") or None,
+                                   timeout=self.opts.answer_timeout)
+        return check.correct is True
 
     def has_final_answer(self, chain: dict[str, Any]) -> bool:
         """Code chains are checked by running them; a math chain may stop before stating an answer."""

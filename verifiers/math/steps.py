@@ -23,11 +23,19 @@ _PRODUCT = re.compile(r"^\s*-?\d*\s*(?:\([^()]*\)\s*(?:\^\s*\{?\d+\}?)?\s*){1,4}
 _MIXED = re.compile(r"(?<![\d.])\d+\s*\\frac\s*\{\s*\d+\s*\}")
 
 
+NO_CLAIMS, EMPTY_STEP = "no checkable claims", "empty step"
+
+
 @dataclass(frozen=True)
 class StepCheck:
     rating: Optional[int]  # -1 (a claim is false) or None (abstain)
     evidence: str
     claims_checked: int
+
+    @property
+    def found_nothing(self) -> bool:
+        """The step held nothing to check: no verdict is worth recording for it."""
+        return self.rating is None and self.claims_checked == 0 and self.evidence in (NO_CLAIMS, EMPTY_STEP)
 
 
 @dataclass
@@ -227,7 +235,7 @@ def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
     `=` often means congruence.
     """
     if not isinstance(text, str) or not text.strip():
-        return StepCheck(None, "empty step", 0)
+        return StepCheck(None, EMPTY_STEP, 0)
     if len(text) > MAX_STEP_CHARS:
         return StepCheck(None, f"step longer than {MAX_STEP_CHARS} characters", 0)
     modular = bool(re.search(r"\bmod(?:ulo)?\b|\\pmod|\\equiv|remainder|congruen", context + " " + text, re.IGNORECASE))
@@ -256,5 +264,5 @@ def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
     if unasserted:
         return StepCheck(None, unasserted, total)
     if total == 0:
-        return StepCheck(None, "no checkable claims", 0)
+        return StepCheck(None, NO_CLAIMS, 0)
     return StepCheck(None, f"{total} claims checked, all true", total)
