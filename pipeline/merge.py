@@ -13,6 +13,7 @@ With `own_rollout`, a chain whose outcome is correct counts as its own rollout f
 Math-Shepherd's hard estimate rates each such step +1, so a step no labeler of the merge rated
 (hence none rated -1) becomes +1 with `decided_by = "own_rollout"`. Rated steps keep their rating
 (a -1 stays), and with `stop_at_first_error` nothing after a -1 is filled in.
+
 `first_error` follows ProcessBench and is set only when known (`first_error.py`): the first -1
 with every earlier step rated 0 or +1, or -1 when every step is rated and none is -1; otherwise
 null, and `first_flag` still names the first -1 step. Every rated step records `agreement`: the
