@@ -141,7 +141,8 @@ def _eval(args: argparse.Namespace) -> int:
     if args.what == "processbench":
         report = processbench_report(args.out)
         header = ["subset", "labeler", "chains", "determined", "coverage", "f1", "acc_erroneous", "acc_error_free",
-                  "precision", "flags", "exact_first_errors", "erroneous"]
+                  "precision_strict", "precision_lenient", "flags", "flags_after_first_error",
+                  "exact_first_errors", "erroneous"]
         rows = [tuple(_fmt(r[k]) for k in header) for r in report]
     else:
         pairs = agreement_report(args.out)

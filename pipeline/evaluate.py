@@ -6,8 +6,11 @@ human first error is read the same way from the `human` verdicts (chains without
 not scored). Accuracy on erroneous chains (prediction == human first error) and on error-free
 chains (prediction == -1) is taken over the chains where the labeler's first error is determined;
 F1 is their harmonic mean, and `coverage` is the share of chains where it is determined.
-Precision counts a -1 flag as false when it falls before the human first error or anywhere in an
-error-free chain.
+Precision of -1 flags, two ways, each named: `precision_strict` scores only the flags ProcessBench
+says something about — at or before the human first error, or anywhere in an error-free chain —
+and counts a flag true only on the first-error step itself; `precision_lenient` also counts every
+flag after the human first error as true (ProcessBench says nothing about those steps, so this
+flatters a labeler). `flags_after_first_error` says how many flags only the lenient one scores.
 """
 from __future__ import annotations
 
@@ -47,17 +50,21 @@ def _score(rows: list[tuple[int, Optional[int], list[Optional[int]]]]) -> dict[s
     acc_ok = sum(r[1] == -1 for r in correct) / len(correct) if correct else None
     f1 = (2 * acc_err * acc_ok / (acc_err + acc_ok) if acc_err is not None and acc_ok is not None
           and acc_err + acc_ok > 0 else None)
-    flags = true_flags = 0
+    flags = on_first_error = after = 0
     for truth, _, ratings in rows:
         for step, rating in enumerate(ratings):
             if rating == -1:
                 flags += 1
-                true_flags += truth != -1 and step >= truth
+                on_first_error += truth != -1 and step == truth
+                after += truth != -1 and step > truth
+    strict_scored = flags - after
     return {
         "chains": len(rows), "erroneous": sum(r[0] != -1 for r in rows), "error_free": sum(r[0] == -1 for r in rows),
         "determined": len(determined), "coverage": len(determined) / len(rows) if rows else None,
         "acc_erroneous": acc_err, "acc_error_free": acc_ok, "f1": f1,
-        "flags": flags, "precision": true_flags / flags if flags else None,
+        "flags": flags, "flags_after_first_error": after,
+        "precision_strict": on_first_error / strict_scored if strict_scored else None,
+        "precision_lenient": (on_first_error + after) / flags if flags else None,
         "exact_first_errors": sum(r[1] == r[0] for r in erroneous),
         "spoke": sum(any(x is not None for x in r[2]) for r in rows),
     }

@@ -84,7 +84,7 @@ def test_label_quality_against_the_annotations(sample_build):
 
     report = {(r["subset"], r["labeler"]): r for r in processbench_report(sample_build[0].out)}
     math = report[("math", "merged")]
-    assert math["precision"] == 1.0 and math["acc_error_free"] == 1.0  # deterministic flags are never wrong here
+    assert math["precision_strict"] == 1.0 and math["acc_error_free"] == 1.0  # deterministic flags are never wrong here
     assert 0 < math["exact_first_errors"] <= math["erroneous"] and math["chains"] >= 90
     # a flag after unrated steps is no first error: those chains are not scored, and coverage says so
     assert 0 < math["determined"] < math["chains"] and math["coverage"] == math["determined"] / math["chains"]

@@ -22,7 +22,22 @@ def test_scores_determined_chains_and_reports_coverage(tmp_path):
     assert (merged["chains"], merged["determined"], merged["coverage"]) == (4, 3, 0.75)
     assert merged["acc_erroneous"] == 1.0 and merged["acc_error_free"] == 0.5
     assert merged["erroneous"] == 2 and merged["exact_first_errors"] == 1
-    assert merged["flags"] == 3 and merged["precision"] == 2 / 3
+    assert merged["flags"] == 3 and merged["precision_lenient"] == 2 / 3
+    assert merged["flags_after_first_error"] == 0 and merged["precision_strict"] == 2 / 3
     judge = report[("all", "j")]
     assert (judge["determined"], judge["acc_erroneous"], judge["acc_error_free"]) == (2, 1.0, 1.0)
     assert ("all", "human") not in report and ("math", "merged") in report
+
+
+def test_strict_precision_scores_only_flags_processbench_can_judge(tmp_path):
+    rows = [
+        # human first error 1: flags at 1 (true), 2 and 3 (after: only the lenient count calls them true)
+        chain("c0", [1, -1, -1, -1], problem_id="math-0", verdicts={"human": [1, -1, None, None], "m": [1, -1, -1, -1]}),
+        # human first error 2: a flag at 0 is false under both
+        chain("c1", [-1, 1, 1], problem_id="math-1", verdicts={"human": [1, 1, -1], "m": [-1, 1, 1]}),
+    ]
+    report = {(r["subset"], r["labeler"]): r for r in processbench_report(write_build(tmp_path, rows))}
+    m = report[("all", "m")]
+    assert (m["flags"], m["flags_after_first_error"]) == (4, 2)
+    assert m["precision_lenient"] == 3 / 4  # 1 on the first error + 2 after it, of 4
+    assert m["precision_strict"] == 1 / 2  # only the 2 flags at or before a first error are scored
