@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, ValidationIn
 from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .labelers import REGISTRY, labeler_class
-from .llm.config import CONFIG_DIR, GenerationConfig, resolve_template_path
+from .llm.config import CONFIG_DIR, Domain, GenerationConfig, resolve_template_path
 from .validation import validation_message
 
 
@@ -54,7 +54,7 @@ class InputConfig(_Strict):
     split: Optional[str] = None
     revision: Optional[str] = None
     hf_config: Optional[str] = None
-    domain: Literal["math", "code"] = "math"
+    domain: Domain = "math"
     # field mapping for `files` / `hf` sources: our field -> the input's field (dotted for nesting)
     fields: dict[str, str] = Field(default_factory=dict)
     limit: Optional[int] = Field(default=None, ge=1)
@@ -205,7 +205,8 @@ class BuildConfig(_Strict):
         return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
     def with_overrides(self, **overrides: Any) -> "BuildConfig":
-        """Apply CLI flags (`input`, `out`, `limit`, `address`, `shard_size`); None means keep."""
+        """Apply CLI flags (`input`, `out`, `limit`, `address`, `shard_size`); None means keep.
+        A flag that makes the config invalid (`--limit 0`) is a ConfigError naming the key."""
         data = self.model_dump()
         if overrides.get("input") is not None:
             data["input"]["path"] = overrides["input"]
@@ -214,7 +215,11 @@ class BuildConfig(_Strict):
         for key, section in (("out", "run"), ("address", "run"), ("shard_size", "run"), ("limit", "input")):
             if overrides.get(key) is not None:
                 data[section][key] = overrides[key]
-        return BuildConfig.model_validate(data)
+        try:
+            return BuildConfig.model_validate(data)
+        except ValidationError as exc:
+            flags = ", ".join(f"--{k.replace('_', '-')}" for k, v in overrides.items() if v is not None)
+            raise ConfigError(validation_message(exc, f"build config with the flags {flags}")) from None
 
 
 def _prompt_contents(prompts: Optional[dict[str, str]]) -> Optional[dict[str, str]]:

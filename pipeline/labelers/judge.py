@@ -28,7 +28,7 @@ from pydantic import Field, model_validator
 
 from ..llm.client import LLMError, Sample, is_transient, stop_on_failure
 from ..llm.clients import LLMClients
-from ..llm.config import BudgetConfig, EndpointConfig, load_template, prompt_hash, render
+from ..llm.config import BudgetConfig, Domain, EndpointConfig, load_template, prompt_hash, render
 from .base import Context, Labeling, Options, verdict
 from .concurrent import ConcurrentLabeler
 from .judge_output import MAX_RAW, parse_chain, parse_step, response_format, untrusted_reasons
@@ -45,7 +45,7 @@ class JudgeOptions(Options):
     top_p: float = Field(default=1.0, gt=0, le=1)
     max_tokens: int = Field(default=1024, ge=1)
     seed: Optional[int] = 0
-    prompts: Optional[dict[str, str]] = None  # domain -> template; default per mode (math)
+    prompts: Optional[dict[Domain, str]] = None  # domain -> template; default per mode (math)
     combine: Literal["majority", "mean", "min"] = "majority"
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
 

@@ -72,6 +72,7 @@ class BudgetConfig(_Strict):
     max_tokens: Optional[int] = Field(default=None, ge=0)
 
 
+Domain = Literal["math", "code"]  # what a chain is about (schema's `domain`): keys of prompt maps
 DEFAULT_PROMPTS = {"math": "prompts/policy_math.txt", "code": "prompts/policy_code.txt"}
 
 
@@ -86,7 +87,7 @@ class GenerationConfig(_Strict):
     seed: Optional[int] = None  # base seed; sample i of a problem uses seed + i when sent one by one
     stop: list[str] = Field(default_factory=list)
     # domain -> prompt template (path relative to configs/, or absolute); placeholders: {problem}
-    prompts: dict[str, str] = Field(default_factory=lambda: dict(DEFAULT_PROMPTS))
+    prompts: dict[Domain, str] = Field(default_factory=lambda: dict(DEFAULT_PROMPTS))
     system_prompt: Optional[str] = None  # chat API only
     budget: BudgetConfig = Field(default_factory=BudgetConfig)
 

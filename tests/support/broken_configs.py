@@ -21,6 +21,10 @@ BROKEN = [
     ("judge_without_endpoint", "labelers: [{name: outcome}, {name: judge}]", "labelers.1.options"),
     ("judge_missing_prompt", f"labelers: [{{name: outcome}}, {{name: judge, options: {{endpoint: {EP}, "
      "prompts: {math: prompts/nope.txt}}}]", "labelers.1.options: prompt template not found"),
+    ("judge_prompt_for_unknown_domain", f"labelers: [{{name: outcome}}, {{name: judge, options: {{endpoint: {EP}, "
+     "prompts: {maths: prompts/judge_chain.txt}}}]", "labelers.1.options.prompts.maths"),
+    ("generation_prompt_for_unknown_domain", f"generation: {{policy: {EP}, prompts: {{cod: prompts/policy_code.txt}}}}",
+     "generation.prompts.cod"),
     ("rollout_k_zero", f"labelers: [{{name: outcome}}, {{name: rollout, options: {{endpoint: {EP}, k: 0}}}}]",
      "labelers.1.options.k"),
     ("rollout_url_without_scheme", "labelers: [{name: outcome}, {name: rollout, options: {endpoint: "

@@ -79,3 +79,8 @@ generation:
     before = load_config(path).config_hash()
     prompt.write_text("Solve step by step: {problem}")
     assert load_config(path).config_hash() != before
+
+
+def test_a_flag_that_breaks_the_config_is_a_config_error():
+    with pytest.raises(ConfigError, match=r"--limit[\s\S]*input\.limit"):
+        load_config().with_overrides(limit=0)
