@@ -21,7 +21,7 @@ import pyarrow as pa
 from . import __version__
 from .card import write_card
 from .config import BuildConfig
-from .labelers import Context, labeler_class, make_labeler
+from .labelers import Context, labeler_class, make_labeler, stage_groups
 from .merge import MergeStage
 from .progress import ShardProgress
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
@@ -97,22 +97,6 @@ class _LabelerFactory:
 
     def __call__(self) -> LabelStage:
         return LabelStage(*(make_labeler(name, options, self.context) for name, options in self.labelers))
-
-
-def _stage_groups(labelers: list[Any]) -> list[list[Any]]:
-    """Labelers that share work in one process (same `shares_stage`, e.g. the code labelers: one
-    sandbox, one test run per chain) go to one stage, at the place of the first of them."""
-    groups: list[list[Any]] = []
-    by_key: dict[str, list[Any]] = {}
-    for lc in labelers:
-        key = getattr(labeler_class(lc.name), "shares_stage", None)
-        if key is not None and key in by_key:
-            by_key[key].append(lc)
-            continue
-        groups.append([lc])
-        if key is not None:
-            by_key[key] = groups[-1]
-    return groups
 
 
 class _Finalize:
@@ -228,7 +212,7 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     seg = config.segment
     ds = ds.map_batches(_run_light, fn_args=(lambda: SegmentStage(seg.splitter, seg.pattern, seg.fallback),),
                         batch_size=bs, batch_format="pyarrow", num_cpus=0.25)
-    for group in _stage_groups(config.labelers):
+    for group in stage_groups(config.labelers):
         lc = group[0]
         context = Context(cache_dir=cache_dir, build_id=build["build_id"])
         factory = _LabelerFactory([(g.name, g.options) for g in group], context)
@@ -268,8 +252,6 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
             f"{out} holds a build of another config (hash {manifest['build']['config_hash']}, "
             f"this config {config.config_hash()}); choose a new --out or delete it"
         )
-    for lc in config.labelers:
-        labeler_class(lc.name)  # unknown labeler names fail before Ray starts
     for stale in remove_stale_temps(out):
         say(f"removed {stale.relative_to(out)}, left by a killed run")
 

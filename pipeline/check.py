@@ -23,7 +23,7 @@ from typing import Any, Iterator, Optional
 from pydantic import BaseModel
 
 from .config import BuildConfig
-from .labelers import labeler_class
+from .labelers import labeler_class, stage_groups
 from .llm.config import EndpointConfig
 
 PROBE_DEADLINE = 3.0  # seconds for one endpoint's `models` answer
@@ -51,7 +51,9 @@ def plan(config: BuildConfig, source: str = "", probe: bool = True, deadline: fl
     p.facts["chains"], p.facts["shards"] = chains, shards
     _out(config, p)
     p.facts["segment"] = config.segment.model_dump(exclude_none=True)
-    p.facts["labelers"] = [_labeler(lc, config, p, probe) for lc in config.labelers]
+    sandboxes: dict[str, Optional[str]] = {}  # isolation -> tag: started once per level
+    p.facts["labelers"] = [_labeler(lc, config, p, probe, sandboxes) for lc in config.labelers]
+    p.facts["stages"] = [_stage(group, config) for group in stage_groups(config.labelers)]
     p.facts["merge"] = config.merge.model_dump()
     p.facts["endpoints"] = _endpoints(config, p, probe, deadline)
     return p
@@ -141,7 +143,13 @@ def _unwritable(out: Path) -> Optional[str]:
 
 # --- labelers -----------------------------------------------------------------------------------
 
-def _labeler(lc: Any, config: BuildConfig, p: Plan, probe: bool) -> dict[str, Any]:
+def _stage(group: list[Any], config: BuildConfig) -> dict[str, Any]:
+    """One Ray actor pool as the build makes it (labelers that share work share a pool)."""
+    return {"labelers": [lc.name for lc in group], "pool_size": max(lc.pool_size for lc in group),
+            "num_cpus": max(lc.num_cpus for lc in group), "batch_size": group[0].batch_size or config.run.batch_size}
+
+
+def _labeler(lc: Any, config: BuildConfig, p: Plan, probe: bool, sandboxes: dict[str, Optional[str]]) -> dict[str, Any]:
     cls = labeler_class(lc.name)
     opts = cls.options_model.model_validate(lc.options)
     prompts = getattr(opts, "prompts", None)  # a labeler with a template per domain labels those domains
@@ -156,7 +164,9 @@ def _labeler(lc: Any, config: BuildConfig, p: Plan, probe: bool) -> dict[str, An
     inp = config.input
     may_see_code = inp.kind == "sample" or inp.domain == "code" or "domain" in inp.fields
     if probe and isolation is not None and "code" in domains and may_see_code:
-        facts["sandbox"] = _sandbox(isolation, lc.name, p)
+        if isolation not in sandboxes:
+            sandboxes[isolation] = _sandbox(isolation, lc.name, p)
+        facts["sandbox"] = sandboxes[isolation]
     return facts
 
 
@@ -269,10 +279,14 @@ def render(p: Plan) -> str:
     lines.append(f"chains   {chains} in {shards} shards → {f['out']['path']}{resume}")
     seg = f["segment"]
     lines.append("segment  " + ", ".join(f"{k}={v}" for k, v in seg.items()))
-    for lab in f["labelers"]:
-        sandbox = f", sandbox {lab['sandbox']}" if lab.get("sandbox") else ""
-        lines.append(f"labeler  {lab['name']} v{lab['version']}: pool {lab['pool_size']} x {lab['num_cpus']} CPU, "
-                     f"batch {lab['batch_size']}, domains {'/'.join(lab['domains'])}{sandbox}")
+    labs = {lab["name"]: lab for lab in f["labelers"]}
+    for st in f["stages"]:
+        lines.append(f"stage    {' + '.join(st['labelers'])}: pool {st['pool_size']} x {st['num_cpus']} CPU, "
+                     f"batch {st['batch_size']}")
+        for name in st["labelers"]:
+            lab = labs[name]
+            sandbox = f", sandbox {lab['sandbox']}" if lab.get("sandbox") else ""
+            lines.append(f"  labeler {name} v{lab['version']}: domains {'/'.join(lab['domains'])}{sandbox}")
     m = f["merge"]
     rest = ", ".join(f"{k}={v}" for k, v in m.items() if k not in ("policy", "order") and v not in ([], None))
     lines.append(f"merge    {m['policy']} {m['order']}" + (f", {rest}" if rest else ""))

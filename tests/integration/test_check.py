@@ -123,3 +123,10 @@ def test_an_out_that_cannot_be_written_is_a_problem_and_check_creates_nothing(tm
     assert "run.out:" in capsys.readouterr().out
     assert main(["check", path, "--no-probe", "--out", str(tmp_path / "new" / "out")]) == 0
     assert not (tmp_path / "new").exists()
+
+
+def test_the_plan_shows_the_stages_the_build_makes(capsys):
+    """The sample's two code labelers share one stage (one sandbox, one test run per chain)."""
+    assert main(["check", "--no-probe", "--json"]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    assert [s["labelers"] for s in plan["stages"]] == [["outcome"], ["math_steps"], ["code_outcome", "code_steps"]]
