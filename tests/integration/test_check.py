@@ -17,7 +17,8 @@ from tests.support.broken_configs import BROKEN
 
 pytestmark = pytest.mark.integration
 
-# one interpreter checks every broken config: each must fail in < 2 s, and Ray is never imported
+# one interpreter checks (and tries to build) every broken config: each must fail in < 2 s, and Ray
+# is never imported
 _RUN_ALL = """
 import contextlib, io, json, sys, time
 from steplabel.pipeline.cli import main
@@ -28,6 +29,8 @@ for path in sys.argv[1:]:
     with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
         rc = main(["check", path])
     out[path] = {"rc": rc, "s": time.perf_counter() - start, "err": err.getvalue()}
+    with contextlib.redirect_stderr(io.StringIO()), contextlib.redirect_stdout(io.StringIO()):
+        out[path]["build_rc"] = main(["build", path])  # the build refuses it the same way, before Ray
 print(json.dumps({"results": out, "ray_imported": "ray" in sys.modules}))
 """
 
@@ -44,7 +47,7 @@ def test_every_broken_config_fails_in_check_fast_and_without_ray(tmp_path):
     assert not report["ray_imported"]
     for (name, _, dotted), path in zip(BROKEN, paths):
         r = report["results"][str(path)]
-        assert r["rc"] == 2 and r["s"] < 2.0, (name, r)
+        assert r["rc"] == 2 and r["build_rc"] == 2 and r["s"] < 2.0, (name, r)
         assert dotted in " ".join(r["err"].split()) and f"{name}.yaml" in r["err"].replace("\n", ""), (name, r["err"])
 
 
