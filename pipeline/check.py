@@ -2,16 +2,16 @@
 
 A scheduled build on a cluster runs this first. It validates the config (`load_config`), then
 looks at what the config points to without starting Ray: the input files and how many chains
-they make, the shards (and a build of another config already in OUT), each labeler's pool and,
-for code labelers, whether the sandbox starts here, and each endpoint's answer to a `models`
+they make, the shards (and a build of another config already in OUT), the stages (actor pools)
+the build makes and, for code labelers, whether the sandbox starts here, and each endpoint's answer to a `models`
 request within a short deadline. Every problem is listed; any problem makes the exit non-zero.
 """
 from __future__ import annotations
 
 import json
 import math
-import tempfile
 import os
+import tempfile
 import threading
 import time
 import urllib.error
@@ -149,7 +149,8 @@ def _stage(group: list[Any], config: BuildConfig) -> dict[str, Any]:
             "num_cpus": max(lc.num_cpus for lc in group), "batch_size": group[0].batch_size or config.run.batch_size}
 
 
-def _labeler(lc: Any, config: BuildConfig, p: Plan, probe: bool, sandboxes: dict[str, Optional[str]]) -> dict[str, Any]:
+def _labeler(lc: Any, config: BuildConfig, p: Plan, probe: bool,
+             sandboxes: dict[str, Optional[str]]) -> dict[str, Any]:
     cls = labeler_class(lc.name)
     opts = cls.options_model.model_validate(lc.options)
     prompts = getattr(opts, "prompts", None)  # a labeler with a template per domain labels those domains
