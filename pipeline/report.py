@@ -20,7 +20,8 @@ from typing import Any, Optional
 
 from .card import card_figures
 from .pictures import PICTURES, draw_pictures
-from .store import connect, read_manifest, write_atomic
+from .atomic import write_atomic
+from .store import connect, read_manifest
 
 CAP = 50
 TEXT_CHARS, EVIDENCE_CHARS, PROBLEM_CHARS = 1500, 600, 1500
