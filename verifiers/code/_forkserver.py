@@ -24,9 +24,10 @@ Why a verdict cannot be forged by the code under test (see README.md in this fol
     functions resolve builtins through a private copy, and `sys.modules["__main__"]` is the
     program's module, not this one, so patching `builtins`, `os`, `json`, `sys.modules`,
     `print`, `__import__` reaches neither the harness nor the tests.
-  * The tests run with the builtins and `sys.modules` entries as they were before the program
-    ran, and without the program's top-level names that shadow builtins.
+  * The tests run with the builtins, and the `sys.modules` entries they import, as they were
+    before the program ran, and without the program's top-level names that shadow builtins.
 """
+import binascii
 import builtins
 import contextlib
 import ctypes
@@ -36,7 +37,6 @@ import gc
 import json
 import marshal
 import os
-import random
 import resource
 import select
 import shutil
@@ -55,11 +55,8 @@ __builtins__ = dict(builtins.__dict__)
 CONFIG = json.loads(sys.argv[1]) if len(sys.argv) > 1 else {}
 PR_SET_DUMPABLE = 4
 PR_SET_KEEPCAPS = 8
-PR_CAPBSET_DROP = 24
 PR_SET_SECCOMP = 22
 PR_SET_NO_NEW_PRIVS = 38
-PR_CAP_AMBIENT = 47
-PR_CAP_AMBIENT_CLEAR_ALL = 4
 SECCOMP_MODE_FILTER = 2
 CLONE_NEWUSER = 0x10000000  # refused to the code under test
 CLONE_NEWNS = 0x00020000
@@ -74,6 +71,7 @@ INSPECT_BUDGET = 50_000  # returned-value nodes inspected per run for user-defin
 PRIVATE_RUNS = bool(CONFIG.get("private_runs"))
 WORKDIR = CONFIG.get("workdir") or "/tmp"  # rlimits mode: the host's directory for run dirs
 TMP_MB = int(CONFIG.get("tmp_mb", 256))
+TMPFS_OPTS = f"size={TMP_MB}m,nr_inodes=65536,mode=1777".encode()
 libc = ctypes.CDLL(None, use_errno=True)
 
 # Snapshots taken before any untrusted code exists; every forked child inherits them untouched.
@@ -160,19 +158,19 @@ def _check(rc: int, what: str) -> None:
 SERVER_CAPS = (1 << 21) | (1 << 8)  # CAP_SYS_ADMIN, CAP_SETPCAP
 
 
+CAP_HEADER = ctypes.create_string_buffer(struct.pack("Ii", 0x20080522, 0), 8)  # v3, this thread
+NO_CAPS = ctypes.create_string_buffer(24)
+
+
 def set_capabilities(caps: int) -> None:
     """Effective = permitted = `caps` (capabilities 0-31), nothing inheritable."""
-    header = struct.pack("Ii", 0x20080522, 0)  # _LINUX_CAPABILITY_VERSION_3, this thread
-    data = ctypes.create_string_buffer(struct.pack("6I", caps, caps, 0, 0, 0, 0), 24)
-    _check(libc.capset(ctypes.c_char_p(header), data), "capset")
+    data = ctypes.create_string_buffer(struct.pack("6I", caps, caps, 0, 0, 0, 0), 24) if caps else NO_CAPS
+    _check(libc.capset(CAP_HEADER, data), "capset")
 
 
 def drop_capabilities() -> None:
-    """Clear ambient, bounding, effective, permitted and inheritable capabilities."""
-    libc.prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0)
-    for cap in range(64):
-        if libc.prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) != 0 and ctypes.get_errno() == errno.EINVAL:
-            break
+    """No capability left: effective, permitted and inheritable cleared (which clears the ambient
+    set too); with no_new_privs no execve can grant one again, so the bounding set may stay."""
     set_capabilities(0)
 
 
@@ -188,8 +186,7 @@ def enter_private_run() -> None:
     new user namespaces. (A user namespace per run would do without the server's capabilities
     but costs about a millisecond of CPU per run.)"""
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
-    opts = f"size={TMP_MB}m,nr_inodes=65536,mode=1777".encode()
-    _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, opts), "mount /tmp")
+    _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, TMPFS_OPTS), "mount /tmp")
     os.chdir("/tmp")
     drop_capabilities()
 
@@ -378,6 +375,17 @@ def test_namespace(namespace: dict, seen: set, budget: list) -> dict:
     return ns
 
 
+def code_names(code) -> set:
+    """Every name a code object and the code nested in it refer to (imports among them)."""
+    names, todo = set(), [code]
+    while todo:
+        c = todo.pop()
+        names.update(c.co_names)
+        todo.extend(k for k in c.co_consts if type(k) is types.CodeType)
+    names.update([n.split(".")[0] for n in names if "." in n])
+    return names
+
+
 def read_job(fd: int) -> tuple:
     chunks = []
     while True:
@@ -404,13 +412,14 @@ def run_child(job_r: int, out_w: int, res_w: int, rundir) -> None:
     exec_, compile_, pack = builtins.exec, builtins.compile, struct.pack
     dumps, make_test_ns, report_failure = json.dumps, test_namespace, failure_report
     watch, module_type = watch_functions, ModuleType
+    loads, a2b = marshal.loads, binascii.a2b_base64
     assertion_error, base_exception, syntax_error = AssertionError, BaseException, SyntaxError
     modules, snapshot = sys.modules, MODULES
     flush_out, flush_err = sys.stdout.flush, sys.stderr.flush
     os.setsid()
     devnull = os.open("/dev/null", os.O_RDONLY)
     # the report goes to a descriptor at a random place; job and report never reach subprocesses
-    rfd = fcntl.fcntl(res_w, F_DUPFD_CLOEXEC, 16 + random.SystemRandom().randrange(200))
+    rfd = fcntl.fcntl(res_w, F_DUPFD_CLOEXEC, 16 + os.urandom(1)[0] % 200)
     jfd = fcntl.fcntl(job_r, F_DUPFD_CLOEXEC, 8)
     for target, fd in ((0, devnull), (1, out_w), (2, out_w)):
         os.dup2(fd, target)
@@ -445,9 +454,7 @@ def run_child(job_r: int, out_w: int, res_w: int, rundir) -> None:
     if prepare_error:
         send(FAIL, dumps({"status": "error", "message": prepare_error, "infra": True}).encode())
         exit_(0)
-    set_child_limits(req.get("limits", {}))
-    if "random" in sys.modules:  # forks share the server's RNG state otherwise
-        sys.modules["random"].seed()
+    set_child_limits(req.get("limits", {}))  # (random reseeds itself after a fork)
     module_name = req.get("module")
     main = module_type("__main__")  # the program's module: `import __main__` never finds ours
     modules["__main__"] = main
@@ -460,13 +467,18 @@ def run_child(job_r: int, out_w: int, res_w: int, rundir) -> None:
     budget = [INSPECT_BUDGET]
     try:
         setup_code = compile_(req.get("setup", ""), "<solution>", "exec")
-        test_code = compile_(test["code"], "<test>", "exec")
+        # the test as the host compiled it (once per test); else here, to report its error
+        test_code = (loads(a2b(test["bin"])) if test.get("bin")
+                     else compile_(test["code"], "<test>", "exec"))
+        test_names = code_names(test_code)
     except syntax_error as exc:
         send(FAIL, dumps(report_failure(exc, "error")).encode())
         exit_(0)
     try:
         exec_(setup_code, namespace)
-        modules.update(snapshot)
+        for name in test_names:  # modules the tests import, as they were before the program ran
+            if name in snapshot and modules.get(name) is not snapshot[name]:
+                modules[name] = snapshot[name]
         modules["__main__"] = main
         if module_name:  # the tests import a watched copy of the program's module
             watched = module_type(module_name)
