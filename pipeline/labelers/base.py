@@ -87,6 +87,9 @@ class Labeler(ABC):
     options_model: ClassVar[type[Options]] = Options
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
+        if context is not None and not isinstance(context, Context):
+            raise TypeError(f"labeler {self.name!r}: context must be a Context, got {type(context).__name__} "
+                            "(options are keyword arguments)")
         self.opts: Any = validated_options(self.name, self.options_model, options)
         self.context = context or Context()
 

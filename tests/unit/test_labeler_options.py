@@ -26,6 +26,8 @@ def test_options_are_typed_and_context_reaches_the_labeler():
     assert make_labeler("math_steps").context == Context()
     with pytest.raises(ValueError, match="timeout"):
         make_labeler("math_steps", {"timeout": -1})
+    with pytest.raises(TypeError, match="options are keyword arguments"):
+        labeler_class("outcome")({"timeout": 5})  # options passed where the context goes
 
 
 def test_load_config_checks_labeler_options_with_the_dotted_path(tmp_path):
