@@ -49,8 +49,8 @@ def answers_equal(reference: str, candidate: str, timeout: float = 2.0) -> Equiv
         d = compare_answers(reference, candidate, fast_leaf, budget)
     except OutOfTime:
         return Equivalence("unknown", "fast path ran out of time")
-    except (RecursionError, MemoryError) as e:
-        return Equivalence("unknown", f"fast path failed: {type(e).__name__}")
+    except (RecursionError, MemoryError, ArithmeticError, ValueError) as e:  # hostile input: unknown, say so
+        return Equivalence("unknown", f"fast path failed: {type(e).__name__}: {str(e)[:100]}")
     if not d.escalate:
         return _keep(key, Equivalence(d.result, d.evidence))
     remaining = timeout - (time.monotonic() - start)

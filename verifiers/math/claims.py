@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from typing import Optional
+from typing import Iterator, Optional
 
 from .forms import split_top
 from .numeric import Budget
@@ -54,6 +54,7 @@ _STATEMENT_SPLIT = re.compile(
 )
 _REL_LATEX = re.compile(r"\s*(=|\\approx|≈|\\simeq|\\doteq|<|>|\\le(?:q)?|\\ge(?:q)?|\\neq|\\ne|≤|≥|≠)\s*")
 MAX_STATEMENT = 600  # a longer LaTeX statement is not one claim we can read with confidence
+MAX_LINKS = 64  # nor is a plain-text chain of more relations than this
 
 
 def _plain_runs(text: str, budget: Optional[Budget] = None):
@@ -137,9 +138,10 @@ def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int
     return best, rels[:best_count], i
 
 
-def _plain_claims(text: str, budget: Optional[Budget] = None) -> list[Claim]:
-    out = []
+def _plain_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]:
     for start, end, rels in _plain_runs(text, budget):
+        if len(rels) > MAX_LINKS:
+            continue  # not one claim a step makes; reading it would cost more than it could tell
         raw = text[start:end].rstrip()
         end = start + len(raw)
         after = text[end : end + 40]
@@ -159,8 +161,7 @@ def _plain_claims(text: str, budget: Optional[Budget] = None) -> list[Claim]:
         parts = [_drop_approx_word(text[cuts[k] : cuts[k + 1]]) for k in range(0, len(cuts), 2)]
         ops = ["~" if r[2] else "=" for r in rels]
         if len(parts) >= 2 and all(parts) and raw.count("(") == raw.count(")"):
-            out.append(Claim(tuple(parts), tuple(ops), False, raw, start, end))
-    return out
+            yield Claim(tuple(parts), tuple(ops), False, raw, start, end)
 
 
 def _drop_approx_word(part: str) -> str:
@@ -229,14 +230,18 @@ def _segments(text: str):
 
 
 def find_claims(text: str, budget: Optional[Budget] = None) -> list[Claim]:
-    """All claims in a step, in order of appearance (annotations, LaTeX, then plain text).
+    """All claims in a step, in order of appearance (annotations, LaTeX, then plain text)."""
+    return list(iter_claims(text, budget))
 
-    Linear in the step's length; polls `budget` (raising OutOfTime) on long steps.
-    """
-    claims: list[Claim] = []
+
+def iter_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]:
+    """Claims one at a time (a checker can stop at the first false one). Linear in the step's
+    length; polls `budget` (raising OutOfTime) while it scans."""
     pieces, last = [], 0
     for m in _ANNOTATION.finditer(text):
-        claims.append(Claim((m.group(1).strip(), m.group(2).strip()), ("=",), False, m.group(0), m.start(), m.end()))
+        if budget is not None:
+            budget.check()
+        yield Claim((m.group(1).strip(), m.group(2).strip()), ("=",), False, m.group(0), m.start(), m.end())
         pieces += [text[last : m.start()], " " * (m.end() - m.start())]
         last = m.end()
     plain = "".join(pieces) + text[last:]
@@ -244,7 +249,7 @@ def find_claims(text: str, budget: Optional[Budget] = None) -> list[Claim]:
     for start, end, body in _segments(plain):
         if budget is not None:
             budget.check()
-        claims.extend(_latex_claims(body, start, end))
+        yield from _latex_claims(body, start, end)
         pieces += [plain[last:start], (" \u2029" + " " * (end - start))[: end - start]]
         last = end
     plain = "".join(pieces) + plain[last:]
@@ -254,9 +259,10 @@ def find_claims(text: str, budget: Optional[Budget] = None) -> list[Claim]:
             body = m.group(1)
             if not re.search(r"[\\^{}=]", body) or re.search(r"(?<![\\A-Za-z])[A-Za-z]{3,}", body):
                 continue  # "$5 and ... $10": dollars, not math delimiters
-            claims.extend(_latex_claims(body, m.start(), m.end()))
+            if budget is not None:
+                budget.check()
+            yield from _latex_claims(body, m.start(), m.end())
             pieces += [plain[last : m.start()], (" \u2029" + " " * (m.end() - m.start()))[: m.end() - m.start()]]
             last = m.end()
         plain = "".join(pieces) + plain[last:]
-    claims.extend(_plain_claims(plain, budget))
-    return claims
+    yield from _plain_claims(plain, budget)

@@ -12,7 +12,7 @@ from typing import Callable, Optional
 
 from . import forms as F
 from .numeric import CTX, Budget, Num, OutOfTime, Undefined, compare, evaluate, rounds_to, sample_points
-from .pyexpr import CONSTANTS, Malformed, PyExpr, Unsupported, to_python
+from .pyexpr import CONSTANTS, Malformed, OutOfRange, PyExpr, Unsupported, to_python
 
 
 @dataclass(frozen=True)
@@ -69,6 +69,8 @@ def fast_leaf(ref: str, cand: str, mode: str, budget: Budget) -> Decision:
             a, b = evaluate(er, None, budget), evaluate(ec, None, budget)
             return _decide_constants(ref, cand, a, b)
         return _decide_functions(er, ec, names, budget)
+    except OutOfRange as e:
+        return Decision("unknown", f"out of range: {e}")
     except Unsupported as e:
         return Decision("unknown", f"fast path: {e}", escalate=True)
     except Undefined as e:

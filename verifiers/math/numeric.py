@@ -17,7 +17,7 @@ from typing import Optional, Union
 
 import mpmath
 
-from .pyexpr import PyExpr, Unsupported
+from .pyexpr import OutOfRange, PyExpr, Unsupported
 
 CTX = mpmath.MPContext()  # private context: nobody else's dps changes can touch ours
 CTX.prec = 240
@@ -207,8 +207,10 @@ class Evaluator:
                 bits = abs(b.numerator) * max(a.numerator.bit_length(), a.denominator.bit_length())
                 if bits <= MAX_EXACT_BITS:
                     return a ** b.numerator
+                A, B = approx(a), approx(b)
+                _bound_power(A, B)
                 self.huge = True
-                return self._seen(CTX.power(approx(a), approx(b)))
+                return self._seen(CTX.power(A, B))
             if b.denominator <= 64 and abs(b.numerator) <= 64:
                 r = _exact_root(a, b.denominator)
                 if r is not None:
@@ -246,11 +248,15 @@ class Evaluator:
             a = args[0]
             if isinstance(a, Fraction) and a.denominator == 1 and 0 <= a <= 2000:
                 return Fraction(math.factorial(int(a)))
-            raise Unsupported("factorial of a non-integer or large value")
+            if abs(approx(a)) > 2000:
+                raise OutOfRange("factorial of a large value")
+            raise Unsupported("factorial of a non-integer")
         if f == "binom" and len(args) == 2:
             n, k = args
             if all(isinstance(x, Fraction) and x.denominator == 1 for x in args) and 0 <= n <= 10**5:
                 return Fraction(math.comb(int(n), int(k)) if k >= 0 else 0)
+            if abs(approx(n)) > 10**5:
+                raise OutOfRange("binomial of a large value")
             raise Unsupported("binomial of non-integers")
         if f in ("floor", "ceil") and len(args) == 1:
             a = args[0]
@@ -287,14 +293,14 @@ def _bound_power(A: "mpmath.mpc", B: "mpmath.mpc") -> None:
     power like `(1+i)^{10^{10^5}}` or `2^{10^{10^{10}}}` would run for minutes.
     """
     if abs(B) > MAX_PHASE:  # mpmath turns an integral exponent into a Python int first
-        raise Unsupported("exponent too large for the fast path")
+        raise OutOfRange("exponent too large to evaluate")
     log_a = CTX.log(A)
     w_re = B.real * log_a.real - B.imag * log_a.imag
     w_im = B.real * log_a.imag + B.imag * log_a.real
     if abs(w_re) > MAX_LOG2 * CTX.ln2:
-        raise Unsupported("power too large for the fast path (more than 2^(2^40) in size)")
+        raise OutOfRange("power too large to evaluate (more than 2^(2^40) in size)")
     if abs(w_im) > MAX_PHASE:
-        raise Unsupported("power with too large an angle for the fast path")
+        raise OutOfRange("complex power with too large an angle to evaluate")
 
 
 def evaluate(expr: PyExpr, env: Optional[dict[str, Fraction]] = None, budget: Optional[Budget] = None) -> Num:

@@ -20,6 +20,11 @@ class Unsupported(ValueError):
     """The fast path cannot represent this input; fall back or abstain."""
 
 
+class OutOfRange(Unsupported):
+    """A value too large to compute (a power beyond 2^(2^40), a factorial of 10^7): sympy would
+    grind on it as well, so the comparison ends here as unknown instead of escalating."""
+
+
 class Malformed(Unsupported):
     """Not a well-formed expression at all (sympy would not parse it either): do not escalate."""
 
@@ -266,6 +271,8 @@ def to_python(text: str) -> PyExpr:
     s = s.replace("^\\circ", "").replace("°", "")
     s = _PLAIN_POWER.sub(r"^{\1}", s)  # plain-text 2^10 means 2^{10}, never 2^1 * 0
     s = _convert(s)
+    if s.count("(") != s.count(")"):
+        raise Malformed("unbalanced parentheses")
     toks = _tokens(s)
     out: list[str] = []
     kinds: list[str] = []

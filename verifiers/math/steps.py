@@ -11,8 +11,8 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Optional
 
-from .claims import Claim, find_claims
-from .numeric import Budget, Num, OutOfTime, Undefined, approx, compare, evaluate, rounds_to, sample_points
+from .claims import Claim, iter_claims
+from .numeric import CTX, Budget, Num, OutOfTime, Undefined, approx, compare, evaluate, rounds_to, sample_points
 from .pyexpr import PyExpr, Unsupported, to_python
 from .stance import could_be_tested, stance
 
@@ -119,12 +119,12 @@ def _show(v: Num) -> str:
     if v.exact:
         f = v.value
         if f.denominator == 1:
-            return str(f.numerator) if f.numerator.bit_length() < 200 else "a large integer"
+            return str(f.numerator) if f.numerator.bit_length() < 200 else f"≈ {CTX.nstr(approx(f).real, 6)}"
         if max(f.numerator.bit_length(), f.denominator.bit_length()) < 60:
             return f"{f} (≈ {float(f):.6g})"
-        return f"≈ {float(f):.6g}"
+        return f"≈ {CTX.nstr(approx(f).real, 6)}"
     z = v.value
-    return f"≈ {float(z.real):.6g}" if z.imag == 0 else f"≈ {complex(z):.6g}"
+    return f"≈ {CTX.nstr(z.real, 6)}" if z.imag == 0 else f"≈ {CTX.nstr(z, 6)}"
 
 
 def _check_identity(a: _Part, b: _Part, budget: Budget) -> Optional[str]:
@@ -146,7 +146,7 @@ def _check_identity(a: _Part, b: _Part, budget: Budget) -> Optional[str]:
     return None
 
 
-def _is_expansion(left: str, right: str, a: _Part, b: _Part) -> bool:
+def _is_expansion(left: str, right: str, a: _Part, b: _Part, budget: Budget) -> bool:
     """`(x+1)^2 = x^2 + 2x + 1`: a product of brackets written out as a sum of several terms.
 
     Only this shape is checked as an identity: steps are full of conditional equations
@@ -154,21 +154,21 @@ def _is_expansion(left: str, right: str, a: _Part, b: _Part) -> bool:
     A slip in an expansion keeps the leading terms, so the two sides must also agree in degree
     with a lower-degree difference; a conditional equation usually does not.
     """
-    if not a.names or a.names != b.names or "(" in right or not _PRODUCT.match(left):
+    if not a.names or a.names != b.names or "(" in right or not _PRODUCT.match(re.sub(r"\s+", " ", left)):
         return False
     terms = [t for t in re.split(r"(?<!\^)[+-]", right) if t.strip()]
     if len(terms) < 2:
         return False
     try:
-        return _degree(a, b, subtract=True) < _degree(a, b, subtract=False) == _degree(b, a, subtract=False)
+        return (_degree(a, b, True, budget) < _degree(a, b, False, budget)
+                == _degree(b, a, False, budget))
     except (Unsupported, Undefined, OutOfTime):
         return False
 
 
-def _degree(a: _Part, b: _Part, subtract: bool) -> int:
+def _degree(a: _Part, b: _Part, subtract: bool, budget: Budget) -> int:
     """Total degree in t of a(t*r) (- b(t*r)) along a random ray r, by finite differences."""
     ray = sample_points(sorted(a.names | b.names), count=1, seed=5)[0]
-    budget = Budget(0.2)
     values = []
     for t in range(1, 14):
         env = {n: t * v for n, v in ray.items()}
@@ -211,7 +211,7 @@ def _check_claim(c: Claim, expanding: bool, budget: Budget) -> tuple[int, Option
             checked += 1
             if bad:
                 return checked, _quote(bad, c), could_be_tested(c.parts[k], c.parts[k + 1])
-        elif op == "=" and expanding and _is_expansion(c.parts[k], c.parts[k + 1], a, b):
+        elif op == "=" and expanding and _is_expansion(c.parts[k], c.parts[k + 1], a, b, budget):
             checked += 1
             bad = _check_identity(a, b, budget)
             if bad:
@@ -238,14 +238,13 @@ def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
         return StepCheck(None, EMPTY_STEP, 0)
     if len(text) > MAX_STEP_CHARS:
         return StepCheck(None, f"step longer than {MAX_STEP_CHARS} characters", 0)
+    budget = Budget(timeout)  # from the start: every scan below counts against the deadline
     modular = bool(re.search(r"\bmod(?:ulo)?\b|\\pmod|\\equiv|remainder|congruen", context + " " + text, re.IGNORECASE))
     expanding = bool(_IDENTITY_WORDS.search(text))
-    budget = Budget(timeout)
     total = 0
     unasserted = None  # evidence of a false equation the step itself tests, supposes or rejects
     try:
-        claims = find_claims(text, budget)
-        for c in claims:
+        for c in iter_claims(text, budget):
             budget.check()
             n, bad, tested_shape = _check_claim(c, expanding, budget)
             total += n
@@ -259,8 +258,8 @@ def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
             unasserted = unasserted or f"false equation not flagged, {why}: {bad}"
     except OutOfTime:
         return StepCheck(None, f"deadline of {timeout:.2f} s reached after {total} claims", total)
-    except (RecursionError, MemoryError) as e:
-        return StepCheck(None, f"checker gave up: {type(e).__name__}", total)
+    except (RecursionError, MemoryError, ArithmeticError, ValueError) as e:  # hostile input: abstain, say so
+        return StepCheck(None, f"checker gave up: {type(e).__name__}: {str(e)[:100]}", total)
     if unasserted:
         return StepCheck(None, unasserted, total)
     if total == 0:
