@@ -13,6 +13,7 @@ the corrected re-run. The codes (also in README.md):
 from __future__ import annotations
 
 import os
+import shutil
 from pathlib import Path
 from typing import Any, Optional
 
@@ -34,7 +35,9 @@ class InputError(StartError):
 
 
 def check_out(out: Path) -> None:
-    """`--out` can be created and written (probed with a real file: permission bits lie to root)."""
+    """`--out` can be created and written, probed with a real file (permission bits lie to root).
+    Folders the probe had to create are removed again: a start that fails later leaves nothing."""
+    missing = next((p for p in reversed([out, *out.parents]) if not p.exists()), None)
     try:
         out.mkdir(parents=True, exist_ok=True)
         probe = out / f".write-probe-{os.getpid()}"
@@ -42,6 +45,9 @@ def check_out(out: Path) -> None:
         probe.unlink()
     except OSError as exc:
         raise StartError(f"cannot write the build directory {out}: {exc.strerror or exc}") from None
+    finally:
+        if missing is not None and missing.is_dir():
+            shutil.rmtree(missing)
 
 
 def remove_stale_temps(out: Path) -> list[Path]:

@@ -12,7 +12,7 @@ from steplabel.pipeline.build import run_build
 from steplabel.pipeline.cli import main
 from steplabel.pipeline.config import BuildConfig, InputConfig, LabelerConfig, MergeConfig, RunConfig
 from steplabel.pipeline.preflight import EXIT_CONFIG, EXIT_INPUT, InputError, StartError, check_nodes
-from steplabel.pipeline.store import account, connect, read_manifest
+from steplabel.pipeline.store import account, connect
 from tests.support.bad_inputs import write_bad_inputs
 
 pytestmark = pytest.mark.integration
@@ -100,7 +100,7 @@ def test_starts_that_cannot_succeed_write_nothing(tmp_path, capsys):
     (tmp_path / "empty.jsonl").write_text("\n\n")
     with pytest.raises(InputError, match="holds no records; pass --allow-empty"):
         run_build(_config(tmp_path / "empty.jsonl", out))
-    assert read_manifest(out) is None
+    assert not out.exists()
     empty = run_build(_config(tmp_path / "empty.jsonl", out), allow_empty=True)
     assert empty.manifest["status"] == "done" and empty.counts == {} and (out / "README.md").exists()
     (tmp_path / "file").write_text("x")
