@@ -21,14 +21,15 @@ import pyarrow as pa
 from . import __version__
 from .card import write_card
 from .config import BuildConfig
-from .labelers import Context, labeler_class, make_labeler, stage_groups
+from .labelers import Context, labeler_class, stage_groups
+from .labelers.watchdog import class_path, load_class
 from .merge import MergeStage
 from .progress import ShardProgress
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
 from .schema import rows_to_table
 from .segment import SegmentStage
 from .sources import Intake, SourceError, input_files, iter_chains
-from .stages import STOPPED, LabelStage, StopBuild, guarded, quarantine
+from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
 from .store import account, read_manifest, shard_name, write_manifest, write_shard
 
 
@@ -90,13 +91,16 @@ class StageUDF:
 
 
 class _LabelerFactory:
-    """Picklable factory: builds the labelers of one stage inside the actor, not on the driver."""
+    """Picklable factory: builds the labelers of one stage inside the actor, not on the driver.
+    Classes travel by import path, resolved on the driver (where tests may register labelers)."""
 
-    def __init__(self, labelers: list[tuple[str, dict[str, Any]]], context: Context) -> None:
-        self.labelers, self.context = labelers, context
+    def __init__(self, labelers: list[tuple[str, dict[str, Any], Optional[float]]], context: Context) -> None:
+        self.labelers = [(class_path(labeler_class(name)), options, timeout) for name, options, timeout in labelers]
+        self.context = context
 
     def __call__(self) -> LabelStage:
-        return LabelStage(*(make_labeler(name, options, self.context) for name, options in self.labelers))
+        return label_stage([(load_class(path), options, timeout) for path, options, timeout in self.labelers],
+                           self.context)
 
 
 class _Finalize:
@@ -215,7 +219,7 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     for group in stage_groups(config.labelers):
         lc = group[0]
         context = Context(cache_dir=cache_dir, build_id=build["build_id"])
-        factory = _LabelerFactory([(g.name, g.options) for g in group], context)
+        factory = _LabelerFactory([(g.name, g.options, g.row_timeout) for g in group], context)
         ds = ds.map_batches(StageUDF, fn_constructor_args=(factory,),
                             batch_size=lc.batch_size or bs, batch_format="pyarrow",
                             compute=ActorPoolStrategy(size=max(g.pool_size for g in group)),

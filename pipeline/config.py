@@ -116,6 +116,10 @@ class LabelerConfig(_Strict):
     # CPUs Ray reserves per actor. Small by default so every pool fits on a 2-core machine; verifiers
     # do their heavy work in their own worker processes or sandboxes, which Ray does not count.
     num_cpus: float = Field(default=0.25, gt=0)
+    # CPU seconds the labeler may spend on one row (and 10x that of wall clock) before its child
+    # process is killed and the row abstains with evidence `deadline`; None = the labeler's default
+    # (60 s for deterministic labelers; LLM labelers run in-process and do not take one)
+    row_timeout: Optional[float] = Field(default=None, gt=0)
 
     @field_validator("name")
     @classmethod
@@ -129,6 +133,14 @@ class LabelerConfig(_Strict):
         The user's dict is kept as written (it is what the config hash covers)."""
         if "name" in info.data:  # an unknown name is already reported
             labeler_class(info.data["name"]).options_model.model_validate(value)
+        return value
+
+    @field_validator("row_timeout")
+    @classmethod
+    def _watched_labeler(cls, value: Optional[float], info: ValidationInfo) -> Optional[float]:
+        if value is not None and "name" in info.data and labeler_class(info.data["name"]).row_timeout is None:
+            raise ValueError(f"labeler {info.data['name']!r} runs in-process (its requests have their own "
+                             "deadlines): row_timeout does not apply to it")
         return value
 
 

@@ -5,13 +5,13 @@ reason instead of an exception that would fail the whole Ray job.
 """
 from __future__ import annotations
 
-import traceback
-from typing import Any, Callable, Protocol
+from typing import Any, Callable, Optional, Protocol, Union
 
 from .errors import StopBuild
-from .labelers.base import Labeler, apply_labeling
+from .labelers.base import Context, Labeler, apply_labeling
+from .labelers.watchdog import Hosted, LabelerHost, RowError, short_error
 
-__all__ = ["STOPPED", "StopBuild", "Stage", "guarded", "quarantine", "LabelStage"]
+__all__ = ["STOPPED", "StopBuild", "Stage", "guarded", "quarantine", "LabelStage", "label_stage"]
 
 Rows = list[dict[str, Any]]
 
@@ -31,12 +31,6 @@ def quarantine(row: dict[str, Any], stage: str, reason: str) -> dict[str, Any]:
     note = f"[{stage}] {reason}"
     row["status_reason"] = f"{row['status_reason']}; {note}" if row.get("status_reason") else note
     return row
-
-
-def _short_error(exc: BaseException) -> str:
-    last = traceback.extract_tb(exc.__traceback__)[-1:] if exc.__traceback__ else []
-    where = f" at {last[0].filename.rsplit('/', 1)[-1]}:{last[0].lineno}" if last else ""
-    return f"{type(exc).__name__}: {exc}{where}"[:2000]
 
 
 def guarded(stage: Stage) -> Callable[[Rows], Rows]:
@@ -62,7 +56,7 @@ def guarded(stage: Stage) -> Callable[[Rows], Rows]:
                 except StopBuild:
                     raise
                 except Exception as exc:
-                    rows[i] = quarantine(rows[i], stage.name, _short_error(exc))
+                    rows[i] = quarantine(rows[i], stage.name, short_error(exc))
         return rows
 
     return run
@@ -72,21 +66,45 @@ class LabelStage:
     """Adapts one or more Labelers to the stage contract: label live rows, append verdicts.
 
     Several labelers share one stage when they share work in one process (the code labelers:
-    one sandbox, one test run per chain). All labelings are made before any is applied, so a
-    batch that fails and is retried row by row never appends a verdict twice."""
+    one sandbox, one test run per chain). In a build they run in a `LabelerHost`, a watched child
+    process with a per-row deadline (`labelers/watchdog.py`); LLM labelers run in-process. All
+    labelings of a row are made before any is applied; a row a labeler raised on (`RowError`)
+    is quarantined alone, with the reason."""
 
-    def __init__(self, labeler: Labeler, *more: Labeler) -> None:
+    def __init__(self, labeler: Union[Labeler, LabelerHost], *more: Labeler) -> None:
         self.labelers = (labeler, *more)
         self.labeler = labeler
         self.name = "+".join(lab.name for lab in self.labelers)
 
     def __call__(self, rows: Rows) -> Rows:
-        labelings = [lab.label_batch(rows) for lab in self.labelers]
-        for per_labeler in labelings:
-            for row, labeling in zip(rows, per_labeler):
+        if isinstance(self.labeler, LabelerHost):  # a HostFailure is a StopBuild: rows wait for a re-run
+            per_labeler = self.labeler.label_batch(rows)
+        else:
+            per_labeler = [lab.label_batch(rows) for lab in self.labelers]
+        for i, row in enumerate(rows):
+            results = [per_row[i] for per_row in per_labeler]
+            errors = [r.reason for r in results if isinstance(r, RowError)]
+            if errors:
+                rows[i] = quarantine(row, self.name, "; ".join(errors))
+                continue
+            for labeling in results:
                 apply_labeling(row, labeling)
         return rows
 
     def close(self) -> None:
         for lab in self.labelers:
             lab.close()
+
+
+def label_stage(labelers: list[tuple[type[Labeler], dict[str, Any], Optional[float]]],
+                context: Optional[Context] = None) -> LabelStage:
+    """The stage for labelers (class, options, the config's row_timeout or None): watched in one
+    child process, each with its per-row budget (the config's, else the class default), or
+    in-process when their default is None (LLM labelers: their requests carry their own deadlines)."""
+    budgets = [(cls, options, cls.row_timeout if timeout is None else timeout) for cls, options, timeout in labelers]
+    if all(timeout is None for _, _, timeout in budgets):
+        made = [cls(context, **options) for cls, options, _ in budgets]
+        return LabelStage(*made)
+    if any(timeout is None for _, _, timeout in budgets):
+        raise ValueError("labelers sharing a stage must all run in-process or all be watched")
+    return LabelStage(LabelerHost([Hosted(cls, options, float(t)) for cls, options, t in budgets], context))

@@ -79,12 +79,19 @@ class Labeler(ABC):
     Options arrive as keywords and are validated by `options_model` into `self.opts`; the build's
     runtime facts arrive as `context`. `label_batch` is what stages call; override it when a
     labeler gains from seeing a whole batch (concurrent LLM requests, one process pool round-trip).
+
+    In a build a labeler runs in a watched child process, one row at a time, and a row that
+    runs over `row_timeout` seconds of CPU time (or ten times that of wall clock) becomes an
+    abstain with evidence `deadline`
+    (`labelers/watchdog.py`); a class whose `row_timeout` is None runs in-process instead.
+    A config's `labelers[].row_timeout` overrides the default.
     """
 
     name: ClassVar[str]
     version: ClassVar[str]
     domains: ClassVar[tuple[str, ...]] = ("math", "code")
     options_model: ClassVar[type[Options]] = Options
+    row_timeout: ClassVar[Optional[float]] = 60.0
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
         if context is not None and not isinstance(context, Context):

@@ -18,6 +18,8 @@ from .base import Labeler, Labeling
 
 
 class ConcurrentLabeler(Labeler):
+    row_timeout = None  # in-process: requests have their own deadlines, and a slow endpoint is no abstain
+
     @abstractmethod
     async def _label_chain(self, chain: dict[str, Any]) -> Labeling:
         """Verdicts for one segmented chain, awaiting the endpoint as needed."""

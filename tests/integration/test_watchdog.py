@@ -1,0 +1,174 @@
+"""The per-row watchdog: no labeler code can stall a build, and labels do not depend on machine
+load. Real Ray, real child processes, real Parquet; the misbehaving labeler exists only in tests."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+import pytest
+from pydantic import ValidationError
+
+from steplabel.pipeline.build import run_build
+from steplabel.pipeline.config import BuildConfig, InputConfig, LabelerConfig, MergeConfig, RunConfig
+from steplabel.pipeline.labelers import REGISTRY
+from steplabel.pipeline.stages import label_stage
+from steplabel.pipeline.store import read_chains
+from steplabel.verifiers.math.deadline import DeadlinePool
+from tests.support.labelers import MisbehavingLabeler
+
+pytestmark = pytest.mark.integration
+
+HOSTILE_STEPS = [
+    "So $(1+2i)^{10^{9}} = 5$.",
+    "Then $(-3)^{10^{10}} = 7$ and $(3/2)^{10^{8}} = 1$.",
+    "$2^{2^{2^{2^{2}}}} = 4$ and $100000! = 5$.",
+    "=" * 50_000 + "(" * 25_000 + ")" * 25_000,  # 100 kB of `=` and brackets
+    "$" + "(=[" * 34_000 + "$",
+]
+
+
+@pytest.fixture
+def misbehaving(monkeypatch):
+    monkeypatch.setitem(REGISTRY, "misbehaving", "tests.support.labelers:MisbehavingLabeler")
+
+
+def _record(pid: str, problem: str, steps: list[str], answer: str) -> dict[str, Any]:
+    return {"problem_id": pid, "problem": problem, "reference": {"answer": answer},
+            "chains": [{"text": "\n\n".join(steps)}]}
+
+
+def _simple(i: int, tag: str = "") -> dict[str, Any]:
+    return _record(f"p{i}", f"{tag}Add {i} and 1.",
+                   ["We add one.", f"{i} + 1 = {i + 1}.", f"The answer is $\\boxed{{{i + 1}}}$."], str(i + 1))
+
+
+def _write(tmp_path: Path, records: list[dict[str, Any]]) -> Path:
+    path = tmp_path / "input.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records))
+    return path
+
+
+def _config(path: Path, out: Path, labelers: list[LabelerConfig], order: list[str]) -> BuildConfig:
+    return BuildConfig(name="watchdog", input=InputConfig(kind="files", path=str(path)), labelers=labelers,
+                       merge=MergeConfig(order=order), run=RunConfig(out=str(out)))
+
+
+def _verdicts(row: dict[str, Any], labeler: str) -> list[dict[str, Any]]:
+    return [v for s in row["steps"] for v in s["verdicts"] if v["labeler"] == labeler]
+
+
+def test_row_timeout_is_refused_for_labelers_that_run_in_process():
+    with pytest.raises(ValidationError, match="row_timeout does not apply"):
+        LabelerConfig(name="rollout", row_timeout=5, options={"endpoint": {"base_url": "http://127.0.0.1:1/v1",
+                                                                           "model": "m"}})
+    assert LabelerConfig(name="outcome", row_timeout=5).row_timeout == 5
+
+
+def test_cpu_clock_counts_work_not_waiting():
+    """With the CPU clock a call that sleeps is not cut at its deadline; one that computes is,
+    after about its deadline of CPU time; one that never uses CPU is cut at the wall-clock cap."""
+    pool = DeadlinePool(size=2, clock="cpu", wall_factor=100.0)  # a cap no load here reaches
+    try:
+        pool.warm()
+        slept = pool.run("time:sleep", (0.6,), 0.3)
+        assert slept.ok, slept
+        spun = pool.run("math:factorial", (10**8,), 0.3)
+        assert spun.timed_out and "0.30 s of CPU time used" in spun.error, spun
+        pool.wall_factor = 3.0
+        t = time.monotonic()
+        stuck = pool.run("time:sleep", (30,), 0.3)
+        assert stuck.timed_out and "wall-clock time passed" in stuck.error, stuck
+        assert time.monotonic() - t < 3.0 * 0.3 + 0.5
+    finally:
+        pool.close()
+
+
+def test_host_keeps_order_quarantines_a_raise_and_abstains_when_the_child_dies():
+    def row(problem: str, n: int = 2) -> dict[str, Any]:
+        return {"problem": problem, "domain": "math", "outcome": {"correct": None}, "status": "labeled",
+                "steps": [{"text": f"step {i}", "verdicts": []} for i in range(n)]}
+
+    stage = label_stage([(MisbehavingLabeler, {}, 5.0)])
+    try:
+        rows = stage([row("a"), row("[die] b"), row("[raise] c"), row("d"), row("e", n=0), row("f", n=1)])
+        fine = [r for r in rows if r["problem"] in ("a", "d", "f")]
+        assert all(_verdicts(r, "misbehaving")[0]["rating"] == 1 for r in fine)
+        died = _verdicts(rows[1], "misbehaving")
+        assert len(died) == 1 and died[0]["rating"] is None and died[0]["evidence"].startswith("died:")
+        assert "exit code 3" in died[0]["evidence"] and rows[1]["status"] == "labeled"
+        assert rows[2]["status"] == "quarantined" and "ValueError: asked to raise" in rows[2]["status_reason"]
+        assert _verdicts(rows[4], "misbehaving") == [] and rows[4]["status"] == "labeled"
+        assert stage.labeler.restarts == 2  # the dying row, then its retry
+    finally:
+        stage.close()
+
+
+def test_a_row_that_blocks_forever_abstains_and_the_build_finishes(ray_session, tmp_path, misbehaving):
+    records = [_simple(i) for i in range(8)]
+    records += [_simple(100, "[block] "), _simple(101, "[spin] ")]
+    records += [_record(f"h{i}", "Compute it.", ["First.", step, f"The answer is $\\boxed{{{step[:40]}}}$."], "5")
+                for i, step in enumerate(HOSTILE_STEPS)]
+    config = _config(_write(tmp_path, records), tmp_path / "out",
+                     [LabelerConfig(name="misbehaving", row_timeout=0.3), LabelerConfig(name="outcome"),
+                      LabelerConfig(name="math_steps")],
+                     ["outcome", "math_steps", "misbehaving"])
+    start = time.monotonic()
+    result = run_build(config)
+    elapsed = time.monotonic() - start
+    rows = {r["problem_id"]: r for r in read_chains(result.out).to_pylist()}
+    assert result.manifest["status"] == "done" and read_chains(result.out, True).num_rows == 0
+    assert set(rows) == {r["problem_id"] for r in records}  # every row present, none quarantined
+    (blocked,) = _verdicts(rows["p100"], "misbehaving")  # sleeps: cut by the wall-clock cap
+    assert blocked["rating"] is None and blocked["cost"]["ms"] >= 3000, blocked
+    assert blocked["evidence"].startswith("deadline: no result within 3 s of wall-clock time"), blocked
+    (spun,) = _verdicts(rows["p101"], "misbehaving")  # computes: cut after its budget of CPU time
+    assert spun["rating"] is None and spun["evidence"].startswith("deadline: 0.3 s of CPU time used"), spun
+    for pid, row in rows.items():
+        assert row["status"] == "labeled", (pid, row["status_reason"])
+        assert _verdicts(row, "outcome"), pid  # the real labelers labeled every row, hostile ones too
+        if pid not in ("p100", "p101"):
+            assert [v["rating"] for v in _verdicts(row, "misbehaving")] == [1], pid
+    print(json.dumps({"blocking_build_seconds": round(elapsed, 1), "abstains": [blocked, spun]}))
+
+
+def _comparable(out: Path) -> list[tuple]:
+    """Everything a build decided, without costs and build provenance."""
+    rows = []
+    for r in sorted(read_chains(out).to_pylist(), key=lambda r: r["chain_id"]):
+        steps = [(s["text"], s["rating"], s["score"], s["decided_by"],
+                  [(v["labeler"], v["rating"], v["score"], v["evidence"]) for v in s["verdicts"]])
+                 for s in r["steps"]]
+        rows.append((r["chain_id"], r["status"], r["status_reason"], r["final_answer"],
+                     json.dumps(r["outcome"], sort_keys=True), r["first_error"], steps))
+    return rows
+
+
+def test_a_loaded_machine_gives_the_same_rows_as_a_quiet_one(ray_session, tmp_path, misbehaving):
+    """gsm8k #931 was -1 on a quiet machine and an abstain on a loaded one (the outcome labeler's
+    2 s wall-clock sympy deadline); rows that need sympy's ~1 s first call, and rows that compute
+    for 0.3 s of CPU under a 1 s row budget, must come out the same beside a CPU hog."""
+    records = [_simple(i) for i in range(4)]
+    records += [_record("john", "Find Peter's age.", ["Paul is 10 years older than John.",
+                                                      "The answer is $\\boxed{10+John's age}$."], "50"),
+                _record("trig", "Simplify.", ["Use the identity.", "The answer is $\\boxed{\\sin^2 x+\\cos^2 x}$."], "1"),
+                _simple(200, "[slow:0.3] "), _simple(201, "[slow:0.3] ")]
+    path = _write(tmp_path, records)
+    labelers = [LabelerConfig(name="misbehaving", row_timeout=1.0), LabelerConfig(name="outcome")]
+    quiet = run_build(_config(path, tmp_path / "quiet", labelers, ["outcome", "misbehaving"]))
+    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+    try:
+        loaded = run_build(_config(path, tmp_path / "loaded", labelers, ["outcome", "misbehaving"]))
+    finally:
+        for hog in hogs:
+            hog.kill()
+            hog.wait()
+    a, b = _comparable(quiet.out), _comparable(loaded.out)
+    assert len(a) == len(records) and a == b
+    by_problem = {r["problem_id"]: r for r in read_chains(quiet.out).to_pylist()}
+    assert by_problem["john"]["outcome"]["correct"] is False and by_problem["trig"]["outcome"]["correct"] is True
+    print(json.dumps({"quiet_seconds": round(quiet.seconds, 1), "loaded_seconds": round(loaded.seconds, 1),
+                      "rows_identical": a == b}))

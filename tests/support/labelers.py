@@ -1,0 +1,38 @@
+"""Labelers that exist only in tests: they misbehave on purpose, on rows whose problem text says
+how (`[block]` sleeps forever, `[spin]` spins holding the GIL, `[die]` exits the process,
+`[raise]` raises, `[slow:S]` computes for S seconds of CPU time); every other row gets +1 on its
+last step. Registered by a test with `monkeypatch.setitem(REGISTRY, ...)`."""
+from __future__ import annotations
+
+import os
+import re
+import threading
+import time
+from typing import Any
+
+from steplabel.pipeline.labelers.base import Labeler, Labeling, verdict
+
+
+class MisbehavingLabeler(Labeler):
+    name = "misbehaving"
+    version = "0"
+    domains = ("math",)
+
+    def label(self, chain: dict[str, Any]) -> Labeling:
+        problem = chain.get("problem") or ""
+        if "[block]" in problem:
+            threading.Event().wait()
+        if "[spin]" in problem:
+            while True:
+                pass
+        if "[die]" in problem:
+            os._exit(3)
+        if "[raise]" in problem:
+            raise ValueError("asked to raise")
+        slow = re.search(r"\[slow:([0-9.]+)\]", problem)
+        if slow:
+            end = time.process_time() + float(slow.group(1))
+            while time.process_time() < end:
+                pass
+        last = len(chain["steps"]) - 1
+        return Labeling(verdicts={last: verdict(self, 1, "fine")}) if last >= 0 else Labeling()

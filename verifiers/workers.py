@@ -1,0 +1,97 @@
+"""Persistent worker processes that their parent can kill from outside: the one mechanism behind
+every hard deadline (the math verifiers' sympy pool, the per-row labeler watchdog).
+
+A worker is a fresh interpreter (`python -m MODULE FD`), never a fork of the caller (which may be
+a multi-threaded Ray worker), spoken to over a socketpair with `multiprocessing.connection`. It
+sends one message when it is ready. Its CPU time is read from /proc, so a deadline can count the
+work done rather than the wall clock of a loaded machine.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from multiprocessing.connection import Connection
+from typing import Any, Optional
+
+CLOCK_ENV = "STEPLABEL_DEADLINE_CLOCK"  # what worker-pool deadlines count here: "wall" (default) or "cpu"
+_TICK = 0.01  # /proc reports CPU time in clock ticks (10 ms)
+try:
+    _CLK_TCK = os.sysconf("SC_CLK_TCK")
+except (AttributeError, ValueError, OSError):
+    _CLK_TCK = 100
+
+
+def process_cpu(pid: int) -> Optional[float]:
+    """User + system CPU seconds of a live process and of its children that ended (Linux /proc);
+    None where unavailable. Children still running (its own deadline pool) are not included."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as f:
+            fields = f.read().rsplit(b")", 1)[1].split()
+        return sum(int(x) for x in fields[11:15]) / _CLK_TCK
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+class WorkerProcess:
+    """One `python -m MODULE FD` child, spoken to over a socketpair.
+
+    The child sends one message when it is ready. With `own_group` it leads a new session and
+    `kill` takes its whole process group (the workers it started itself, too)."""
+
+    def __init__(self, module: str, own_group: bool = False, env: Optional[dict[str, str]] = None) -> None:
+        parent, child = socket.socketpair()
+        self.own_group = own_group
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", module, str(child.fileno())],
+            pass_fds=(child.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+            env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})), close_fds=True,
+            start_new_session=own_group,
+        )
+        child.close()
+        self.conn = Connection(parent.detach())
+        self.ready = False
+        self.hello: Any = None
+
+    def wait_ready(self, timeout: float) -> bool:
+        """True once the child has said it is ready (its message is kept in `hello`)."""
+        if not self.ready and self.conn.poll(max(timeout, 0)):
+            self.hello = self.conn.recv()
+            self.ready = True
+        return self.ready
+
+    def cpu(self) -> Optional[float]:
+        return process_cpu(self.proc.pid)
+
+    def wait_reply(self, cpu_budget: float, wall_budget: float) -> tuple[bool, str]:
+        """Wait until a message is readable, the child has used `cpu_budget` CPU seconds since
+        this call, or `wall_budget` seconds passed. Returns (readable, "" | "cpu" | "wall")."""
+        start, cpu0 = time.monotonic(), self.cpu()
+        while True:
+            wall_left = wall_budget - (time.monotonic() - start)
+            now_cpu = self.cpu() if cpu0 is not None else None
+            used = (now_cpu - cpu0) if now_cpu is not None else (time.monotonic() - start)
+            cpu_left = cpu_budget - used
+            if cpu_left <= 0:
+                return self.conn.poll(0), "cpu"
+            if wall_left <= 0:
+                return self.conn.poll(0), "wall"
+            # CPU time cannot grow faster than the wall clock: sleep at least what is left of it
+            if self.conn.poll(max(min(cpu_left, wall_left), _TICK)):
+                return True, ""
+
+    def kill(self) -> None:
+        try:
+            if self.own_group:
+                with contextlib.suppress(ProcessLookupError, PermissionError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.kill()
+            self.proc.wait(timeout=5)
+        finally:
+            self.conn.close()
+
+
