@@ -210,8 +210,15 @@ def read_entries(cfg: InputConfig) -> Iterator[Entry]:
         ds = datasets.load_dataset(cfg.path, cfg.hf_config, split=split, revision=cfg.revision)
     except (OSError, ValueError) as exc:  # not found, no such split, unreadable files
         raise SourceError(f"cannot load dataset {cfg.path} (split {split}): {str(exc).splitlines()[0]}") from None
-    for i, record in enumerate(ds):
-        yield Entry(f"{cfg.path}:{split}", i, record=record)
+    import pyarrow as pa
+
+    index = 0
+    try:
+        for record in ds:
+            yield Entry(f"{cfg.path}:{split}", index, record=record)
+            index += 1
+    except (OSError, ValueError, pa.ArrowException) as exc:  # a corrupt data file of the dataset
+        yield Entry(f"{cfg.path}:{split}", index, error=f"dataset unreadable from record {index} on ({exc})")
 
 
 # --- checked fields -----------------------------------------------------------------------------

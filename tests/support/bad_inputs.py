@@ -1,7 +1,7 @@
 """An input folder with every kind of bad record we know of, and where each one must go.
 
 `write_bad_inputs(folder)` writes `bad.jsonl` (one kind per line), a truncated `cut.json`, a
-`mixed.json` list, a non-UTF-8 `latin1.json` and an empty `empty.jsonl`, and returns the
+`mixed.json` list, a non-UTF-8 `latin1.json`, an empty `empty.jsonl` and a `broken.parquet`, and returns the
 expectations: per (file name, line or record index) the status the import gives it and a piece
 of its reason. Blank lines are not records; they are listed in `BLANK_LINES`.
 """
@@ -100,4 +100,6 @@ def write_bad_inputs(folder: Path) -> dict[tuple[str, int], tuple[str, str]]:
     (folder / "latin1.json").write_bytes(json.dumps([{"problem": "caf\u00e9"}], ensure_ascii=False).encode("latin-1"))
     expected[("latin1.json", 0)] = ("quarantined", "not UTF-8")
     (folder / "empty.jsonl").write_bytes(b"")
+    (folder / "broken.parquet").write_bytes(b"PAR1 not really a parquet file")
+    expected[("broken.parquet", 0)] = ("quarantined", "Parquet unreadable from record 0 on")
     return expected
