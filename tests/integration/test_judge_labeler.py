@@ -165,3 +165,19 @@ def test_structured_output_the_server_refuses_falls_back_at_once(server):
     server.reset()
     labeler.label_batch(chains()[4:8])
     assert "response_format" not in server.stats()["faults"]
+
+
+@pytest.mark.parametrize("mode, reason", [("chain", "error"), ("step", "the step follows from the previous ones")])
+def test_a_judge_that_gives_every_step_the_same_reason_abstains(server, mode, reason):
+    """A one-word reason on every step (chain mode), or one sentence copied onto every step (step
+    mode, across its per-step answers): the judge did not look at the steps."""
+    script = scripts_from_sample(PROBLEMS)
+    for entry in script["judge"]:
+        entry["reason"] = reason
+    server.configure(script=script)
+    rows = [r for r in chains() if len(r["steps"]) >= 2][:3]
+    for lab in JudgeLabeler(endpoint=ep(server), mode=mode).label_batch(rows):
+        for v in lab.verdicts.values():
+            evidence = json.loads(v["evidence"])
+            assert v["rating"] is None and evidence["votes"] == [], evidence
+            assert all("degenerate answer" in a["why"] for a in evidence["abstains"])

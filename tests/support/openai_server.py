@@ -14,7 +14,8 @@ Scripted answers (the `script` dict):
           models whose name contains "judge" (or listed in judge_models) are judges; the entry with
           the longest `match` (all of whose substrings are) in the prompt decides, default: every step +1. Chain mode
           counts <paragraph_i> tags; single-step mode finds "[Step to judge]" <paragraph_i>.
-  judge_style: "json" | "fenced" | "boxed" | "malformed" | "partial" (also per judge entry as "style")
+  judge_style: "json" | "fenced" | "boxed" | "malformed" | "partial" (also per judge entry as "style");
+          an entry's "reason" replaces every step's distinct scripted reason (a degenerate judge)
   reject_response_format: ["json_schema", ...] answered with a 500 validation error, as llama.cpp's
           Python server does for json_schema
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
@@ -181,11 +182,11 @@ class ServerState:
             r = ratings[i] if i < len(ratings) else 1
             if style == "boxed":
                 return f"The step is {'correct' if r >= 0 else 'wrong'}. \\boxed{{{r}}}"
-            body = json.dumps({"rating": r, "reason": f"paragraph {i} scripted as {r}"})
+            body = json.dumps({"rating": r, "reason": entry.get("reason", f"paragraph {i} scripted as {r}")})
         else:
             if style == "boxed":
                 return f"Reviewing each paragraph... The earliest error is in paragraph \\boxed{{{first_error}}}."
-            steps = [{"index": i, "rating": r, "reason": f"paragraph {i} scripted as {r}"}
+            steps = [{"index": i, "rating": r, "reason": entry.get("reason", f"paragraph {i} scripted as {r}")}
                      for i, r in enumerate(ratings[:count])]
             if style == "partial":
                 steps = steps[: max(1, len(steps) // 2)]
