@@ -18,6 +18,7 @@ import yaml
 
 from steplabel.pipeline.build import run_build
 from steplabel.pipeline.config import load_config
+from steplabel.pipeline.llm.cache import RequestCache
 from steplabel.pipeline.store import connect, read_chains
 from tests.support import sample_problems, scripts_from_sample
 from tests.support.openai_server import OpenAIServer
@@ -64,10 +65,13 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
             assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
             assert time.monotonic() < deadline, "no shard written within 120 s"
             time.sleep(0.02)
-        # stop answering, let answers already on the wire land in the cache, then kill: a request
-        # the server answered is one the build received (a SIGKILL between the two can't be helped)
+        # stop answering, let answers already on the wire land in the cache (every sample handed
+        # out is one cache entry), then kill: a request the server answered is one the build received
         srv.configure(faults={"rate": 1.0, "kinds": ["timeout"]}, hang=30.0)
-        time.sleep(0.5)
+        settle, cache = time.monotonic() + 20, RequestCache(out / "cache")
+        while len(cache) < srv.stats()["choices_served"] and time.monotonic() < settle:
+            time.sleep(0.05)
+        cache.close()
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         done_at_kill = done_shards(out)

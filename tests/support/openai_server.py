@@ -97,6 +97,7 @@ class ServerState:
     def reset(self) -> None:
         self.attempts: Counter = Counter()
         self.served: Counter = Counter()
+        self.choices_served = 0  # samples handed out (a request with n=4 hands out 4)
         self.fault_counts: Counter = Counter()
         self.by_model: Counter = Counter()
         self.in_flight = 0
@@ -113,6 +114,7 @@ class ServerState:
             "by_model": dict(self.by_model),
             "max_in_flight": self.max_in_flight,
             "max_served_per_key": max(self.served.values(), default=0),
+            "choices_served": self.choices_served,
         }
 
     # --- decisions -----------------------------------------------------------------------------
@@ -356,7 +358,9 @@ class _Server:
             if fault is not None:
                 st.fault_counts[fault] += 1
                 return await self.fault(fault, writer)
-            answer = json.dumps(st.answer(path, body)).encode()
+            reply = st.answer(path, body)
+            answer = json.dumps(reply).encode()
+            st.choices_served += len(reply.get("choices") or [])
             st.served[key] += 1  # counted as it is handed to the socket, before the client can see it
             self._send(writer, 200, answer)
             await writer.drain()
