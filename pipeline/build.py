@@ -301,6 +301,11 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
                     on_shard(tracker.shard_written(shard, counts))
 
             written, stopped = _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done)
+    except BaseException as exc:  # a crash or Ctrl-C: the manifest must not claim a build is running
+        if manifest.get("status") == "running":
+            manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+            write_manifest(out, manifest)
+        raise
     finally:
         if started_ray:
             import ray
@@ -310,6 +315,7 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     manifest["counts"] = _totals(manifest)
     manifest["inputs"], missing = account(out, intake.files)
     manifest["stopped_reason"] = stopped
+    manifest.pop("error", None)
     manifest["unaccounted"] = missing if finished else None
     write_manifest(out, manifest)
     write_card(out)  # the manifest says `done` only once its card is on disk

@@ -12,7 +12,7 @@ from steplabel.pipeline.build import run_build
 from steplabel.pipeline.cli import main
 from steplabel.pipeline.config import BuildConfig, InputConfig, LabelerConfig, MergeConfig, RunConfig
 from steplabel.pipeline.preflight import EXIT_CONFIG, EXIT_INPUT, InputError, StartError, check_nodes
-from steplabel.pipeline.store import account, connect
+from steplabel.pipeline.store import account, connect, read_manifest
 from tests.support.bad_inputs import write_bad_inputs
 
 pytestmark = pytest.mark.integration
@@ -112,6 +112,17 @@ def test_starts_that_cannot_succeed_write_nothing(tmp_path, capsys):
     err = capsys.readouterr().err
     assert "Traceback" not in err and "no input files at" in err and "cannot write the build directory" in err
     assert not (tmp_path / "o2").exists()
+
+
+def test_a_build_that_crashes_says_failed_not_running(ray_session, tmp_path):
+    (tmp_path / "in.jsonl").write_text(json.dumps({"problem": "What is 1 + 1?", "answer": "2", "text": "1 + 1 = 2"}))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "data").write_text("a file where the data folder goes")  # the shard write fails
+    with pytest.raises(OSError):
+        run_build(_config(tmp_path / "in.jsonl", out))
+    manifest = read_manifest(out)
+    assert manifest["status"] == "failed" and "Error" in manifest["error"]
 
 
 def test_a_corrupt_manifest_is_one_line_not_a_traceback(tmp_path, capsys):
