@@ -47,3 +47,36 @@ def test_launch_has_every_namespace_and_a_clean_environment(monkeypatch):
 def test_child_limits():
     limits = Limits(timeout=2.5, memory_mb=256, fsize_mb=4, nofile=32).child()
     assert limits == {"as": 256 << 20, "cpu": 4, "fsize": 4 << 20, "nofile": 32}
+
+
+def test_no_disable_userns_and_run_capabilities_only_inside(monkeypatch):
+    """Runs make their own mount+IPC namespaces with CAP_SYS_ADMIN held inside the sandbox's user
+    namespace; nested user namespaces are refused by seccomp (bwrap's --disable-userns cannot be
+    combined with the root path's --userns)."""
+    monkeypatch.setattr(isolation, "make_root_userns", lambda: os.open("/dev/null", os.O_RDONLY))
+    launch = isolation.bwrap_launch(Limits(), preload=[])
+    try:
+        assert "--disable-userns" not in launch.argv
+        caps = [launch.argv[i + 1] for i, a in enumerate(launch.argv) if a == "--cap-add"]
+        assert {"CAP_SYS_ADMIN", "CAP_SETPCAP"} <= set(caps) <= {"CAP_SYS_ADMIN", "CAP_SETPCAP",
+                                                                 "CAP_SETUID", "CAP_SETGID"}
+        assert "--unshare-user" in launch.argv or "--userns" in launch.argv
+    finally:
+        for fd in launch.close_after_start:
+            os.close(fd)
+        if launch.cgroup:
+            isolation.remove_cgroup(launch.cgroup)
+
+
+def test_memory_ceiling_is_a_cgroup_or_says_why_not():
+    path, record = isolation.memory_cgroup(256)
+    if path is None:
+        assert record.startswith("per-process limits only (") and record.endswith(")")
+    else:
+        try:
+            assert record == "cgroup v2 memory.max=256MiB for the whole sandbox"
+            assert open(os.path.join(path, "memory.max")).read().strip() == str(256 << 20)
+        finally:
+            isolation.remove_cgroup(path)
+    described = isolation.describe("rlimits", Limits(), {}, record)
+    assert f"memory ceiling: {record}" in described
