@@ -51,7 +51,10 @@ def _tower(rng: random.Random) -> str:
 
 
 def hostile_step(rng: random.Random) -> str:
-    kind = rng.randrange(10)
+    kind = rng.randrange(11)
+    if kind == 10:  # long runs of spaces where patterns allow optional spaces
+        gap = " " * rng.randint(1000, 50_000)
+        return rng.choice([f"1{gap}+ 1 = 2", f"So 3{gap}x{gap}4 = 12.", f"\\(1{gap}+ 1 = 2\\)", f"2 ={gap}about 2"])
     if kind == 0:
         return f"So \\({_expression(rng)} = {rng.randint(0, 99)}\\)."
     if kind == 1:
@@ -77,7 +80,10 @@ def hostile_step(rng: random.Random) -> str:
 
 
 def hostile_answer(rng: random.Random) -> str:
-    kind = rng.randrange(7)
+    kind = rng.randrange(8)
+    if kind == 7:
+        gap = " " * rng.randint(100, 4900)
+        return rng.choice([f"1{gap}a", f"5{gap}%", f"1{gap}\\text{{ cm}}", f"x ={gap}3", f"1 (i.e.{gap}all)"])
     if kind == 0:
         return _expression(rng)
     if kind == 1:

@@ -140,7 +140,7 @@ def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int
 
 def _plain_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]:
     for start, end, rels in _plain_runs(text, budget):
-        if len(rels) > MAX_LINKS:
+        if len(rels) > MAX_LINKS or end - start > MAX_STATEMENT * 4:
             continue  # not one claim a step makes; reading it would cost more than it could tell
         raw = text[start:end].rstrip()
         end = start + len(raw)
@@ -183,7 +183,7 @@ def _mark_text(stmt: str) -> str:
 def _latex_claims(segment: str, start: int = 0, end: int = 0) -> list[Claim]:
     out = []
     seg = re.sub(r"\\begin\{(?:align|aligned|eqnarray|gather|split)\*?\}|\\end\{(?:align|aligned|eqnarray|gather|split)\*?\}", "\\\\", segment)
-    seg = seg.replace("&", " ")
+    seg = re.sub(r"\s+", " ", seg.replace("&", " "))  # one space at most: no pattern below meets a long run
     seg = re.sub(r"\\text\s*\{\s*(?:and|or|so|then|thus|hence)\s*\}", r"\\quad ", seg)
     seg = _mark_text(seg)
     for stmt in split_top(seg, _STATEMENT_SPLIT):

@@ -147,7 +147,7 @@ _ASIDE = re.compile(
 
 def _strip_wrappers(s: str) -> tuple[str, bool]:
     """Remove boxes, dollar delimiters, \\text{} around the whole thing; report text-wrapping."""
-    s = s.strip()
+    s = re.sub(r"\s+", " ", s).strip()  # one space at most: no pattern below meets a long run of them
     boxes = boxed_contents(s)
     if boxes:
         s = boxes[-1]

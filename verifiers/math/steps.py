@@ -50,11 +50,12 @@ class _Part:
 _UNDECIDED = "undecided"  # sentinel: the link could not be evaluated or compared
 _UNIT_MARK = re.compile(r"\\unit\{([^{}]*)\}")
 _LITERAL_PLACES = re.compile(r"\d\.(\d+)")
+_SPACES = re.compile(r"\s+")
 
 
 def _prepare(text: str, latex: bool) -> _Part:
     units = frozenset(u.rstrip("s") for u in _UNIT_MARK.findall(text) if u.strip())
-    t = _UNIT_MARK.sub(" ", text).strip()
+    t = _SPACES.sub(" ", _UNIT_MARK.sub(" ", text)).strip()  # one space: no regex below sees a long run
     places = max((len(m) for m in _LITERAL_PLACES.findall(t)), default=0)
     if not latex:
         t = re.sub(r"\$", "", t)
