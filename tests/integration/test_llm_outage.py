@@ -7,6 +7,7 @@ requests the outage-free build needed."""
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from pathlib import Path
@@ -24,6 +25,7 @@ from tests.support.scripts import rollout_policy, sample_chains
 pytestmark = pytest.mark.integration
 
 PROBLEMS = [p for p in sample_problems() if p.get("domain", "math") == "math"][:4]
+OUTAGE_S = float(os.environ.get("STEPLABEL_TEST_OUTAGE_S", "1.0"))  # 30 for the issue's figure
 
 
 def _config(tmp_path: Path, base_url: str, out: str) -> Path:
@@ -90,10 +92,11 @@ def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ra
 
         cfg = _config(tmp_path, srv.base_url, str(tmp_path / "out"))
         went_down = threading.Event()
-        watcher = threading.Thread(target=_outage, args=(srv, len(needed) // 3, 1.0, went_down), daemon=True)
+        watcher = threading.Thread(target=_outage, args=(srv, len(needed) // 3, OUTAGE_S, went_down), daemon=True)
         watcher.start()
         first = run_build(load_config(cfg))
-        watcher.join(30)
+        served_first = srv.stats()["served_total"]
+        watcher.join(OUTAGE_S + 30)
         assert went_down.is_set() and not watcher.is_alive() and srv.port is not None
         assert first.stopped and "RequestsFailed" in first.stopped, first.stopped
         assert first.shards_written < first.shards_total
@@ -107,6 +110,9 @@ def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ra
 
         second = run_build(load_config(cfg))
         stats = srv.stats()
+    print(json.dumps({"outage_s": OUTAGE_S, "requests_needed": len(needed), "served_first_run": served_first,
+                      "served_both_runs": stats["served_total"], "shards": first.shards_total,
+                      "shards_written_first_run": first.shards_written, "first_run_stopped": first.stopped[:160]}))
     assert second.stopped is None and second.shards_skipped == first.shards_written
     assert _comparable(tmp_path / "out") == _comparable(tmp_path / "reference")
     served = stats["served"]
