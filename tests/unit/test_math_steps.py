@@ -88,3 +88,16 @@ def test_long_hostile_steps_return_within_the_deadline(text):
     r = check_step(text, timeout=0.5)
     assert time.monotonic() - t < 0.5 + 0.6, r  # slack for a loaded 2-core machine
     assert r.rating is None or "false" in r.evidence
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("Dividing, 250 ÷ 12 = 20 with remainder 10.", False),  # integer quotient, rounded down
+    ("Dividing, 250 ÷ 12 = 21 with remainder 2.", True),  # 12 * 21 = 252 > 250
+    ("So 250 = 12 × 20 + 12.", True),  # 252, not congruent to 250 modulo 12
+    ("\\(3^4 = 81 = 3\\) (mod 13).", False),  # 81 - 3 = 78 = 6 * 13
+    ("\\(3^4 = 81 = 4\\) (mod 13).", True),  # 77 is not a multiple of 13
+    ("Then \\(250 \\div 12 \\approx 21.5\\).", True),  # an approximation is never a congruence
+])
+def test_modular_settings_excuse_only_quotients_and_congruences(text, flag):
+    r = check_step(text, context="Find the remainder when 250 is divided by 12, and 3^4 modulo 13.")
+    assert (r.rating == -1) == flag, r

@@ -6,6 +6,7 @@ bounded by the caller's timeout.
 """
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass
 from fractions import Fraction
@@ -187,8 +188,10 @@ def _degree(a: _Part, b: _Part, subtract: bool, budget: Budget) -> int:
     return -1
 
 
-def _check_claim(c: Claim, expanding: bool, budget: Budget) -> tuple[int, Optional[str], bool]:
-    """(links checked, evidence of the first false link or None, could that link be a test)."""
+def _check_claim(c: Claim, expanding: bool, budget: Budget,
+                 moduli: Optional[frozenset[int]] = None) -> tuple[int, Optional[str], bool, Optional[str]]:
+    """(links checked, evidence of the first false link or None, could that link be a test, why a
+    false link may still be right in a modular-arithmetic setting (`moduli` given) or None)."""
     prepared: dict[int, _Part] = {}
 
     def part(k: int) -> _Part:
@@ -211,13 +214,42 @@ def _check_claim(c: Claim, expanding: bool, budget: Budget) -> tuple[int, Option
                 continue
             checked += 1
             if bad:
-                return checked, _quote(bad, c), could_be_tested(c.parts[k], c.parts[k + 1])
+                excuse = None if moduli is None else _modular_excuse(a, b, op, moduli, budget)
+                return checked, _quote(bad, c), could_be_tested(c.parts[k], c.parts[k + 1]), excuse
         elif op == "=" and expanding and _is_expansion(c.parts[k], c.parts[k + 1], a, b, budget):
             checked += 1
             bad = _check_identity(a, b, budget)
             if bad:
-                return checked, _quote(bad, c), False
-    return checked, None, False
+                return checked, _quote(bad, c), False, None
+    return checked, None, False, None
+
+
+_MODULUS = re.compile(
+    r"(?:\bmod(?:ulo)?\b|\\pmod|\\bmod|\\mod)\s*\{?\s*(\d{1,9})|\b(?:divided|divisible)\s+by\s+\$?(\d{1,9})",
+    re.IGNORECASE,
+)
+
+
+def _moduli(text: str) -> frozenset[int]:
+    return frozenset(int(m.group(1) or m.group(2)) for m in _MODULUS.finditer(text)) - {0, 1}
+
+
+def _modular_excuse(a: _Part, b: _Part, op: str, moduli: frozenset[int], budget: Budget) -> Optional[str]:
+    """Where `=` may mean integer division or congruence, a false link is excused only in those
+    shapes: `194 ÷ 11 = 17` (the quotient, rounded down) and `1024 = 4` between integers that are
+    congruent modulo a modulus the problem names (or any, when it names none)."""
+    if op != "=":
+        return None
+    va, vb = _value(a, budget), _value(b, budget)
+    if va is None or vb is None or not (va.exact and vb.exact) or vb.value.denominator != 1:
+        return None
+    x, y = va.value, vb.value
+    if x.denominator != 1:
+        return "an integer quotient (rounded down)" if math.floor(x) == y else None
+    if not moduli:
+        return "a possible congruence (the problem names no modulus)"
+    hit = sorted(m for m in moduli if (x - y) % m == 0)
+    return f"a congruence modulo {hit[0]}" if hit else None
 
 
 def _quote(bad: str, c: Claim) -> str:
@@ -241,19 +273,18 @@ def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
         return StepCheck(None, f"step longer than {MAX_STEP_CHARS} characters", 0)
     budget = Budget(timeout)  # from the start: every scan below counts against the deadline
     modular = bool(re.search(r"\bmod(?:ulo)?\b|\\pmod|\\equiv|remainder|congruen", context + " " + text, re.IGNORECASE))
+    moduli = _moduli(context + " " + text) if modular else None
     expanding = bool(_IDENTITY_WORDS.search(text))
     total = 0
     unasserted = None  # evidence of a false equation the step itself tests, supposes or rejects
     try:
         for c in iter_claims(text, budget):
             budget.check()
-            n, bad, tested_shape = _check_claim(c, expanding, budget)
+            n, bad, tested_shape, excuse = _check_claim(c, expanding, budget, moduli)
             total += n
             if not bad:
                 continue
-            if modular:
-                return StepCheck(None, f"possible false claim in a modular-arithmetic setting, not flagged: {bad}", total)
-            why = stance(text, c.start, c.end, tested_shape)
+            why = f"it may be {excuse}" if excuse else stance(text, c.start, c.end, tested_shape)
             if why is None:
                 return StepCheck(-1, bad, total)
             unasserted = unasserted or f"false equation not flagged, {why}: {bad}"
