@@ -43,20 +43,27 @@ def _empty(ax: Any, what: str) -> None:
 
 
 def first_error(con: Any, path: Path) -> None:
-    rows = con.execute("SELECT first_error, count(*) FROM chains WHERE status = 'labeled' GROUP BY 1").fetchall()
-    counts = dict(rows)
+    """Two series per position: `first_error` (ProcessBench: only when every earlier step is rated,
+    else unknown) and `first_flag` (the first -1 whatever precedes it; none when no step is -1)."""
+    fe = dict(con.execute("SELECT first_error, count(*) FROM chains WHERE status = 'labeled' GROUP BY 1").fetchall())
+    ff = dict(con.execute("SELECT coalesce(first_flag, -1), count(*) FROM chains WHERE status = 'labeled' "
+                          "GROUP BY 1").fetchall())
     fig, ax = _figure()
-    positions = sorted(k for k in counts if k is not None and k >= 0)
+    positions = sorted({k for k in (*fe, *ff) if k is not None and k >= 0})
     labels = ["none"] + [str(p) for p in positions] + ["unknown"]
-    values = [counts.get(-1, 0)] + [counts[p] for p in positions] + [counts.get(None, 0)]
-    colors = [COLORS[1]] + [COLORS[-1]] * len(positions) + [COLORS[None]]
-    if not rows:
+    keys: list[Optional[int]] = [-1, *positions, None]
+    if not fe:
         _empty(ax, "labeled chains")
     else:
-        ax.bar(range(len(values)), values, color=colors)
-        ax.set_xticks(range(len(values)), labels, rotation=45 if len(labels) > 12 else 0)
-        ax.set_xlabel("index of the first -1 step (none = no error, unknown = undetermined)")
+        x = range(len(keys))
+        ax.bar([i - 0.2 for i in x], [fe.get(k, 0) for k in keys], width=0.4, color=COLORS[-1],
+               label="first_error (every earlier step rated)")
+        ax.bar([i + 0.2 for i in x], [ff.get(k, 0) if k is not None else 0 for k in keys], width=0.4,
+               color="#ef9a9a", label="first_flag (first -1 step)")
+        ax.set_xticks(list(x), labels, rotation=45 if len(labels) > 12 else 0)
+        ax.set_xlabel("step index of the first error (none = no -1 step; unknown = undetermined)")
         ax.set_ylabel("labeled chains")
+        ax.legend(fontsize="small")
     ax.set_title(PICTURES["first_error"])
     _save(fig, path)
 
