@@ -230,7 +230,7 @@ class RolloutLabeler(ConcurrentLabeler):
                     labeling.verdicts[probe.step] = self._rated(probe, own_right)
                 if answered:
                     labeling.verdicts[n - 1] = self._own_answer(own_right)
-                return labeling
+                return labeling if answered else _no_final_answer(labeling)
             # binary: the first unreachable prefix lies in [lo, hi]; hi = n means none is
             lo, hi = 0, (n - 1 if answered else n)
             while lo < hi:
@@ -250,11 +250,7 @@ class RolloutLabeler(ConcurrentLabeler):
             if i not in labeling.verdicts:
                 labeling.verdicts[i] = (self._own_answer(False) if i == n - 1 and lo == n - 1 and answered
                                         else self._inferred(1 if i < lo else -1, where))
-        if not answered:
-            for v in labeling.verdicts.values():
-                v["evidence"] = json.dumps({**json.loads(v["evidence"]), "final_answer": "none: the chain "
-                                            "states no final answer, so its last step was rolled out too"})
-        return labeling
+        return labeling if answered else _no_final_answer(labeling)
 
     def _own_answer(self, right: bool) -> dict[str, Any]:
         return self._inferred(1 if right else -1, "the chain's own final answer is " + ("right" if right else "wrong"))
@@ -279,3 +275,11 @@ class RolloutLabeler(ConcurrentLabeler):
         if self._sandbox is not None:
             self._sandbox.close()
             self._sandbox = None
+
+
+def _no_final_answer(labeling: Labeling) -> Labeling:
+    """Say in every verdict that the chain states no final answer (so none of it was called wrong)."""
+    for v in labeling.verdicts.values():
+        v["evidence"] = json.dumps({**json.loads(v["evidence"]), "final_answer": "none: the chain states no "
+                                    "final answer, so its last step was rolled out too, not judged by an answer"})
+    return labeling

@@ -174,5 +174,4 @@ def test_a_chain_without_a_final_answer_is_not_called_wrong(server, tmp_path):
         assert [lab.verdicts[i]["rating"] for i in range(n)] == [1] * n, mode  # every prefix still reaches it
         last = json.loads(lab.verdicts[n - 1]["evidence"])
         assert "wrong" not in json.dumps(last) and "rollouts" in last, mode  # rolled out, not judged by the answer
-        if mode == "binary":
-            assert "no final answer" in last["final_answer"]
+        assert "no final answer" in last["final_answer"], mode
