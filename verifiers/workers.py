@@ -67,22 +67,26 @@ class WorkerProcess:
     def cpu(self) -> Optional[float]:
         return process_cpu(self.proc.pid)
 
-    def wait_reply(self, cpu_budget: float, wall_budget: float) -> tuple[bool, str]:
+    def wait_reply(self, cpu_budget: float, wall_budget: float) -> tuple[bool, str, float]:
         """Wait until a message is readable, the child has used `cpu_budget` CPU seconds since
-        this call, or `wall_budget` seconds passed. Returns (readable, "" | "cpu" | "wall")."""
+        this call, or `wall_budget` seconds passed. Returns (readable, why, CPU seconds used
+        meanwhile, as last read); why is "" (readable), "cpu" or "wall". Where /proc is missing,
+        the CPU budget is counted on the wall clock."""
+        if self.conn.poll(0):  # the usual case in a batch: the answer is already there
+            return True, "", 0.0
         start, cpu0 = time.monotonic(), self.cpu()
+        used = 0.0
         while True:
-            wall_left = wall_budget - (time.monotonic() - start)
-            now_cpu = self.cpu() if cpu0 is not None else None
-            used = (now_cpu - cpu0) if now_cpu is not None else (time.monotonic() - start)
-            cpu_left = cpu_budget - used
-            if cpu_left <= 0:
-                return self.conn.poll(0), "cpu"
-            if wall_left <= 0:
-                return self.conn.poll(0), "wall"
-            # CPU time cannot grow faster than the wall clock: sleep at least what is left of it
-            if self.conn.poll(max(min(cpu_left, wall_left), _TICK)):
-                return True, ""
+            # CPU time cannot grow faster than the wall clock: wait at least what is left of it
+            wait = min(cpu_budget - used, wall_budget - (time.monotonic() - start))
+            if wait > 0 and self.conn.poll(max(wait, _TICK)):
+                return True, "", used
+            now = self.cpu()
+            used = now - cpu0 if now is not None and cpu0 is not None else time.monotonic() - start
+            if used >= cpu_budget:
+                return self.conn.poll(0), "cpu", used
+            if time.monotonic() - start >= wall_budget:
+                return self.conn.poll(0), "wall", used
 
     def kill(self) -> None:
         try:

@@ -188,22 +188,21 @@ class LabelerHost:
         for pos, i in enumerate(todo):
             for j, hosted in enumerate(self.labelers):
                 budget, cap = hosted.row_timeout, hosted.row_timeout * WALL_FACTOR
-                start, cpu0 = time.monotonic(), child.cpu()
+                start = time.monotonic()
                 try:
-                    readable, why = child.wait_reply(budget, cap)
+                    readable, why, used = child.wait_reply(budget, cap)
                     reply = child.conn.recv() if readable else None
                 except (EOFError, OSError):
                     self._kill()
                     return i, j, f"died: labeler process died ({_exit_status(child)})", _ms(start)
                 if reply is None:
-                    used = child.cpu()
                     self._kill()
                     if why == "cpu":
-                        return i, j, f"deadline: {budget:g} s of CPU time used on this row; labeler process killed", \
-                            _ms(start)
-                    spent = f"{used - cpu0:.2f} s of CPU" if used is not None and cpu0 is not None else "CPU unknown"
-                    return i, j, (f"deadline: no result within {cap:g} s of wall-clock time ({spent}); "
-                                  "labeler process killed"), _ms(start)
+                        evidence = f"deadline: {budget:g} s of CPU time used on this row; labeler process killed"
+                    else:
+                        evidence = (f"deadline: no result within {cap:g} s of wall-clock time ({used:.2f} s of "
+                                    "CPU); labeler process killed")
+                    return i, j, evidence, _ms(start)
                 if reply[:2] != (pos, j):
                     self._kill()
                     raise HostFailure(f"labeler {self.name}: child answered {reply[:2]} where {(pos, j)} was due")

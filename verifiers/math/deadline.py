@@ -106,7 +106,7 @@ class DeadlinePool:
         try:
             w.conn.send((fn, args))
             if self.clock == "cpu":
-                readable, why = w.wait_reply(timeout, wall_end - time.monotonic())
+                readable, why, _ = w.wait_reply(timeout, wall_end - time.monotonic())
             else:
                 readable, why = w.conn.poll(max(wall_end - time.monotonic(), 0)), "wall"
             if readable:
