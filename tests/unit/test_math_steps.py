@@ -101,3 +101,11 @@ def test_long_hostile_steps_return_within_the_deadline(text):
 def test_modular_settings_excuse_only_quotients_and_congruences(text, flag):
     r = check_step(text, context="Find the remainder when 250 is divided by 12, and 3^4 modulo 13.")
     assert (r.rating == -1) == flag, r
+
+
+@pytest.mark.parametrize("text", [
+    "The ratio is 3:4 = 0.75.", "It took 2:30 = 150 minutes.", "$\\frac12 + \\frac13 = \\frac56$",
+    "So 1/2/3 = 1/6.", "$\\frac{10}{3} = 3\\frac{1}{3}$", "$\\frac{5}{2}\\% = 0.025$", "$12/2 \\cdot 3 = 18$",
+])
+def test_fraction_and_ratio_notation_is_not_misread(text):
+    assert check_step(text).rating is None

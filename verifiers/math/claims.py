@@ -153,6 +153,8 @@ def _plain_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]
             continue  # the expression goes on past what we matched
         if _WORD_BEFORE.search(text[max(0, b - 12) : b]) or (prev and prev not in _OK_BEFORE):
             continue  # ... or started before it ("√169 = 13", "(2+1)(1+1) = 6", "D - 8 = 52")
+        if prev == ":" and b == start and b >= 2 and text[b - 2].isdigit():
+            continue  # a ratio or a time: "3:4 = 0.75", "2:30 = 150 minutes"
         if raw.startswith("-") and prev and prev not in "(:=":
             continue  # a binary minus whose left operand we did not capture
         if re.match(r"[A-Za-z_]", after) or (start > 0 and re.match(r"[A-Za-z_]", text[start - 1])):
