@@ -22,6 +22,7 @@ so the build stops with the reason instead of running code unconfined.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import threading
 from collections import OrderedDict
@@ -141,6 +142,10 @@ class _CodeLabeler(Labeler):
         if self._key is not None:
             SHARED.release(self._key, id(self))
             self._key = None
+
+    def __del__(self) -> None:  # a labeler dropped without close() still gives its sandbox back
+        with contextlib.suppress(Exception):
+            self.close()
 
     def check(self, chain: dict[str, Any]) -> CodeCheck:
         return SHARED.check(self._key, id(self), chain)
