@@ -22,7 +22,7 @@ from . import __version__
 from .card import write_card
 from .config import BuildConfig
 from .labelers import Context, labeler_class, stage_groups
-from .labelers.watchdog import class_path, load_class
+from .labelers.watchdog import WALL_FACTOR, class_path, load_class
 from .merge import MergeStage
 from .progress import ShardProgress
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
@@ -88,6 +88,9 @@ class StageUDF:
         close = getattr(self.stage, "close", None)  # labelers' pools, sandboxes, HTTP clients
         if close is not None:
             close()
+
+
+START_ALLOWANCE = 60.0  # seconds for a fresh labeler child after a kill (imports, sandbox start)
 
 
 class _LabelerFactory:
@@ -206,6 +209,8 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     if not ctx.enable_progress_bars:
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
     ctx.verbose_stats_logs = False
+    if ctx.execution_no_progress_timeout_s > 0:  # -1: the user turned the guard off
+        ctx.execution_no_progress_timeout_s = max(ctx.execution_no_progress_timeout_s, _slowest_batch(config))
     bs = config.run.batch_size
     ds = ray.data.from_arrow(tables)
     if config.generation is not None:
@@ -227,6 +232,19 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     ds = ds.map_batches(_run_light, fn_args=(lambda: _Finalize(config, build),), batch_size=bs,
                         batch_format="pyarrow", num_cpus=0.25)
     return ds
+
+
+def _slowest_batch(config: BuildConfig) -> float:
+    """Seconds the slowest batch of a watched labeler stage may legitimately take: every row at
+    its wall-clock cap, plus a fresh child per row. Ray Data's no-progress guard (1,800 s by
+    default) must outlast it, or a batch of rows that all run over would fail the whole build."""
+    worst = 0.0
+    for group in stage_groups(config.labelers):
+        caps = [lc.row_timeout or labeler_class(lc.name).row_timeout for lc in group]
+        if all(cap is not None for cap in caps):
+            rows = group[0].batch_size or config.run.batch_size
+            worst = max(worst, rows * (sum(caps) * WALL_FACTOR + START_ALLOWANCE))
+    return worst
 
 
 def _run_light(batch: pa.Table, factory: Callable[[], Any]) -> pa.Table:

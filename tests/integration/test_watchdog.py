@@ -107,7 +107,11 @@ def test_host_keeps_order_quarantines_a_raise_and_abstains_when_the_child_dies()
         stage.close()
 
 
-def test_a_row_that_blocks_forever_abstains_and_the_build_finishes(ray_session, tmp_path, misbehaving):
+def test_a_row_that_blocks_forever_abstains_and_the_build_finishes(ray_session, tmp_path, misbehaving, monkeypatch):
+    from ray.data import DataContext
+
+    # Ray Data's no-progress guard, shorter than the blocked row's 3 s: the build must raise it
+    monkeypatch.setattr(DataContext.get_current(), "execution_no_progress_timeout_s", 2.0)
     records = [_simple(i) for i in range(8)]
     records += [_simple(100, "[block] "), _simple(101, "[spin] ")]
     records += [_record(f"h{i}", "Compute it.", ["First.", step, f"The answer is $\\boxed{{{step[:40]}}}$."], "5")
