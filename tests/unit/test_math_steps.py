@@ -109,3 +109,18 @@ def test_modular_settings_excuse_only_quotients_and_congruences(text, flag):
 ])
 def test_fraction_and_ratio_notation_is_not_misread(text):
     assert check_step(text).rating is None
+
+
+@pytest.mark.parametrize("text", [
+    "$\\log 100 = 2$", "$\\log 2 \\approx 0.301$", "$\\{1.5\\} = 0.5$",  # base 10 or e? a fractional part
+    "Day 1 = 10 miles, Day 2 = 20 miles.", "Week 3 = $50", "Year 2 = 1.1 * 100 = 110",  # labels, not arithmetic
+    "The number 1101 in base 2 = 13.", "$5 = 101$ in binary",  # numerals in another base
+    "So the total is \\boxed{150 \\div 3 = 50}.",
+])
+def test_labels_bases_and_ambiguous_notation_are_not_flagged(text):
+    assert check_step(text).rating is None
+
+
+def test_base_setting_still_checks_computations():
+    r = check_step("In base 3: $1 \\cdot 3^3 + 2 \\cdot 3^2 = 27 + 18 = 46$.")
+    assert r.rating == -1 and "45" in r.evidence

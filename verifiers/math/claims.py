@@ -153,6 +153,8 @@ def _plain_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]
             continue  # the expression goes on past what we matched
         if _WORD_BEFORE.search(text[max(0, b - 12) : b]) or (prev and prev not in _OK_BEFORE):
             continue  # ... or started before it ("√169 = 13", "(2+1)(1+1) = 6", "D - 8 = 52")
+        if prev.isalpha() and not rels_before_number(text, start, rels) and _label_word(text, b):
+            continue  # "Day 1 = 10 miles", "Week 3 = $50": a label and its number, not arithmetic
         if prev == ":" and b == start and b >= 2 and text[b - 2].isdigit():
             continue  # a ratio or a time: "3:4 = 0.75", "2:30 = 150 minutes"
         if raw.startswith("-") and prev and prev not in "(:=":
@@ -164,6 +166,26 @@ def _plain_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]
         ops = ["~" if r[2] else "=" for r in rels]
         if len(parts) >= 2 and all(parts) and raw.count("(") == raw.count(")"):
             yield Claim(tuple(parts), tuple(ops), False, raw, start, end)
+
+
+_CONNECTORS = frozenset(
+    "so thus then hence therefore is are was were be been get gets got gives give giving have has had and or "
+    "that which because since as also yields equals making makes compute computing calculate calculating find "
+    "obtain check verify now first next finally total sum we it this becomes become leaves leaving means "
+    "simplifies simplify to into by with of per in answer result value".split()
+)
+
+
+def rels_before_number(text: str, start: int, rels: list[tuple[int, int, bool]]) -> bool:
+    """Is the claim's first part more than one number (an operator before its first relation)?"""
+    first = text[start : rels[0][0]].strip() if rels else ""
+    return not re.fullmatch(r"\$?\d+(?:,\d{3})*(?:\.\d+)?%?", first)
+
+
+def _label_word(text: str, b: int) -> bool:
+    """The word right before position b is not a connector ("so", "is", "total"): a label."""
+    m = re.search(r"([A-Za-z]+)$", text[max(0, b - 30) : b])
+    return bool(m) and m.group(1).lower() not in _CONNECTORS
 
 
 def _drop_approx_word(part: str) -> str:

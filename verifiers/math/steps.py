@@ -52,6 +52,9 @@ _UNDECIDED = "undecided"  # sentinel: the link could not be evaluated or compare
 _UNIT_MARK = re.compile(r"\\unit\{([^{}]*)\}")
 _LITERAL_PLACES = re.compile(r"\d\.(\d+)")
 _SPACES = re.compile(r"\s+")
+_AMBIGUOUS_LATEX = re.compile(r"\\log(?![A-Za-z_])|\\\{|\\lbrace")
+_BASES = re.compile(r"\bbase\b|\bbinary\b|\boctal\b|hexadecimal|\bternary\b|[\d)]_\{?\(?\d+", re.IGNORECASE)
+_NUMERAL = re.compile(r"^\s*\(?\d+\)?\s*$")  # "13 = 1101": two numerals, one may be in another base
 
 
 def _prepare(text: str, latex: bool) -> _Part:
@@ -68,6 +71,8 @@ def _prepare(text: str, latex: bool) -> _Part:
         t = re.sub(r"(?<=\d),(?=\d{3}(?!\d))", "", t)
     if latex and _MIXED.search(t):
         return _Part(t, None, frozenset())  # 3\frac{4}{5}: mixed number or product? not guessing
+    if latex and _AMBIGUOUS_LATEX.search(t):
+        return _Part(t, None, frozenset())  # \log 100: base 10 or e? \{1.5\}: a fractional part
     try:
         e = to_python(t)
     except Unsupported:
@@ -188,8 +193,8 @@ def _degree(a: _Part, b: _Part, subtract: bool, budget: Budget) -> int:
     return -1
 
 
-def _check_claim(c: Claim, expanding: bool, budget: Budget,
-                 moduli: Optional[frozenset[int]] = None) -> tuple[int, Optional[str], bool, Optional[str]]:
+def _check_claim(c: Claim, expanding: bool, budget: Budget, moduli: Optional[frozenset[int]] = None,
+                 based: bool = False) -> tuple[int, Optional[str], bool, Optional[str]]:
     """(links checked, evidence of the first false link or None, could that link be a test, why a
     false link may still be right in a modular-arithmetic setting (`moduli` given) or None)."""
     prepared: dict[int, _Part] = {}
@@ -215,6 +220,8 @@ def _check_claim(c: Claim, expanding: bool, budget: Budget,
             checked += 1
             if bad:
                 excuse = None if moduli is None else _modular_excuse(a, b, op, moduli, budget)
+                if excuse is None and based and _NUMERAL.match(c.parts[k]) and _NUMERAL.match(c.parts[k + 1]):
+                    excuse = "a numeral in another base (the step or problem works in bases)"
                 return checked, _quote(bad, c), could_be_tested(c.parts[k], c.parts[k + 1]), excuse
         elif op == "=" and expanding and _is_expansion(c.parts[k], c.parts[k + 1], a, b, budget):
             checked += 1
@@ -274,13 +281,14 @@ def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
     budget = Budget(timeout)  # from the start: every scan below counts against the deadline
     modular = bool(re.search(r"\bmod(?:ulo)?\b|\\pmod|\\equiv|remainder|congruen", context + " " + text, re.IGNORECASE))
     moduli = _moduli(context + " " + text) if modular else None
+    based = bool(_BASES.search(context + " " + text))
     expanding = bool(_IDENTITY_WORDS.search(text))
     total = 0
     unasserted = None  # evidence of a false equation the step itself tests, supposes or rejects
     try:
         for c in iter_claims(text, budget):
             budget.check()
-            n, bad, tested_shape, excuse = _check_claim(c, expanding, budget, moduli)
+            n, bad, tested_shape, excuse = _check_claim(c, expanding, budget, moduli, based)
             total += n
             if not bad:
                 continue
