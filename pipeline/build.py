@@ -29,6 +29,7 @@ from .preflight import InputError, StartError, check_nodes, check_out, remove_st
 from .schema import rows_to_table
 from .segment import SegmentStage
 from .sources import Intake, SourceError, input_files, iter_chains
+from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
 from .store import account, read_manifest, shard_name, write_manifest, write_shard
 
@@ -102,6 +103,7 @@ class _LabelerFactory:
         self.context = context
 
     def __call__(self) -> LabelStage:
+        os.environ[CLOCK_ENV] = "cpu"  # in a build every verifier deadline counts CPU time (in-process ones too)
         return label_stage([(load_class(path), options, timeout) for path, options, timeout in self.labelers],
                            self.context)
 

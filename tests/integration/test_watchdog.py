@@ -68,6 +68,18 @@ def test_row_timeout_is_refused_for_labelers_that_run_in_process():
     assert LabelerConfig(name="outcome", row_timeout=5).row_timeout == 5
 
 
+def test_sympy_workers_leave_quietly_with_their_script():
+    """A script that used answers_equal (and had a worker killed, so a fresh one is still starting
+    when it exits) ends without a traceback from any worker."""
+    script = ("from steplabel.verifiers.math import answers_equal as eq\n"
+              "print(eq('\\\\sin(x)^2+\\\\cos(x)^2', '1').result)\n"
+              "print(eq('\\\\sin(10^{10^{5}})', '\\\\cos(10^{10^{5}})', timeout=0.5).result)\n")
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    time.sleep(1.0)  # a worker that outlived its parent would write now
+    assert done.returncode == 0 and done.stdout.split() == ["equal", "unknown"], done
+    assert "Traceback" not in done.stderr and "Error" not in done.stderr, done.stderr
+
+
 def test_cpu_clock_counts_work_not_waiting():
     """With the CPU clock a call that sleeps is not cut at its deadline; one that computes is,
     after about its deadline of CPU time; one that never uses CPU is cut at the wall-clock cap."""
