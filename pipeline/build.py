@@ -1,8 +1,8 @@
 """The Ray build: source → (generate) → segment → labelers → merge → shard files.
 
-The driver imports the input and cuts it into shards; shards already in the manifest are
-skipped, the rest flow through Ray Data stages (`map_batches`; labelers in actor pools) and come
-back to the driver, which writes each shard atomically once all its rows have arrived.
+The driver imports the input; finished shards whose chains are all still in the input are reused,
+the other chains are cut into new shards by chain id (workunits.py) and flow through Ray Data
+stages (`map_batches`; labelers in actor pools) and come back to the driver, which writes each shard atomically once all its rows have arrived.
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import uuid
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Callable, Iterator, Optional
+from typing import Any, Callable, Optional
 
 import pyarrow as pa
 
@@ -31,7 +31,8 @@ from .segment import SegmentStage
 from .sources import Intake, SourceError, input_files, iter_chains
 from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
-from .store import account, read_manifest, shard_name, write_manifest, write_shard
+from .store import account, read_manifest, remove_unlisted, shard_name, write_manifest, write_shard
+from .workunits import plan_shards, shard_files
 
 
 class BuildError(StartError):
@@ -136,27 +137,33 @@ class _Generate:
 
 # --- the build ----------------------------------------------------------------------------------
 
-def _shards(config: BuildConfig, intake: Intake) -> Iterator[tuple[int, list[dict]]]:
-    size, shard, rows = config.run.shard_size, 0, []
+def _read_input(config: BuildConfig, intake: Intake) -> pa.Table:
+    """The whole input as chain rows (shard assigned later, by `plan_shards`)."""
+    size, tables, rows = config.run.shard_size, [], []
     for row in iter_chains(config.input, config.generation, intake):
-        row["shard"] = shard
         rows.append(row)
         if len(rows) == size:
-            yield shard, rows
-            shard, rows = shard + 1, []
-    if rows:
-        yield shard, rows
+            tables.append(rows_to_table(rows))
+            rows = []
+    if rows or not tables:
+        tables.append(rows_to_table(rows))
+    return pa.concat_tables(tables)
+
+
+def _labeler_versions(config: BuildConfig) -> list[dict[str, str]]:
+    return [{"name": lc.name, "version": labeler_class(lc.name).version} for lc in config.labelers]
 
 
 def _provenance(config: BuildConfig, manifest: Optional[dict]) -> dict[str, Any]:
-    if manifest is not None:
+    """A run that resumes an unfinished build continues it; a run over a finished one (the next
+    night's, on a grown input) is a new build, which writes only the shards it builds."""
+    if manifest is not None and manifest.get("status") != "done":
         return manifest["build"]
-    labelers = [{"name": lc.name, "version": labeler_class(lc.name).version} for lc in config.labelers]
     return {
         "build_id": uuid.uuid4().hex[:12],
         "config_hash": config.config_hash(),
         "steplabel_version": __version__,
-        "labelers": labelers,
+        "labelers": _labeler_versions(config),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -279,29 +286,31 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     for stale in remove_stale_temps(out):
         say(f"removed {stale.relative_to(out)}, left by a killed run")
 
-    pending: dict[int, int] = {}
-    tables: list[pa.Table] = []
-    total = 0
     intake = Intake()
     try:
-        for shard, rows in _shards(config, intake):
-            total += 1
-            entry = (manifest or {}).get("shards", {}).get(str(shard))
-            if entry and entry.get("status") == "done" and _on_disk(out, shard, entry):
-                continue
-            pending[shard] = len(rows)
-            tables.append(rows_to_table(rows))
+        chains = _read_input(config, intake)
     except SourceError as exc:
         raise InputError(str(exc)) from None
     if intake.records == 0 and not allow_empty:
         raise InputError(f"the input ({config.input.path or config.input.kind}) holds no records; "
                          "pass --allow-empty to build an empty dataset")
-    skipped = total - len(pending)
+    plan = plan_shards(out, manifest, chains, config.run.shard_size, _labeler_versions(config))
+    del chains
+    pending, tables, total, skipped = plan.pending, plan.tables, plan.total, len(plan.reused)
+    for key, why in plan.retired.items():
+        say(f"shard {key} is built again: {why}")
     say(f"input: {intake.records} records in {len(intake.files)} files, {total} shards of up to "
         f"{config.run.shard_size} chains; {skipped} already done, {len(pending)} to build")
 
     build = _provenance(config, manifest)
-    manifest = manifest or {"build": build, "name": config.name, "shards": {}}
+    manifest = manifest or {"name": config.name, "shards": {}}
+    manifest["build"] = build
+    manifest.setdefault("builds", {})[build["build_id"]] = {
+        k: build[k] for k in ("config_hash", "steplabel_version", "labelers", "created_at")}
+    manifest["shards"] = plan.reused
+    owned = {f for key, entry in plan.reused.items() for f in shard_files(out, int(key), entry)}
+    for stray in remove_unlisted(out, owned):
+        say(f"removed {stray.relative_to(out)}: no finished shard of the manifest owns it")
     manifest["config"] = config.model_dump(mode="json")  # out/address may change between runs
     manifest["shards_total"] = total
     manifest["inputs"] = intake.files
@@ -347,12 +356,6 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
                        manifest["counts"])
 
 
-def _on_disk(out: Path, shard: int, entry: dict[str, Any]) -> bool:
-    """A finished shard's files are all there (its quarantine file too, when it had quarantined rows)."""
-    return (out / "data" / shard_name(shard)).exists() and (
-        not entry.get("quarantined") or (out / "quarantine" / shard_name(shard)).exists())
-
-
 def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done) -> tuple[int, Optional[str]]:
     """Stream the stages' output; write each shard once all its rows are in. A shard with a row
     a stage marked `stopped` is not written, and the stream is drained so that every shard that
@@ -374,7 +377,8 @@ def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shar
             arrived[shard] += part.num_rows
             if arrived[shard] == pending[shard]:
                 counts = write_shard(out, shard, pa.concat_tables(buffers.pop(shard)))
-                manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}", **counts}
+                manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}",
+                                                   "build_id": build["build_id"], **counts}
                 write_manifest(out, manifest)
                 written += 1
                 say(f"shard {shard} written: {counts['rows']} chains "

@@ -50,6 +50,16 @@ def write_shard(out: Path, shard: int, table: pa.Table) -> dict[str, int]:
     return {"rows": table.num_rows, **{c["values"]: c["counts"] for c in counts}}
 
 
+def remove_unlisted(out: Path, owned: set[Path]) -> list[Path]:
+    """Shard files no finished shard of the manifest owns (a killed run wrote them before the manifest
+    said so, or a retired shard's): readers glob data/, so they go before anything is built."""
+    stray = [f for folder in ("data", "quarantine") for f in sorted((Path(out) / folder).glob("shard-*.parquet"))
+             if f not in owned]
+    for f in stray:
+        f.unlink()
+    return stray
+
+
 def read_manifest(out: Path) -> Optional[dict[str, Any]]:
     path = Path(out) / MANIFEST
     return json.loads(path.read_text()) if path.exists() else None

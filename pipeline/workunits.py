@@ -1,0 +1,83 @@
+"""Work units: which finished shards a run reuses, and how the chains still to build become shards.
+
+A shard is a set of chains, not a range of input positions. A finished shard is reused when every
+one of its chains is still in the input (chain ids are content hashes, so "same id" means "same
+chain") and the labelers that wrote it are the versions configured now; the chains in no reused
+shard are sorted by chain id (a hash, so the order is stable whatever the input order) and cut
+into new shards numbered after the last one in use. A grown input therefore builds only its new
+chains, a reordered one builds nothing, and a killed run resumes with the same cut.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Optional
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .store import shard_name
+
+
+@dataclass
+class ShardPlan:
+    reused: dict[str, dict[str, Any]]  # manifest key -> entry, kept as they are
+    retired: dict[str, str] = field(default_factory=dict)  # manifest key -> why it is built again
+    tables: list[pa.Table] = field(default_factory=list)  # one table per new shard
+    pending: dict[int, int] = field(default_factory=dict)  # new shard -> its rows
+
+    @property
+    def total(self) -> int:
+        return len(self.reused) + len(self.pending)
+
+
+def shard_files(out: Path, shard: int, entry: dict[str, Any]) -> list[Path]:
+    """The files a finished shard owns: its data file, and its quarantine file when it has quarantined rows."""
+    files = [out / "data" / shard_name(shard)]
+    if entry.get("quarantined"):
+        files.append(out / "quarantine" / shard_name(shard))
+    return files
+
+
+def _chain_ids(files: list[Path]) -> Optional[list[str]]:
+    try:
+        return [cid for f in files for cid in pq.read_table(f, columns=["chain_id"])["chain_id"].to_pylist()]
+    except (OSError, pa.ArrowException):  # missing or unreadable: the shard is built again
+        return None
+
+
+def _writer_labelers(manifest: dict[str, Any], entry: dict[str, Any]) -> Any:
+    builds = manifest.get("builds") or {}
+    build_id = entry.get("build_id") or manifest["build"]["build_id"]
+    return (builds.get(build_id) or manifest["build"]).get("labelers")
+
+
+def plan_shards(out: Path, manifest: Optional[dict[str, Any]], chains: pa.Table, shard_size: int,
+                labelers: list[dict[str, str]]) -> ShardPlan:
+    """Split `chains` (the whole input, any order) into finished shards to reuse and new shards."""
+    wanted = set(chains["chain_id"].to_pylist())
+    plan = ShardPlan(reused={})
+    taken: set[str] = set()
+    for key, entry in sorted(((manifest or {}).get("shards") or {}).items(), key=lambda kv: int(kv[0])):
+        ids = _chain_ids(shard_files(out, int(key), entry)) if entry.get("status") == "done" else None
+        if ids is None:
+            plan.retired[key] = "not finished" if entry.get("status") != "done" else "files missing or unreadable"
+        elif _writer_labelers(manifest, entry) != labelers:
+            plan.retired[key] = "labeled by other labeler versions"
+        elif len(ids) != entry.get("rows", len(ids)) or not wanted.issuperset(ids) or taken.intersection(ids):
+            plan.retired[key] = "its chains are no longer all in the input"
+        else:
+            plan.reused[key] = entry
+            taken.update(ids)
+    todo = chains if not taken else chains.filter(pc.invert(pc.is_in(chains["chain_id"], pa.array(list(taken)))))
+    todo = todo.sort_by("chain_id")
+    first = max((int(k) for k in plan.reused), default=-1) + 1
+    column = todo.schema.get_field_index("shard")
+    for n, start in enumerate(range(0, todo.num_rows, shard_size)):
+        part = todo.slice(start, shard_size)
+        shard = first + n
+        part = part.set_column(column, todo.schema.field(column), pa.array([shard] * part.num_rows, pa.int32()))
+        plan.tables.append(part)
+        plan.pending[shard] = part.num_rows
+    return plan

@@ -1,0 +1,68 @@
+"""Last night's build, re-run on the same OUT over an input grown by 10 % and reordered: only the
+new chains are labeled and only their judge requests reach the (loopback) endpoint; every finished
+shard is reused as it was, and the manifest says which build wrote each shard."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import yaml
+
+from steplabel.pipeline.build import run_build
+from steplabel.pipeline.config import load_config
+from steplabel.pipeline.store import read_chains
+from tests.support import sample_problems, scripts_from_sample
+from tests.support.openai_server import OpenAIServer
+
+pytestmark = pytest.mark.integration
+
+PROBLEMS = [p for p in sample_problems() if p.get("domain", "math") == "math"]
+RECORDS = [{"problem_id": p["problem_id"], "problem": p["problem"], "answer": p["reference"]["answer"],
+            "text": c["text"]} for p in PROBLEMS for c in p["chains"]][:22]
+
+
+def _config(tmp_path: Path, base_url: str, records: list[dict]) -> Path:
+    (tmp_path / "chains.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    endpoint = {"base_url": base_url, "model": "judge-model", "timeout": 5.0, "max_concurrency": 8}
+    config = {
+        "name": "nightly",
+        "input": {"kind": "files", "path": str(tmp_path / "chains.jsonl")},
+        "labelers": [{"name": "outcome"}, {"name": "judge", "options": {"endpoint": endpoint, "votes": 1}}],
+        "merge": {"policy": "priority", "order": ["judge", "outcome"]},
+        "run": {"out": str(tmp_path / "out"), "shard_size": 4, "batch_size": 4},
+    }
+    path = tmp_path / "nightly.yaml"
+    path.write_text(yaml.safe_dump(config))
+    return path
+
+
+def test_grown_input_labels_only_the_new_chains(tmp_path, ray_session):
+    assert len(RECORDS) == 22
+    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+        first = run_build(load_config(_config(tmp_path, srv.base_url, RECORDS[:20])))
+        assert first.manifest["status"] == "done" and first.shards_written == 5
+        per_chain = srv.stats()["served_total"] / 20
+        assert per_chain >= 1 and srv.stats()["max_served_per_key"] == 1
+        before = {r["chain_id"]: r for r in read_chains(first.out).to_pylist()}
+        srv.reset()
+
+        grown = RECORDS[:20][::-1] + RECORDS[20:]  # 10 % more, and in another order
+        second = run_build(load_config(_config(tmp_path, srv.base_url, grown)))
+        assert srv.stats()["served_total"] == 2 * per_chain  # judge requests for the two new chains only
+
+    assert second.manifest["status"] == "done"
+    assert (second.shards_skipped, second.shards_written, second.shards_total) == (5, 1, 6)
+    old_id, new_id = first.manifest["build"]["build_id"], second.manifest["build"]["build_id"]
+    assert old_id != new_id and set(second.manifest["builds"]) == {old_id, new_id}
+    writers = sorted(e["build_id"] for e in second.manifest["shards"].values())
+    assert writers == [new_id] + [old_id] * 5
+    rows = read_chains(second.out).to_pylist()
+    assert len(rows) == 22 and len({r["chain_id"] for r in rows}) == 22
+    for row in rows:
+        if row["chain_id"] in before:  # reused as written last night, not labeled again
+            assert row == before[row["chain_id"]]
+        else:
+            assert row["build"]["build_id"] == new_id
+    # no verdict came from the cache: nothing old went through a labeler again
+    assert not any(v["cached"] for r in rows for s in r["steps"] for v in s["verdicts"])
