@@ -124,3 +124,22 @@ def test_labels_bases_and_ambiguous_notation_are_not_flagged(text):
 def test_base_setting_still_checks_computations():
     r = check_step("In base 3: $1 \\cdot 3^3 + 2 \\cdot 3^2 = 27 + 18 = 46$.")
     assert r.rating == -1 and "45" in r.evidence
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("$a_4 = 3 \\cdot 28 - 2 = 83$", True),  # a subscripted name no longer hides the arithmetic
+    ("$F_{9} = 21 + 13 = 35$", True),
+    ("$\\log_3 243 = 5$", False), ("$\\log_3 243 = 6$", True),  # the whole number is the argument
+    ("$x + \\frac{16}{x} \\ge 2\\sqrt{16} = 4$", True),  # "=" links inside an inequality chain
+    ("$x + \\frac{16}{x} \\ge 2\\sqrt{16} = 8$", False),
+    ("$$= \\sqrt{12 \\cdot 3} = 7$$", True),  # a line continuing the one above
+    ("\\[225 = 2\\left(c^2 + 1\\right) + 2d\\]", False),  # \\left is not \\le
+    ("\\[ \\left( \\frac{2}{4} \\right) \\times 100 = 50\\% \\]", False),
+    ("\\[\\left(4\\dfrac{5}{8}\\right)^{2} = 5\\]", False),  # a mixed number: not guessing
+    ("$\\text{lcm}(6, 8) = \\frac{48}{2} = 25$", True),
+    ("Checking $x = 0$: $\\sqrt{0 + 9} = 0 - 3$ gives $3 = -3$, which is false.", False),
+    ("It is tempting to write $\\sqrt{36 + 64} = 6 + 8 = 14$, but in fact $\\sqrt{100} = 10$.", False),
+])
+def test_subscripts_logs_chains_and_rejections(text, flag):
+    r = check_step(text)
+    assert (r.rating == -1) == flag, r

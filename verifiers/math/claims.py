@@ -46,14 +46,19 @@ _SKIP_MATH = re.compile(
     r"\\(?:equiv|pmod|bmod|mod|pm|mp|cdots|ldots|dots|sum|prod|int|lim|to|mapsto|in|subset|cup|cap|"
     r"angle|triangle|overline|vec|hat|bar|circ|deg|perp|parallel|sim|cong|partial|nabla|infty|choose|"
     r"lfloor|rfloor|lceil|rceil|begin|end|sin|cos|tan|cot|sec|csc|arc\w+)(?![A-Za-z])"
-    r"|[_']|\\text\{[^{}]*(?:mod|base|remainder)"
+    r"|'|\\text\{[^{}]*(?:mod|base|remainder)"
 )
 _STATEMENT_SPLIT = re.compile(
     r"\s*(?:\\\\|\\quad|\\qquad|\\(?:Rightarrow|implies|Longrightarrow|iff|therefore|because)|"
     r"\\(?:text|mbox)\s*\{\s*(?:and|or|so|then)\s*\}|;|,\s+(?=[A-Za-z\\]))\s*"
 )
-_REL_LATEX = re.compile(r"\s*(=|\\approx|≈|\\simeq|\\doteq|<|>|\\le(?:q)?|\\ge(?:q)?|\\neq|\\ne|≤|≥|≠)\s*")
+_REL_LATEX = re.compile(
+    r"\s*(=|≈|<|>|≤|≥|≠|\\(?:approx|simeq|doteq|leq?|geq?|leqslant|geqslant|neq?|lt|gt)(?![A-Za-z]))\s*"
+)  # (?![A-Za-z]): "\\left" is not "\\le" followed by "ft"
+_EQUALITY = ("=", "\\approx", "≈", "\\simeq", "\\doteq")
+_NOT_EQUAL = ("\\neq", "\\ne", "≠")
 MAX_STATEMENT = 600  # a longer LaTeX statement is not one claim we can read with confidence
+_TEXT_CMD = re.compile(r"\\(?:text|mathrm|operatorname|textbf|mbox)\s*\{[^{}]*\}")
 MAX_LINKS = 64  # nor is a plain-text chain of more relations than this
 
 
@@ -216,14 +221,18 @@ def _latex_claims(segment: str, start: int = 0, end: int = 0) -> list[Claim]:
             continue
         if len(stmt) > MAX_STATEMENT or _SKIP_MATH.search(stmt):
             continue
-        pieces = split_top(stmt, _REL_LATEX)
+        pieces = [p.strip() for p in split_top(stmt, _REL_LATEX)]
         rels = [r.strip() for r in _REL_LATEX.findall(stmt)]
-        if len(rels) != len(pieces) - 1 or any(r not in ("=", "\\approx", "≈", "\\simeq", "\\doteq") for r in rels):
+        if len(rels) != len(pieces) - 1 or any(r in _NOT_EQUAL for r in rels):
+            continue  # a relation inside brackets, or a "≠" (the step is testing something)
+        if pieces and not pieces[0] and rels:
+            pieces, rels = pieces[1:], rels[1:]  # "= \sqrt{720} = 12\sqrt{5}" continues a line above
+        if pieces and not pieces[-1] and rels:
+            pieces, rels = pieces[:-1], rels[:-1]
+        if len(pieces) < 2 or not all(pieces) or not any(r in _EQUALITY for r in rels):
             continue
-        if not all(p.strip() for p in pieces):
-            continue
-        ops = tuple("=" if r == "=" else "~" for r in rels)
-        out.append(Claim(tuple(p.strip() for p in pieces), ops, True, stmt, start, end))
+        ops = tuple("=" if r == "=" else "~" if r in _EQUALITY else "<" for r in rels)  # "<": any order, unchecked
+        out.append(Claim(tuple(pieces), ops, True, stmt, start, end))
     return out
 
 
@@ -281,7 +290,8 @@ def iter_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]:
         pieces, last = [], 0
         for m in _DOLLAR_MATH.finditer(plain):
             body = m.group(1)
-            if not re.search(r"[\\^{}=]", body) or re.search(r"(?<![\\A-Za-z])[A-Za-z]{3,}", body):
+            words = _TEXT_CMD.sub(" ", body)  # \\text{lcm} is not prose
+            if not re.search(r"[\\^{}=]", body) or re.search(r"(?<![\\A-Za-z])[A-Za-z]{3,}", words):
                 continue  # "$5 and ... $10": dollars, not math delimiters
             if budget is not None:
                 budget.check()

@@ -55,6 +55,7 @@ _SIMPLE = [
     ("\\rceil", ")"), ("\\lfloor", "floor("), ("\\rfloor", ")"),
 ]
 _COMMAND = re.compile(r"\\([A-Za-z]+)")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _PLAIN_POWER = re.compile(r"\^\s*(\d{2,}(?:\.\d+)?)")
 
 
@@ -163,9 +164,12 @@ def _convert(s: str, depth: int = 0) -> str:
                 base, i = _read_group(s, i + 1)
                 while i < n and s[i] == " ":
                     i += 1
+                number = _NUMBER.match(s, i)
                 if i < n and s[i] == "(":
                     close = _matching_paren(s, i)
                     arg, i = s[i + 1 : close], close + 1
+                elif number:  # \\log_2 256: the whole number, not its first digit
+                    arg, i = number.group(), number.end()
                 else:
                     arg, i = _read_group(s, i)
                 out.append(f" log({_convert(arg, depth + 1)},{_convert(base, depth + 1)})")

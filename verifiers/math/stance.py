@@ -30,6 +30,7 @@ _REJECT = re.compile(
 _SUPPOSE = re.compile(
     r"\b(?:if|suppose|supposing|supposed|assume|assuming|assumption|try|trying|tried|test|testing|tested|"
     r"check|checking|verify|verifying|guess|guessing|whether|would|could|might|need|needs|needed|require|"
+    r"tempting|tempted|naive|naively|mistaken|mistakenly|wrongly|incorrectly|"
     r"requires|required|want|wanted|hypothes\w*|contrary|say|plug|plugging|substitut\w*|is|does|do|are|can|"
     r"what|when|for\s+(?:example|instance))\b",
     re.IGNORECASE,
@@ -42,11 +43,13 @@ _BREAK = re.compile(
 # words that keep a hypothesis open across a comma ("if the side were 6, the area would be ...")
 _MODAL = re.compile(r"\b(?:would|could|might|need|needs|require|requires|want|wanted)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<!\d)[.!?](?=\s|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)]|\*\*|#))")
-# in the sentence after the claim, only words that judge an equation count ("rule out" may be about
-# candidates: "None of these is between 30 and 50, so we rule them out")
+# words that can only judge an equation: they count for any false link, in the claim's sentence or
+# the next one; the broader _REJECT ("fails", "impossible", "reject") may be about a candidate
+# ("x = -206 does not satisfy the condition"), so it counts only for a link that could be a test,
+# and only in the claim's own sentence ("None of these is between 30 and 50, so we rule them out")
 _REJECT_NEXT = re.compile(
     r"≠|\\neq?(?![A-Za-z])|\bnot\s+(?:equal|true|correct|right|valid|hold)|n[o']t\s+(?:equal|work|hold|true|correct)|"
-    r"\bdoes\s*n[o']t\s+(?:work|hold|equal)|\bfails?\b|\bfalse\b|contradict|impossible|absurd|\bwrong\b|"
+    r"\bdoes\s*n[o']t\s+(?:work|hold|equal)|\bfalse\b|contradict|absurd|\bwrong\b|extraneous|"
     r"mistake|incorrect|miscalculat|\boops\b|\bwait\b",
     re.IGNORECASE,
 )
@@ -84,11 +87,13 @@ def stance(text: str, start: int, end: int, tested_shape: bool = True) -> Option
     begin = _sentence_start(text, start)
     own_end = _sentence_end(text, end)
     own = text[begin:own_end]
+    next_end = _sentence_end(text, own_end) if own_end < len(text) else own_end
+    m = _REJECT_NEXT.search(text, start, own_end) or _REJECT_NEXT.search(text, own_end, next_end)
+    if m is None and tested_shape:
+        m = _REJECT.search(text, start, own_end)
+    if m:
+        return f"the step rejects or doubts it ({m.group(0).strip()!r})"
     if tested_shape:
-        next_end = _sentence_end(text, own_end) if own_end < len(text) else own_end
-        m = _REJECT.search(text, start, own_end) or _REJECT_NEXT.search(text, own_end, next_end)
-        if m:
-            return f"the step rejects or doubts it ({m.group(0).strip()!r})"
         if _QUESTION.search(text, end, own_end):
             return "the step asks whether it holds"
     prefix = text[begin:start]

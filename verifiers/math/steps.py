@@ -21,7 +21,7 @@ MAX_STEP_CHARS = 200_000
 _DECIMAL = re.compile(r"^-?\d*\.\d+$")
 _IDENTITY_WORDS = re.compile(r"\bexpand|multiply(?:ing)? out|distribut|\bfoil\b", re.IGNORECASE)
 _PRODUCT = re.compile(r"^\s*-?\d*\s*(?:\([^()]*\)\s*(?:\^\s*\{?\d+\}?)?\s*){1,4}$")
-_MIXED = re.compile(r"(?<![\d.])\d+\s*\\frac\s*\{\s*\d+\s*\}")
+_MIXED = re.compile(r"(?<![\d.])\d+\s*\\[dtc]?frac\s*\{\s*\d+\s*\}")
 
 
 NO_CLAIMS, EMPTY_STEP = "no checkable claims", "empty step"
@@ -106,6 +106,8 @@ def _check_numeric(a: _Part, b: _Part, op: str, budget: Budget) -> Optional[str]
         return None
     if _approx_ok(va, vb, a.text, b.text):
         return None
+    if ("%" in a.text) != ("%" in b.text) and (va.value == 100 * vb.value if "%" in b.text else vb.value == 100 * va.value):
+        return None  # "(2/4) × 100 = 50%": the percent sign names the scaled number
     rounded = max(a.places, b.places)
     if rounded >= 3 and _near(va, vb, Fraction(1, 10 ** (rounded - 1))):
         return None  # (2.8284)^2 = 8: the inputs were already rounded
@@ -208,6 +210,8 @@ def _check_claim(c: Claim, expanding: bool, budget: Budget, moduli: Optional[fro
 
     checked = 0
     for k, op in enumerate(c.ops):
+        if op not in ("=", "~"):
+            continue  # an inequality in the chain: its order is not checked
         a, b = part(k), part(k + 1)
         if a.expr is None or b.expr is None:
             continue
