@@ -7,7 +7,6 @@ import re
 
 import pytest
 
-from steplabel.pipeline.card import write_card
 from steplabel.pipeline.export import EXPORTERS, ExportOptions, export
 from steplabel.pipeline.exporters.base import Skip, labeled_steps
 from tests.support.tiny_build import chain, step, write_build
@@ -117,9 +116,12 @@ def test_export_json_says_where_it_came_from_and_what_was_skipped(build):
 
 
 def test_hf_folder_copies_every_stored_chain(build, tmp_path):
-    write_card(build)
+    (build / "README.md").write_text("---\nlicense: apache-2.0\n---\n")  # the card's text is not what is tested
+    (build / "card").mkdir()
+    (build / "card" / "agreement.png").write_bytes(b"\x89PNG")
     report = export(build, "hf", tmp_path / "hf")
     assert report.written == 5 and (tmp_path / "hf" / "data" / "shard-00000.parquet").exists()
+    assert {"README.md", "card/agreement.png", "data/shard-00000.parquet"} <= set(report.files)
 
 
 def test_every_registered_format_writes_something_and_bad_requests_fail_clearly(build, tmp_path):
