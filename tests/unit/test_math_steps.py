@@ -143,3 +143,14 @@ def test_base_setting_still_checks_computations():
 def test_subscripts_logs_chains_and_rejections(text, flag):
     r = check_step(text)
     assert (r.rating == -1) == flag, r
+
+
+@pytest.mark.parametrize("text,flag", [
+    ("Factoring, \\(x^2 + x - 30 = (x + 6)(x - 5)\\).", False),
+    ("Factoring, \\(x^2 + x - 30 = (x + 5)(x - 6)\\).", True),
+    ("Completing the square, \\(x^2 - 6x + 14 = (x - 3)^2 + 5\\).", False),
+    ("Completing the square, \\(x^2 - 6x + 14 = (x - 3)^2 + 3\\).", True),
+    ("Factoring: \\((x-1)(x+2) = x + 5\\) gives the roots.", False),  # a conditional equation
+])
+def test_factoring_and_completing_the_square_are_identities(text, flag):
+    assert (check_step(text).rating == -1) == flag

@@ -19,8 +19,10 @@ from .stance import could_be_tested, stance
 
 MAX_STEP_CHARS = 200_000
 _DECIMAL = re.compile(r"^-?\d*\.\d+$")
-_IDENTITY_WORDS = re.compile(r"\bexpand|multiply(?:ing)? out|distribut|\bfoil\b", re.IGNORECASE)
-_PRODUCT = re.compile(r"^\s*-?\d*\s*(?:\([^()]*\)\s*(?:\^\s*\{?\d+\}?)?\s*){1,4}$")
+_IDENTITY_WORDS = re.compile(
+    r"\bexpand|multiply(?:ing)? out|distribut|\bfoil\b|\bfactor|complet\w*\s+the\s+square", re.IGNORECASE
+)
+_PRODUCT = re.compile(r"^ ?-?\d* ?(?:\([^()]*\) ?(?:\^ ?\{?\d+\}?)? ?){1,4}(?:[+-] ?\d+ ?)?$")  # (x-4)^2 + 6 too
 _MIXED = re.compile(r"(?<![\d.])\d+\s*\\[dtc]?frac\s*\{\s*\d+\s*\}")
 
 
@@ -227,7 +229,8 @@ def _check_claim(c: Claim, expanding: bool, budget: Budget, moduli: Optional[fro
                 if excuse is None and based and _NUMERAL.match(c.parts[k]) and _NUMERAL.match(c.parts[k + 1]):
                     excuse = "a numeral in another base (the step or problem works in bases)"
                 return checked, _quote(bad, c), could_be_tested(c.parts[k], c.parts[k + 1]), excuse
-        elif op == "=" and expanding and _is_expansion(c.parts[k], c.parts[k + 1], a, b, budget):
+        elif op == "=" and expanding and (_is_expansion(c.parts[k], c.parts[k + 1], a, b, budget)
+                                                 or _is_expansion(c.parts[k + 1], c.parts[k], b, a, budget)):
             checked += 1
             bad = _check_identity(a, b, budget)
             if bad:
