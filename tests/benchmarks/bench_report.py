@@ -17,7 +17,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from steplabel.pipeline.report import CAP, write_report  # noqa: E402
-from tests.support.tiny_build import chain, step, write_build  # noqa: E402
+from tests.support.builds import chain_of, step, write_build  # noqa: E402
 
 
 def synthetic(n: int) -> list[dict]:
@@ -31,7 +31,7 @@ def synthetic(n: int) -> list[dict]:
             if i % 5 == 0 and k == 2:
                 verdicts.append(("judge", 0, "the step restates the problem " * 3))
             steps.append(step(k, f"Step {k}: " + "some reasoning text " * 12, -1 if bad else 1, *verdicts))
-        rows.append(chain(f"c{i:06d}", steps, status="filtered" if i % 100 == 0 else "labeled",
+        rows.append(chain_of(f"c{i:06d}", steps, status="filtered" if i % 100 == 0 else "labeled",
                           status_reason="labelers disagree" if i % 100 == 0 else ""))
     return rows
 

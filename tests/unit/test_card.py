@@ -5,13 +5,13 @@ import re
 
 from steplabel.pipeline.card import write_card
 from steplabel.pipeline.pictures import PICTURES
-from tests.support.tiny_build import chain, step, write_build
+from tests.support.builds import chain_of, step, write_build
 
 PNG = b"\x89PNG\r\n\x1a\n"
 
 
 def test_card_links_resolve_to_png_files_in_the_build(tmp_path):
-    chains = [chain(f"c{i}", [step(0, "2 + 3 = 5", 1, ("outcome", 1, "ok"), ("math_steps", 1, "5 = 5")),
+    chains = [chain_of(f"c{i}", [step(0, "2 + 3 = 5", 1, ("outcome", 1, "ok"), ("math_steps", 1, "5 = 5")),
                               step(1, "so 6", -1 if i % 2 else 1, ("outcome", -1 if i % 2 else 1, "answer"),
                                    ("math_steps", None, "no claim"))]) for i in range(6)]
     out = write_build(tmp_path / "b", chains)
@@ -23,7 +23,7 @@ def test_card_links_resolve_to_png_files_in_the_build(tmp_path):
 
 
 def test_pictures_of_an_empty_build_still_render(tmp_path):
-    out = write_build(tmp_path / "empty", [chain("q", [], status="quarantined")])
+    out = write_build(tmp_path / "empty", [chain_of("q", [], status="quarantined")])
     card = write_card(out).read_text()
     for link in re.findall(r"!\[[^\]]*\]\(([^)]+)\)", card):
         assert (out / link).stat().st_size > 1000

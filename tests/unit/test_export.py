@@ -9,7 +9,7 @@ import pytest
 
 from steplabel.pipeline.export import EXPORTERS, ExportOptions, export
 from steplabel.pipeline.exporters.base import Skip, labeled_steps
-from tests.support.tiny_build import chain, step, write_build
+from tests.support.builds import chain_of, step, write_build
 
 RIGHT, WRONG = ("outcome", 1, "answer 5 matches"), ("math_steps", -1, "2 + 3 = 6 is false (2 + 3 = 5)")
 
@@ -17,14 +17,14 @@ RIGHT, WRONG = ("outcome", 1, "answer 5 matches"), ("math_steps", -1, "2 + 3 = 6
 @pytest.fixture
 def build(tmp_path):
     chains = [
-        chain("ok", [step(0, "2 + 3 = 5", 1, RIGHT), step(1, "The answer is 5.", 1, RIGHT)]),
-        chain("bad", [step(0, "Add them.", 0, ("judge", 0, "restates")), step(1, "2 + 3 = 6", -1, WRONG),
+        chain_of("ok", [step(0, "2 + 3 = 5", 1, RIGHT), step(1, "The answer is 5.", 1, RIGHT)]),
+        chain_of("bad", [step(0, "Add them.", 0, ("judge", 0, "restates")), step(1, "2 + 3 = 6", -1, WRONG),
                       step(2, "The answer is 6.", None)]),
-        chain("unrated", [step(0, "Hmm.", None), step(1, "5", 1, RIGHT)]),
-        chain("kept-for-audit", [step(0, "2 + 3 = 5", 1, RIGHT)], status="filtered"),
-        chain("tagged", [step(0, "Russian for 'to': к и, and the tag ки itself", 1, RIGHT)]),
+        chain_of("unrated", [step(0, "Hmm.", None), step(1, "5", 1, RIGHT)]),
+        chain_of("kept-for-audit", [step(0, "2 + 3 = 5", 1, RIGHT)], status="filtered"),
+        chain_of("tagged", [step(0, "Russian for 'to': к и, and the tag ки itself", 1, RIGHT)]),
     ]
-    return write_build(tmp_path / "build", chains)
+    return write_build(tmp_path / "build", chains, build_id="b0123456789a")
 
 
 def _jsonl(path):
@@ -70,7 +70,7 @@ def test_math_shepherd_placeholder_and_tokens_are_the_users(build):
 @pytest.mark.parametrize("neutral, expected", [("correct", [True, False]), ("incorrect", [False, False]),
                                                ("cut", None)])
 def test_neutral_steps_as_the_user_chooses(build, neutral, expected):
-    bad = chain("bad", [step(0, "Add them.", 0), step(1, "2 + 3 = 6", -1), step(2, "so 6", None)])
+    bad = chain_of("bad", [step(0, "Add them.", 0), step(1, "2 + 3 = 6", -1), step(2, "so 6", None)])
     options = ExportOptions(neutral=neutral)
     if expected is None:
         with pytest.raises(Skip, match="neutral"):

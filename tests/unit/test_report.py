@@ -6,18 +6,18 @@ import re
 import pytest
 
 from steplabel.pipeline.report import write_report
-from tests.support.tiny_build import chain, step, write_build
+from tests.support.builds import chain_of, step, write_build
 
 FLAG = ("math_steps", -1, "18 - 6 = 13 is false (18 - 6 = 12)")
 
 
 def _build(tmp_path, n_flagged: int = 3):
-    chains = [chain(f"f{i}", [step(0, "18 - 6 = 13", -1, FLAG, ("outcome", 1, "answer 12 matches"),
+    chains = [chain_of(f"f{i}", [step(0, "18 - 6 = 13", -1, FLAG, ("outcome", 1, "answer 12 matches"),
                                    decided_by="math_steps")]) for i in range(n_flagged)]
-    chains += [chain("ok", [step(0, "2 + 3 = 5", 1, ("outcome", 1, "answer 5 matches"))]),
-               chain("kept", [step(0, "<script>alert(1)</script>", 1, ("outcome", 1, "x"))], status="filtered",
+    chains += [chain_of("ok", [step(0, "2 + 3 = 5", 1, ("outcome", 1, "answer 5 matches"))]),
+               chain_of("kept", [step(0, "<script>alert(1)</script>", 1, ("outcome", 1, "x"))], status="filtered",
                      status_reason="labelers disagree on the first error"),
-               chain("bad", [], status="quarantined", status_reason="no steps: empty text")]
+               chain_of("bad", [], status="quarantined", status_reason="no steps: empty text")]
     return write_build(tmp_path / "b", chains)
 
 
