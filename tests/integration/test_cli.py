@@ -74,6 +74,8 @@ def test_eval_and_export_and_card(out, capsys, tmp_path):
     assert main(["export", out, "--format", "trl", "--to", str(tmp_path / "t.jsonl")]) == 2
     assert "names a folder" in capsys.readouterr().err
     assert main(["card", out]) == 0
+    assert main(["report", out, "--to", str(tmp_path / "r.html"), "--cap", "3"]) == 0
+    assert "report written" in capsys.readouterr().err and "3 shown of" in (tmp_path / "r.html").read_text()
 
 
 def test_config_errors_and_missing_builds_exit_2(tmp_path, capsys):
