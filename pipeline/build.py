@@ -23,6 +23,7 @@ from .card import write_card
 from .config import BuildConfig
 from .labelers import Context, labeler_class, stage_groups
 from .labelers.watchdog import WALL_FACTOR, class_path, load_class
+from .lease import Lease
 from .merge import MergeStage
 from .progress import ShardProgress
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
@@ -31,7 +32,7 @@ from .segment import SegmentStage
 from .sources import Intake, SourceError, input_files, iter_chains
 from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
-from .store import account, read_manifest, remove_unlisted, shard_name, write_manifest, write_shard
+from .store import MANIFEST, account, read_manifest, remove_unlisted, shard_name, write_manifest, write_shard
 from .workunits import plan_shards, shard_files
 
 
@@ -274,6 +275,15 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     except SourceError as exc:
         raise InputError(str(exc)) from None
     check_out(out)
+    lease = Lease(out).acquire()  # one build per OUT: a second one stops here, in one line
+    try:
+        return _build_locked(config, out, lease, say, started, allow_empty, on_shard)
+    finally:
+        lease.release(leave_trace=(out / MANIFEST).exists())
+
+
+def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[str], None], started: float,
+                  allow_empty: bool, on_shard: Optional[Callable[[dict[str, Any]], None]]) -> BuildResult:
     try:
         manifest = read_manifest(out)
     except ValueError as exc:
@@ -308,6 +318,7 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     manifest.setdefault("builds", {})[build["build_id"]] = {
         k: build[k] for k in ("config_hash", "steplabel_version", "labelers", "created_at")}
     manifest["shards"] = plan.reused
+    lease.check()
     owned = {f for key, entry in plan.reused.items() for f in shard_files(out, int(key), entry)}
     for stray in remove_unlisted(out, owned):
         say(f"removed {stray.relative_to(out)}: no finished shard of the manifest owns it")
@@ -329,9 +340,9 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
                 if on_shard is not None:
                     on_shard(tracker.shard_written(shard, counts))
 
-            written, stopped = _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done)
+            written, stopped = _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done, lease)
     except BaseException as exc:  # a crash or Ctrl-C: the manifest must not claim a build is running
-        if manifest.get("status") == "running":
+        if manifest.get("status") == "running" and lease.lost is None:  # OUT is no longer ours otherwise
             manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
             write_manifest(out, manifest)
         raise
@@ -340,6 +351,7 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
             import ray
 
             ray.shutdown()
+    lease.check()
     finished = not stopped and len(manifest["shards"]) >= total
     manifest["counts"] = _totals(manifest)
     manifest["inputs"], missing = account(out, intake.files)
@@ -356,7 +368,7 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
                        manifest["counts"])
 
 
-def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done) -> tuple[int, Optional[str]]:
+def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done, lease) -> tuple[int, Optional[str]]:
     """Stream the stages' output; write each shard once all its rows are in. A shard with a row
     a stage marked `stopped` is not written, and the stream is drained so that every shard that
     did finish still lands."""
@@ -376,6 +388,7 @@ def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shar
             buffers[shard].append(part)
             arrived[shard] += part.num_rows
             if arrived[shard] == pending[shard]:
+                lease.check()  # a build that lost OUT to another writes nothing more
                 counts = write_shard(out, shard, pa.concat_tables(buffers.pop(shard)))
                 manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}",
                                                    "build_id": build["build_id"], **counts}

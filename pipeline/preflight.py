@@ -9,6 +9,7 @@ the corrected re-run. The codes (also in README.md):
     3  stopped by a budget: re-run the same command to resume
     4  input (a path that does not exist or cannot be read, an empty input without --allow-empty)
     5  partial: some shards or records are missing from the output (see the manifest)
+    6  busy: another build holds OUT (its lease, OUT/.lease/); try again later
 """
 from __future__ import annotations
 
@@ -19,7 +20,7 @@ from typing import Any, Optional
 
 from .atomic import TEMP_GLOB
 
-EXIT_DONE, EXIT_CONFIG, EXIT_STOPPED, EXIT_INPUT, EXIT_PARTIAL = 0, 2, 3, 4, 5
+EXIT_DONE, EXIT_CONFIG, EXIT_STOPPED, EXIT_INPUT, EXIT_PARTIAL, EXIT_BUSY = 0, 2, 3, 4, 5, 6
 
 
 class StartError(RuntimeError):

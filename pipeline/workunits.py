@@ -4,8 +4,8 @@ A shard is a set of chains, not a range of input positions. A finished shard is 
 one of its chains is still in the input (chain ids are content hashes, so "same id" means "same
 chain") and the labelers that wrote it are the versions configured now; the chains in no reused
 shard are sorted by chain id (a hash, so the order is stable whatever the input order) and cut
-into new shards numbered after the last one in use. A grown input therefore builds only its new
-chains, a reordered one builds nothing, and a killed run resumes with the same cut.
+into new shards under the lowest numbers not in use. A grown input therefore builds only its
+new chains, a reordered one builds nothing, and a killed run resumes with the same cut.
 """
 from __future__ import annotations
 
@@ -72,11 +72,10 @@ def plan_shards(out: Path, manifest: Optional[dict[str, Any]], chains: pa.Table,
             taken.update(ids)
     todo = chains if not taken else chains.filter(pc.invert(pc.is_in(chains["chain_id"], pa.array(list(taken)))))
     todo = todo.sort_by("chain_id")
-    first = max((int(k) for k in plan.reused), default=-1) + 1
     column = todo.schema.get_field_index("shard")
-    for n, start in enumerate(range(0, todo.num_rows, shard_size)):
+    free = (n for n in range(len(plan.reused) + todo.num_rows + 1) if str(n) not in plan.reused)
+    for start, shard in zip(range(0, todo.num_rows, shard_size), free):
         part = todo.slice(start, shard_size)
-        shard = first + n
         part = part.set_column(column, todo.schema.field(column), pa.array([shard] * part.num_rows, pa.int32()))
         plan.tables.append(part)
         plan.pending[shard] = part.num_rows
