@@ -129,11 +129,12 @@ class _Finalize:
 class _Generate:
     def __init__(self, config: BuildConfig, cache_dir: str) -> None:
         self.config, self.cache_dir = config, cache_dir
+        self.request_cache = _request_cache(config)
 
     def __call__(self):
         from .generate import GenerateStage
 
-        return GenerateStage(self.config.generation, self.cache_dir)
+        return GenerateStage(self.config.generation, self.cache_dir, self.request_cache)
 
 
 # --- the build ----------------------------------------------------------------------------------
@@ -233,7 +234,7 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
                         batch_size=bs, batch_format="pyarrow", num_cpus=0.25)
     for group in stage_groups(config.labelers):
         lc = group[0]
-        context = Context(cache_dir=cache_dir, build_id=build["build_id"])
+        context = Context(cache_dir=cache_dir, build_id=build["build_id"], request_cache=_request_cache(config))
         factory = _LabelerFactory([(g.name, g.options, g.row_timeout) for g in group], context)
         ds = ds.map_batches(StageUDF, fn_constructor_args=(factory,),
                             batch_size=lc.batch_size or bs, batch_format="pyarrow",
@@ -257,6 +258,11 @@ def _slowest_batch(config: BuildConfig) -> float:
     return worst
 
 
+def _request_cache(config: BuildConfig) -> Optional[str]:
+    """run.cache as an absolute path (actors do not share the driver's working directory)."""
+    return None if config.run.cache is None else str(Path(config.run.cache).expanduser().resolve())
+
+
 def _run_light(batch: pa.Table, factory: Callable[[], Any]) -> pa.Table:
     return StageUDF(factory)(batch)
 
@@ -275,6 +281,11 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     except SourceError as exc:
         raise InputError(str(exc)) from None
     check_out(out)
+    if config.run.cache is not None:
+        try:
+            check_out(Path(config.run.cache))
+        except StartError as exc:
+            raise StartError(f"run.cache: {exc}") from None
     lease = Lease(out).acquire()  # one build per OUT: a second one stops here, in one line
     try:
         return _build_locked(config, out, lease, say, started, allow_empty, on_shard)

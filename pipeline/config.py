@@ -165,6 +165,9 @@ class RunConfig(_Strict):
     shard_size: int = Field(default=1000, ge=1)
     batch_size: int = Field(default=64, ge=1)
     address: Optional[str] = None  # Ray cluster; None = local (or RAY_ADDRESS)
+    # LLM request cache shared by every build (a folder, on a filesystem all nodes see); None = OUT/cache.
+    # Nightly builds into new OUTs pay for no request the night before made
+    cache: Optional[str] = None
     license: str = "apache-2.0"
 
 
@@ -205,7 +208,7 @@ class BuildConfig(_Strict):
     def config_hash(self) -> str:
         """Hash of what decides the labels — not of where they are written, which cluster runs
         them, or how much a run may spend (raising a budget resumes the same build)."""
-        data = self.model_dump(mode="json", exclude={"run": {"out", "address"}})
+        data = self.model_dump(mode="json", exclude={"run": {"out", "address", "cache"}})
         if data.get("generation"):
             data["generation"].pop("budget", None)
             data["generation"]["prompts"] = _prompt_contents(data["generation"].get("prompts"))

@@ -28,11 +28,13 @@ Rows = list[dict[str, Any]]
 class GenerateStage:
     name = "generate"
 
-    def __init__(self, config: GenerationConfig | dict, cache_dir: Optional[str] = None) -> None:
+    def __init__(self, config: GenerationConfig | dict, cache_dir: Optional[str] = None,
+                 request_cache: Optional[str] = None) -> None:
         self.config = config if isinstance(config, GenerationConfig) else GenerationConfig.model_validate(config)
         self.cache_dir = cache_dir
         self.templates = {domain: load_template(ref) for domain, ref in self.config.prompts.items()}
-        self.llm = LLMClients([self.config.policy], cache_dir, self.config.budget, role="policy")
+        self.llm = LLMClients([self.config.policy], cache_dir, self.config.budget, role="policy",
+                              request_cache=request_cache)
 
     def prompt(self, row: dict[str, Any]) -> tuple[Any, str]:
         """(request content, the rendered prompt text) for a problem row."""

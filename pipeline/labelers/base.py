@@ -63,6 +63,8 @@ class Context:
 
     cache_dir: Optional[str] = None  # <OUT>/cache in a build; None = no cache, no shared ledger
     build_id: Optional[str] = None
+    # run.cache: a request cache shared by every build (many nodes, many nightly OUTs); None = cache_dir's
+    request_cache: Optional[str] = None
 
 
 def validated_options(labeler: str, model: type[Options], options: dict[str, Any]) -> Any:

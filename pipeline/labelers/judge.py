@@ -92,7 +92,8 @@ class JudgeLabeler(ConcurrentLabeler):
         assert self.opts.prompts is not None
         self.templates = {d: load_template(ref) for d, ref in self.opts.prompts.items()}
         self.domains = tuple(self.templates)  # type: ignore[misc]
-        self.llm = LLMClients(self.opts.judges, self.context.cache_dir, self.opts.budget, role="judge")
+        self.llm = LLMClients(self.opts.judges, self.context.cache_dir, self.opts.budget, role="judge",
+                              request_cache=self.context.request_cache)
 
     def params(self, endpoint: EndpointConfig) -> dict[str, Any]:
         p: dict[str, Any] = {"temperature": self.opts.temperature, "top_p": self.opts.top_p,

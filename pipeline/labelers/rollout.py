@@ -94,7 +94,8 @@ class RolloutLabeler(ConcurrentLabeler):
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
         super().__init__(context, **options)
-        self.llm = LLMClients([self.opts.endpoint], self.context.cache_dir, self.opts.budget, role="rollout")
+        self.llm = LLMClients([self.opts.endpoint], self.context.cache_dir, self.opts.budget, role="rollout",
+                              request_cache=self.context.request_cache)
         self._sandbox: Any = None
         self.rollouts = 0  # from step prefixes, sent or read from cache, for the efficiency figures
         self.problem_rollouts = 0  # from the question alone (cached once per problem)

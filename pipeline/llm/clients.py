@@ -1,4 +1,4 @@
-"""The one way a stage gets its LLM clients: endpoints + the build's cache + its budget ledger.
+"""The one way a stage gets its LLM clients: endpoints + the request cache + the build's budget ledger.
 
 Generation, the judge and the rollout labeler all hold an `LLMClients`. It is cheap to build and
 to pickle (Ray ships stages and labelers to actors): the clients, the request cache and the ledger
@@ -19,11 +19,13 @@ from .config import BudgetConfig, EndpointConfig
 
 class LLMClients:
     def __init__(self, endpoints: Sequence[EndpointConfig], cache_dir: str | os.PathLike | None,
-                 budget: Optional[BudgetConfig] = None, role: str = "llm") -> None:
+                 budget: Optional[BudgetConfig] = None, role: str = "llm",
+                 request_cache: str | os.PathLike | None = None) -> None:
         if not endpoints:
             raise ValueError(f"no endpoint given for the {role} clients")
         self.endpoints = list(endpoints)
         self.cache_dir = None if cache_dir is None else str(cache_dir)
+        self.request_cache = None if request_cache is None else str(request_cache)
         self.budget = budget or BudgetConfig()
         self.role = role
         self._clients: Optional[list[LLMClient]] = None
@@ -32,7 +34,10 @@ class LLMClients:
     def all(self) -> list[LLMClient]:
         """One client per endpoint, in the order given (built on first use)."""
         if self._clients is None:
-            cache = RequestCache(self.cache_dir)
+            # a shared cache (run.cache) may sit on a network filesystem: one file per entry, renamed
+            # into place, is safe there with many writers; sqlite's WAL is not
+            cache = (RequestCache(self.request_cache, backend="files") if self.request_cache is not None
+                     else RequestCache(self.cache_dir))
             ledger = Ledger(self.cache_dir, self.budget)
             self._clients = [LLMClient(ep, cache, ledger, role=self.role) for ep in self.endpoints]
         return self._clients

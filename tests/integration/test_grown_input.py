@@ -23,7 +23,7 @@ RECORDS = [{"problem_id": p["problem_id"], "problem": p["problem"], "answer": p[
             "text": c["text"]} for p in PROBLEMS for c in p["chains"]][:22]
 
 
-def _config(tmp_path: Path, base_url: str, records: list[dict]) -> Path:
+def _config(tmp_path: Path, base_url: str, records: list[dict], out: str = "out", cache: str | None = None) -> Path:
     (tmp_path / "chains.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
     endpoint = {"base_url": base_url, "model": "judge-model", "timeout": 5.0, "max_concurrency": 8}
     config = {
@@ -31,7 +31,7 @@ def _config(tmp_path: Path, base_url: str, records: list[dict]) -> Path:
         "input": {"kind": "files", "path": str(tmp_path / "chains.jsonl")},
         "labelers": [{"name": "outcome"}, {"name": "judge", "options": {"endpoint": endpoint, "votes": 1}}],
         "merge": {"policy": "priority", "order": ["judge", "outcome"]},
-        "run": {"out": str(tmp_path / "out"), "shard_size": 4, "batch_size": 4},
+        "run": {"out": str(tmp_path / out), "shard_size": 4, "batch_size": 4, "cache": cache},
     }
     path = tmp_path / "nightly.yaml"
     path.write_text(yaml.safe_dump(config))
@@ -67,3 +67,17 @@ def test_grown_input_labels_only_the_new_chains(tmp_path, ray_session):
             assert row["build"]["build_id"] == new_id
     # no verdict came from the cache: nothing old went through a labeler again
     assert not any(v["cached"] for r in rows for s in r["steps"] for v in s["verdicts"])
+
+
+def test_builds_into_new_outs_share_run_cache_and_pay_nothing_twice(tmp_path, ray_session):
+    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+        monday = run_build(load_config(_config(tmp_path, srv.base_url, RECORDS[:8], "monday", str(tmp_path / "shared"))))
+        paid = srv.stats()["served_total"]
+        assert monday.manifest["status"] == "done" and paid >= 8 and not (tmp_path / "monday" / "cache" / "llm").exists()
+        tuesday = run_build(load_config(_config(tmp_path, srv.base_url, RECORDS[:8], "tuesday", str(tmp_path / "shared"))))
+        assert srv.stats()["served_total"] == paid  # every request answered from the shared cache
+    assert tuesday.manifest["status"] == "done"
+    assert monday.manifest["build"]["config_hash"] == tuesday.manifest["build"]["config_hash"]
+    judged = [v for r in read_chains(tuesday.out).to_pylist() for s in r["steps"] for v in s["verdicts"]
+              if v["labeler"] == "judge"]
+    assert judged and all(v["cached"] for v in judged)
