@@ -154,3 +154,20 @@ def test_subscripts_logs_chains_and_rejections(text, flag):
 ])
 def test_factoring_and_completing_the_square_are_identities(text, flag):
     assert (check_step(text).rating == -1) == flag
+
+
+def test_budget_counts_cpu_time_where_the_build_asks_for_it(monkeypatch):
+    from steplabel.verifiers.math.numeric import Budget, OutOfTime
+
+    monkeypatch.setenv("STEPLABEL_DEADLINE_CLOCK", "cpu")
+    b = Budget(0.05)
+    time.sleep(0.1)  # waiting is not work: a loaded machine does not use up the budget
+    b.check()
+    with pytest.raises(OutOfTime):
+        while True:  # work is
+            b.check()
+    monkeypatch.delenv("STEPLABEL_DEADLINE_CLOCK")
+    b = Budget(0.05)
+    time.sleep(0.1)
+    with pytest.raises(OutOfTime):
+        b.check()

@@ -1,7 +1,6 @@
 """`answers_equal`: the public answer-equivalence check (fast path, cache, deadline worker)."""
 from __future__ import annotations
 
-import time
 from dataclasses import dataclass
 
 from ..lru import LRU
@@ -43,7 +42,6 @@ def answers_equal(reference: str, candidate: str, timeout: float = 2.0) -> Equiv
         return _keep(key, Equivalence("equal", "identical strings"))
     if max(len(reference), len(candidate)) > MAX_CHARS:
         return _keep(key, Equivalence("unknown", f"answer longer than {MAX_CHARS} characters"))
-    start = time.monotonic()
     budget = Budget(0.5 * timeout)  # the fast path may use half; sympy gets the rest
     try:
         d = compare_answers(reference, candidate, fast_leaf, budget)
@@ -53,7 +51,7 @@ def answers_equal(reference: str, candidate: str, timeout: float = 2.0) -> Equiv
         return Equivalence("unknown", f"fast path failed: {type(e).__name__}: {str(e)[:100]}")
     if not d.escalate:
         return _keep(key, Equivalence(d.result, d.evidence))
-    remaining = timeout - (time.monotonic() - start)
+    remaining = 0.5 * timeout + budget.left  # timeout minus what the fast path used (on the budget's clock)
     if remaining <= 0.01:
         return Equivalence("unknown", f"no time left for sympy (fast path: {d.evidence})")
     return _slow(key, reference, candidate, remaining, d.evidence)

@@ -4,6 +4,12 @@ A claim is a chain of expressions joined by `=` or `≈` (`16 - 3 - 4 = 9`, `\\(
 `<<48/2=24>>`). Extraction is deliberately conservative: a run of plain-text arithmetic is only
 taken when nothing that could change its meaning (a word, an operator, a digit) touches either
 end, because a claim read wrongly becomes a false -1.
+
+Everything here is linear in the step's length (a step is model text: it can be 100 kB of
+anything): plain arithmetic is read by a token state machine, not a regex with nested
+quantifiers; math segments are found with `str.find`; runs of spaces are collapsed before any
+pattern with optional spaces sees them. Each claim keeps its position, so `stance.py` can read
+the words around it.
 """
 from __future__ import annotations
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import ast
 import math
+import os
 import random
 import time
 from dataclasses import dataclass
@@ -17,6 +18,8 @@ from typing import Optional, Union
 
 import mpmath
 
+from ..workers import CLOCK_ENV
+from .deadline import WALL_FACTOR
 from .pyexpr import OutOfRange, PyExpr, Unsupported
 
 CTX = mpmath.MPContext()  # private context: nobody else's dps changes can touch ours
@@ -42,17 +45,28 @@ class OutOfTime(TimeoutError):
 
 
 class Budget:
-    """A wall-clock deadline the evaluator polls; cheap enough to check at every node."""
+    """A deadline the evaluator and the claim finder poll; cheap enough to check at every node.
+
+    Wall-clock time by default. Where the sympy pool counts CPU time (`STEPLABEL_DEADLINE_CLOCK=cpu`,
+    set in a build's watched children) the fast path does too — this thread's CPU time, so a
+    loaded machine does not turn a decided step into a deadline abstain — with a wall-clock cap
+    of `WALL_FACTOR` times the budget.
+    """
 
     def __init__(self, seconds: float) -> None:
-        self.deadline = time.monotonic() + seconds
+        self.cpu = os.environ.get(CLOCK_ENV) == "cpu"
+        self.seconds = seconds
+        self.deadline = time.monotonic() + seconds * (WALL_FACTOR if self.cpu else 1.0)
+        self.cpu_deadline = time.thread_time() + seconds if self.cpu else 0.0
 
     def check(self) -> None:
-        if time.monotonic() > self.deadline:
+        if time.monotonic() > self.deadline or (self.cpu and time.thread_time() > self.cpu_deadline):
             raise OutOfTime("fast path deadline")
 
     @property
     def left(self) -> float:
+        if self.cpu:
+            return min(self.cpu_deadline - time.thread_time(), self.deadline - time.monotonic())
         return self.deadline - time.monotonic()
 
 
