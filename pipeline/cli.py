@@ -1,4 +1,4 @@
-"""`steplabel` command line: build, check, query, export, eval, report, card."""
+"""`steplabel` command line: build, check, remerge, query, export, eval, report, card."""
 from __future__ import annotations
 
 import argparse
@@ -34,6 +34,28 @@ def _build(args: argparse.Namespace) -> int:
     _summary(result)
     status = result.manifest["status"]
     return {"done": EXIT_DONE, "stopped": EXIT_STOPPED}.get(status, EXIT_PARTIAL)
+
+
+def _remerge(args: argparse.Namespace) -> int:
+    """A new merge section over a finished build's verdicts, into a new OUT; no labeler runs."""
+    from .config import ConfigError, load_config
+    from .preflight import EXIT_CONFIG, StartError
+    from .remerge import remerge
+
+    try:
+        result = remerge(args.out, load_config(args.config), args.to, workers=args.workers,
+                         progress=lambda msg: console.print(Text(f"  {msg}")))
+    except ConfigError as exc:
+        console.print(Text(str(exc), style="red"))
+        return EXIT_CONFIG
+    except StartError as exc:
+        console.print(Text(str(exc), style="red"))
+        return exc.exit_code
+    build = result.manifest["build"]
+    console.print(f"remerged {result.rows} chains in {result.shards} shards from build "
+                  f"{build['remerged_from']['build_id']} into {result.out} (build {build['build_id']}, "
+                  f"config {build['config_hash']}) — {result.seconds:.1f}s")
+    return 0 if result.manifest["status"] == "done" else 5
 
 
 def _check(args: argparse.Namespace) -> int:
@@ -212,6 +234,15 @@ def parser() -> argparse.ArgumentParser:
     k.add_argument("--deadline", type=float, default=3.0, help="seconds for each endpoint's models answer")
     k.add_argument("--json", action="store_true", help="the plan as JSON on stdout")
     k.set_defaults(func=_check)
+
+    m = sub.add_parser("remerge", help="apply a new merge section to a finished build's verdicts (no labeler runs)",
+                       epilog="exit codes: 0 done, 2 the config differs in more than merge (or bad arguments), "
+                              "5 partial, 6 another build holds OUT or --out")
+    m.add_argument("out", help="the finished build to read")
+    m.add_argument("--config", required=True, help="the build's config with a new merge section")
+    m.add_argument("--out", dest="to", required=True, help="the new build directory")
+    m.add_argument("--workers", type=int, help="processes re-merging shards (default: one per CPU)")
+    m.set_defaults(func=_remerge)
 
     q = sub.add_parser("query", help="run SQL over a build (views: chains, steps, verdicts, quarantine)")
     q.add_argument("out")
