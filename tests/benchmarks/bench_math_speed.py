@@ -49,7 +49,7 @@ def main() -> None:
     refs = [json.loads(line)["answer"] for line in args.data.read_text().splitlines() if line.strip()]
     pairs = pairs_for(refs)
     shared_pool().warm()
-    answers._cache = answers._LRU(100_000)
+    answers._cache = answers.LRU(100_000)
     # ours: CPU of this process + worker processes (workers are measured via /proc when alive)
     pool_pids = [w.proc.pid for w in list(shared_pool()._idle.queue)]
 

@@ -90,3 +90,10 @@ def test_huge_powers_are_bounded_before_mpmath():
         r = answers_equal(text, "1", timeout=1.0)
         assert time.monotonic() - t < 1.0 + 3.0, (text, r)  # + a cold sympy worker start
     assert answers_equal("(-1)^{10^{100}}", "1").result == "equal"
+
+
+def test_mixed_number_inside_an_expression_is_not_guessed():
+    assert answers_equal("1\\frac{4}{5}", "(1\\frac{4}{5})+1").result == "unknown"  # was 'equal' (1 * 4/5 + 1)
+    assert answers_equal("1\\frac{4}{5}", "1.8").result == "equal"  # a whole answer is a mixed number
+    assert answers_equal("2\\frac{\\pi}{3}", "\\frac{2\\pi}{3}").result == "equal"  # not digits: a product
+    assert answers_equal("8", "\\log_2 256").result == "equal"  # the whole number is the argument

@@ -135,6 +135,8 @@ def _convert(s: str, depth: int = 0) -> str:
             if cmd == "frac":
                 a, i = _read_group(s, i)
                 b, i = _read_group(s, i)
+                if a.strip().isdigit() and b.strip().isdigit() and "".join(out).rstrip()[-1:].isdigit():
+                    raise Malformed("a mixed number inside an expression (1\\frac{4}{5}: 1 + 4/5 or 1 * 4/5?)")
                 out.append(f"(({_convert(a, depth + 1)})/({_convert(b, depth + 1)}))")
             elif cmd == "binom":
                 a, i = _read_group(s, i)
