@@ -3,7 +3,9 @@
     python tests/benchmarks/bench_math_steps.py [--data ../shared/data/processbench] [--show-false N]
 
 A flag before the human first error, or anywhere in a chain humans found error-free, is false; a
-flag on the first-error step is true; flags after it are reported but not scored (unknowable).
+flag on the first-error step is true; flags after it are reported but not scored (unknowable):
+that is `precision_strict` (= `precision`). `precision_lenient` counts the flags after the first
+error as true, as the issue's "97.9 %" did.
 Prints one JSON object.
 """
 from __future__ import annotations
@@ -58,8 +60,12 @@ def main() -> None:
             "first_errors_found_exactly": exact_first, "chains_with_error": chains_with_error,
             "steps_per_cpu_second": round(steps / cpu, 1),
         }
-    tot = {k: sum(report[n][k] for n in report) for k in ("steps", "flags_true", "flags_false", "first_errors_found_exactly", "chains_with_error")}
-    tot["precision"] = round(tot["flags_true"] / (tot["flags_true"] + tot["flags_false"]), 4) if tot["flags_true"] + tot["flags_false"] else None
+    tot = {k: sum(report[n][k] for n in report) for k in ("steps", "flags_true", "flags_false", "flags_after_first_error",
+                                                        "first_errors_found_exactly", "chains_with_error")}
+    scored = tot["flags_true"] + tot["flags_false"]
+    tot["precision"] = tot["precision_strict"] = round(tot["flags_true"] / scored, 4) if scored else None
+    everything = scored + tot["flags_after_first_error"]  # lenient: flags after the first error count as true
+    tot["precision_lenient"] = round((tot["flags_true"] + tot["flags_after_first_error"]) / everything, 4) if everything else None
     report["total"] = tot
     if args.show_false:
         report["false_flag_examples"] = false_examples[: args.show_false]
