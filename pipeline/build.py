@@ -24,6 +24,7 @@ from .config import BuildConfig
 from .labelers import Context, labeler_class, stage_groups
 from .labelers.watchdog import WALL_FACTOR, class_path, load_class
 from .lease import Lease
+from .llm.cache import ObjectCache, is_uri
 from .merge import MergeStage
 from .progress import ShardProgress
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
@@ -258,9 +259,27 @@ def _slowest_batch(config: BuildConfig) -> float:
     return worst
 
 
+def _check_cache(location: str) -> None:
+    """run.cache is reachable and writable before anything is built (a failed write later would
+    cost the build its requests' answers)."""
+    try:
+        if is_uri(location):
+            ObjectCache(location).probe()
+        else:
+            check_out(Path(location))
+    except (StartError, ValueError, ImportError) as exc:
+        raise StartError(f"run.cache: {exc}") from None
+    except Exception as exc:  # boto3/botocore errors (no endpoint, no credentials, no bucket): one line
+        if type(exc).__module__.split(".")[0] not in ("botocore", "boto3"):
+            raise
+        raise StartError(f"run.cache {location}: {exc}") from None
+
+
 def _request_cache(config: BuildConfig) -> Optional[str]:
-    """run.cache as an absolute path (actors do not share the driver's working directory)."""
-    return None if config.run.cache is None else str(Path(config.run.cache).expanduser().resolve())
+    """run.cache as an absolute path (actors do not share the driver's working directory), or its URI."""
+    if config.run.cache is None or is_uri(config.run.cache):
+        return config.run.cache
+    return str(Path(config.run.cache).expanduser().resolve())
 
 
 def _run_light(batch: pa.Table, factory: Callable[[], Any]) -> pa.Table:
@@ -282,10 +301,7 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
         raise InputError(str(exc)) from None
     check_out(out)
     if config.run.cache is not None:
-        try:
-            check_out(Path(config.run.cache))
-        except StartError as exc:
-            raise StartError(f"run.cache: {exc}") from None
+        _check_cache(config.run.cache)
     lease = Lease(out).acquire()  # one build per OUT: a second one stops here, in one line
     try:
         return _build_locked(config, out, lease, say, started, allow_empty, on_shard)

@@ -165,8 +165,8 @@ class RunConfig(_Strict):
     shard_size: int = Field(default=1000, ge=1)
     batch_size: int = Field(default=64, ge=1)
     address: Optional[str] = None  # Ray cluster; None = local (or RAY_ADDRESS)
-    # LLM request cache shared by every build (a folder, on a filesystem all nodes see); None = OUT/cache.
-    # Nightly builds into new OUTs pay for no request the night before made
+    # LLM request cache shared by every build: a folder all nodes see, or s3://bucket/prefix; None =
+    # OUT/cache. Nightly builds into new OUTs pay for no request the night before made
     cache: Optional[str] = None
     license: str = "apache-2.0"
 

@@ -9,7 +9,12 @@ whole-or-absent per entry after a SIGKILL:
   write (a file creation), but works on shared network filesystems (a multi-node cluster whose
   cache dir is NFS). Choose it with `STEPLABEL_LLM_CACHE=files`.
 
-Reads look in both, so a cache written by either serves a re-run. Entries are not fsynced: a
+Reads look in both, so a cache written by either serves a re-run.
+
+A third store, `ObjectCache`, serves `run.cache: s3://bucket/prefix`: one object per key, written
+by a single PUT, so an entry is whole or absent and many writers on many nodes only ever race to
+store the same answer. `open_cache` picks the
+store from the location. Entries are not fsynced: a
 machine crash may lose the last ones, which costs a request, never a wrong answer.
 
 Key = hash of (model, api, messages or prompt, sampling params, seed, sample index). The base URL
@@ -22,8 +27,10 @@ import json
 import os
 import sqlite3
 import threading
+import uuid
 from pathlib import Path
 from typing import Any, Optional
+from urllib.parse import parse_qsl, urlsplit
 
 from ..atomic import write_atomic
 
@@ -165,3 +172,94 @@ class RequestCache:
     def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()
+
+
+class ObjectCache:
+    """The request cache on S3 (or an S3-compatible store): `<prefix>/llm/<key[:2]>/<key>.json`,
+    one object per entry, each written by one PUT (never a multipart upload), so it is whole or absent.
+
+    `s3://bucket/prefix?endpoint_override=HOST:PORT&scheme=http&region=R` names it (the query is for
+    stores other than AWS); credentials come from the environment, as for every AWS client. The
+    client is made on first use in the process that uses it; pickling drops it (Ray ships clients
+    to actors). Needs boto3 (`pip install steplabel[s3]`)."""
+
+    def __init__(self, uri: str) -> None:
+        parsed = urlsplit(uri)
+        if parsed.scheme != "s3" or not parsed.netloc:
+            raise ValueError(f"run.cache {uri!r}: a URI must be s3://bucket/prefix")
+        query = dict(parse_qsl(parsed.query))
+        unknown = sorted(set(query) - {"endpoint_override", "scheme", "region"})
+        if unknown:
+            raise ValueError(f"run.cache {uri!r}: unknown query parameters {unknown}")
+        self.uri, self.bucket, self.prefix = uri, parsed.netloc, parsed.path.strip("/")
+        self.endpoint = (f"{query.get('scheme', 'https')}://{query['endpoint_override']}"
+                         if "endpoint_override" in query else None)
+        self.region = query.get("region")
+        self._client: Any = None
+        self.hits = 0
+        self.misses = 0
+
+    def _s3(self) -> Any:
+        if self._client is None:
+            import boto3
+            from botocore.config import Config
+
+            self._client = boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region,
+                                        config=Config(connect_timeout=10, read_timeout=30,
+                                                      retries={"max_attempts": 5, "mode": "standard"}))
+        return self._client
+
+    def _key(self, key: str) -> str:
+        return "/".join(p for p in (self.prefix, "llm", key[:2], f"{key}.json") if p)
+
+    def get(self, key: str) -> Optional[dict[str, Any]]:
+        s3 = self._s3()
+        try:
+            value = json.loads(s3.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read())
+        except s3.exceptions.NoSuchKey:
+            value = None
+        except ValueError:  # written by hand or by another tool: a miss, replaced by the next answer
+            value = None
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.put_many([(key, value)])
+
+    def put_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        s3 = self._s3()
+        for key, value in items:
+            s3.put_object(Bucket=self.bucket, Key=self._key(key), ContentType="application/json",
+                          Body=json.dumps(value, ensure_ascii=False).encode())
+
+    def __len__(self) -> int:
+        pages = self._s3().get_paginator("list_objects_v2").paginate(
+            Bucket=self.bucket, Prefix="/".join(p for p in (self.prefix, "llm/") if p))
+        return sum(1 for page in pages for obj in page.get("Contents", ()) if obj["Key"].endswith(".json"))
+
+    def probe(self) -> None:
+        """Write and delete one object: a start check that the cache is reachable and writable."""
+        name = self._key(f"probe-{uuid.uuid4().hex}")
+        self._s3().put_object(Bucket=self.bucket, Key=name, Body=b"")
+        self._s3().delete_object(Bucket=self.bucket, Key=name)
+
+    def close(self) -> None:
+        self._client = None
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "_client": None}
+
+
+def is_uri(location: str | os.PathLike) -> bool:
+    return "://" in str(location)
+
+
+def open_cache(location: str | os.PathLike, shared: bool = False) -> "RequestCache | ObjectCache":
+    """The request cache at `location`: an object store for a URI; for a folder shared by builds
+    (run.cache, maybe on NFS) the `files` store, whose writes are renames; else the default store."""
+    if is_uri(location):
+        return ObjectCache(str(location))
+    return RequestCache(location, backend="files" if shared else None)

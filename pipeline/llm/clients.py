@@ -12,7 +12,7 @@ import os
 from typing import Any, Optional, Sequence
 
 from .budget import Ledger
-from .cache import RequestCache
+from .cache import RequestCache, open_cache
 from .client import LLMClient
 from .config import BudgetConfig, EndpointConfig
 
@@ -34,9 +34,9 @@ class LLMClients:
     def all(self) -> list[LLMClient]:
         """One client per endpoint, in the order given (built on first use)."""
         if self._clients is None:
-            # a shared cache (run.cache) may sit on a network filesystem: one file per entry, renamed
-            # into place, is safe there with many writers; sqlite's WAL is not
-            cache = (RequestCache(self.request_cache, backend="files") if self.request_cache is not None
+            # a shared cache (run.cache) may sit on a network filesystem (one file per entry, renamed
+            # into place, is safe there with many writers; sqlite's WAL is not) or on object storage
+            cache = (open_cache(self.request_cache, shared=True) if self.request_cache is not None
                      else RequestCache(self.cache_dir))
             ledger = Ledger(self.cache_dir, self.budget)
             self._clients = [LLMClient(ep, cache, ledger, role=self.role) for ep in self.endpoints]
