@@ -32,7 +32,7 @@ def test_batch_skips_code_chains():
 
 def test_abstains_record_why_and_their_cost():
     lab = make_labeler("math_steps", {"timeout": 0.2}, Context(cache_dir="/tmp/ignored"))
-    chain = _chain(["1 = " * 25_000, "Check: 45 = 3^2 + 5^2 = 34, which does not work.", "No numbers here."])
+    chain = _chain(["2 + 2 = 4, " * 15_000, "Check: 45 = 3^2 + 5^2 = 34, which does not work.", "No numbers here."])
     out = lab.label(chain)
     assert set(out.verdicts) == {0, 1}  # nothing to check in step 2: no verdict
     assert out.verdicts[0]["rating"] is None and "deadline" in out.verdicts[0]["evidence"]

@@ -79,10 +79,15 @@ def test_claim_positions_point_into_the_step():
         assert c.source.replace(" ", "") in text[c.start : c.end].replace(" ", "") or c.latex
 
 
-@pytest.mark.parametrize("text", [
-    "1 + " * 25_000, "1 = " * 25_000, "1=" * 50_000 + "1", "(" * 100_000 + "1", "- " * 50_000 + "1",
-    "\\( " * 33_000, "\\(" + "1=" * 50_000 + "1\\)", "1 ≈ about " * 10_000, "<<1+1=2>>" * 11_000,
-])
+HOSTILE = {
+    "plus_run": "1 + " * 25_000, "eq_run": "1 = " * 25_000, "tight_eq_run": "1=" * 50_000 + "1",
+    "open_parens": "(" * 100_000 + "1", "minus_run": "- " * 50_000 + "1", "open_math": "\\( " * 33_000,
+    "latex_eq_run": "\\(" + "1=" * 50_000 + "1\\)", "approx_run": "1 ≈ about " * 10_000,
+    "annotations": "<<1+1=2>>" * 11_000, "many_claims": "2 + 2 = 4, " * 15_000,
+}
+
+
+@pytest.mark.parametrize("text", list(HOSTILE.values()), ids=list(HOSTILE))
 def test_long_hostile_steps_return_within_the_deadline(text):
     t = time.monotonic()
     r = check_step(text, timeout=0.5)
