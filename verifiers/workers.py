@@ -89,12 +89,15 @@ class WorkerProcess:
                 return self.conn.poll(0), "wall", used
 
     def kill(self) -> None:
+        """SIGKILL (the whole group with `own_group`); never raises, never waits long: a child
+        stuck in the kernel is left to be reaped later rather than stalling the caller."""
         try:
             if self.own_group:
                 with contextlib.suppress(ProcessLookupError, PermissionError):
                     os.killpg(self.proc.pid, signal.SIGKILL)
             self.proc.kill()
-            self.proc.wait(timeout=5)
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                self.proc.wait(timeout=5)
         finally:
             self.conn.close()
 

@@ -112,10 +112,12 @@ class LabelerHost:
     # --- the child's life --------------------------------------------------------------------
 
     def _start(self) -> WorkerProcess:
-        # inside, the verifiers' own deadlines count CPU time (labels must not depend on load);
-        # this watchdog bounds the wall clock
+        # inside, the verifiers' own deadlines count CPU time too (labels must not depend on load)
         env = {_PARENT_ENV: str(os.getpid()), CLOCK_ENV: "cpu", **_import_path()}
-        child = _SPAWNER.submit(WorkerProcess, "steplabel.pipeline.labelers.watchdog", True, env).result()
+        try:
+            child = _SPAWNER.submit(WorkerProcess, "steplabel.pipeline.labelers.watchdog", True, env).result()
+        except OSError as exc:  # no process could be made (fd or process limits): not the rows' doing
+            raise HostFailure(f"labeler {self.name}: cannot start a child process: {exc}") from None
         try:
             child.conn.send(([(class_path(h.cls), h.options) for h in self.labelers], self.context))
             if not child.wait_ready(START_TIMEOUT):
@@ -184,7 +186,11 @@ class LabelerHost:
             self._kill()
             self.restarts += 1
             child = self._child = self._start()
-            child.conn.send([rows[i] for i in todo])
+            try:
+                child.conn.send([rows[i] for i in todo])
+            except OSError as exc:
+                self._kill()
+                raise HostFailure(f"labeler {self.name}: a fresh child took no batch ({type(exc).__name__})") from None
         for pos, i in enumerate(todo):
             for j, hosted in enumerate(self.labelers):
                 budget, cap = hosted.row_timeout, hosted.row_timeout * WALL_FACTOR

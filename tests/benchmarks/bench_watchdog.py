@@ -3,7 +3,8 @@
 1. Overhead: the deterministic math labelers (outcome + math_steps) over ProcessBench chains,
    in-process (what a stage did before the watchdog) and in a watched child process (what a build
    does now), alternated over a few rounds after one warm-up batch each; per-row overhead =
-   difference of the medians / rows. No Ray: the stage itself is what is measured.
+   difference of the medians (and of the best rounds) / rows. No Ray: the stage itself is what is
+   measured.
 2. Load: gsm8k #931's pair ("10+John's age" vs 50 needs sympy, whose first call in a fresh
    worker costs ~1 s of CPU) checked in fresh pools with the wall clock and with the CPU clock,
    beside --hogs spinning processes: how often each clock answers "unknown".
@@ -62,10 +63,12 @@ def overhead(rows: list[dict], rounds: int) -> dict:
         inproc.close()
         hosted.close()
     med = {k: statistics.median(v) for k, v in times.items()}
+    best = {k: min(v) for k, v in times.items()}
     return {
         "rows": len(rows), "rounds": rounds, "seconds": {k: [round(x, 3) for x in v] for k, v in times.items()},
         "median_ms_per_row": {k: round(1000 * v / len(rows), 3) for k, v in med.items()},
         "overhead_ms_per_row": round(1000 * (med["watched"] - med["in_process"]) / len(rows), 3),
+        "overhead_ms_per_row_best_rounds": round(1000 * (best["watched"] - best["in_process"]) / len(rows), 3),
         "ratio_watched_to_in_process": round(med["watched"] / med["in_process"], 3),
     }
 
