@@ -31,11 +31,6 @@ HOSTILE_STEPS = [
 ]
 
 
-@pytest.fixture
-def misbehaving(monkeypatch):
-    monkeypatch.setitem(REGISTRY, "misbehaving", "tests.support.labelers:MisbehavingLabeler")
-
-
 def _record(pid: str, problem: str, steps: list[str], answer: str) -> dict[str, Any]:
     return {"problem_id": pid, "problem": problem, "reference": {"answer": answer},
             "chains": [{"text": "\n\n".join(steps)}]}
@@ -119,22 +114,53 @@ def test_host_keeps_order_quarantines_a_raise_and_abstains_when_the_child_dies()
         stage.close()
 
 
-def test_a_row_that_blocks_forever_abstains_and_the_build_finishes(ray_session, tmp_path, misbehaving, monkeypatch):
-    from ray.data import DataContext
-
-    # Ray Data's no-progress guard, shorter than the blocked row's 3 s: the build must raise it
-    monkeypatch.setattr(DataContext.get_current(), "execution_no_progress_timeout_s", 2.0)
-    records = [_simple(i) for i in range(8)]
-    records += [_simple(100, "[block] "), _simple(101, "[spin] ")]
+def _inputs() -> list[dict[str, Any]]:
+    records = [_simple(i) for i in range(6)]
+    records += [_simple(100, "[block] "), _simple(101, "[spin] "), _simple(102, "[slow:0.2] "),
+                _simple(103, "[slow:0.2] ")]
     records += [_record(f"h{i}", "Compute it.", ["First.", step, f"The answer is $\\boxed{{{step[:40]}}}$."], "5")
                 for i, step in enumerate(HOSTILE_STEPS)]
-    config = _config(_write(tmp_path, records), tmp_path / "out",
-                     [LabelerConfig(name="misbehaving", row_timeout=0.3), LabelerConfig(name="outcome"),
-                      LabelerConfig(name="math_steps")],
-                     ["outcome", "math_steps", "misbehaving"])
-    start = time.monotonic()
-    result = run_build(config)
-    elapsed = time.monotonic() - start
+    # gsm8k #931: needs sympy, whose first call in a fresh worker costs ~1 s of CPU
+    records += [_record("john", "Find Peter's age.", ["Paul is 10 years older than John.",
+                                                      "The answer is $\\boxed{10+John's age}$."], "50"),
+                _record("trig", "Simplify.", ["Use the identity.", "The answer is $\\boxed{\\sin^2 x+\\cos^2 x}$."],
+                        "1")]
+    return records
+
+
+@pytest.fixture(scope="module")
+def builds(ray_session, tmp_path_factory):
+    """One input built twice: alone, and beside three spinning processes (a loaded machine).
+    Ray Data's no-progress guard is 2 s, shorter than the blocked row's 3 s: the build must raise it."""
+    from ray.data import DataContext
+
+    tmp = tmp_path_factory.mktemp("watchdog")
+    records = _inputs()
+    path = _write(tmp, records)
+    order = ["outcome", "math_steps", "misbehaving"]
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setitem(REGISTRY, "misbehaving", "tests.support.labelers:MisbehavingLabeler")
+        mp.setattr(DataContext.get_current(), "execution_no_progress_timeout_s", 2.0)
+        labelers = [LabelerConfig(name="misbehaving", row_timeout=0.3), LabelerConfig(name="outcome"),
+                    LabelerConfig(name="math_steps")]
+        start = time.monotonic()
+        quiet = run_build(_config(path, tmp / "quiet", labelers, order))
+        quiet_s = time.monotonic() - start
+        hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
+        try:
+            start = time.monotonic()
+            loaded = run_build(_config(path, tmp / "loaded", labelers, order))
+            loaded_s = time.monotonic() - start
+        finally:
+            for hog in hogs:
+                hog.kill()
+                hog.wait()
+    print(json.dumps({"quiet_build_seconds": round(quiet_s, 1), "loaded_build_seconds": round(loaded_s, 1)}))
+    return records, quiet, loaded
+
+
+def test_a_row_that_blocks_forever_abstains_and_the_build_finishes(builds):
+    records, result, _ = builds
     rows = {r["problem_id"]: r for r in read_chains(result.out).to_pylist()}
     assert result.manifest["status"] == "done" and read_chains(result.out, True).num_rows == 0
     assert set(rows) == {r["problem_id"] for r in records}  # every row present, none quarantined
@@ -148,7 +174,8 @@ def test_a_row_that_blocks_forever_abstains_and_the_build_finishes(ray_session, 
         assert _verdicts(row, "outcome"), pid  # the real labelers labeled every row, hostile ones too
         if pid not in ("p100", "p101"):
             assert [v["rating"] for v in _verdicts(row, "misbehaving")] == [1], pid
-    print(json.dumps({"blocking_build_seconds": round(elapsed, 1), "abstains": [blocked, spun]}))
+    assert rows["john"]["outcome"]["correct"] is False and rows["trig"]["outcome"]["correct"] is True
+    print(json.dumps({"abstains": [blocked, spun]}))
 
 
 def _comparable(out: Path) -> list[tuple]:
@@ -163,28 +190,11 @@ def _comparable(out: Path) -> list[tuple]:
     return rows
 
 
-def test_a_loaded_machine_gives_the_same_rows_as_a_quiet_one(ray_session, tmp_path, misbehaving):
+def test_a_loaded_machine_gives_the_same_rows_as_a_quiet_one(builds):
     """gsm8k #931 was -1 on a quiet machine and an abstain on a loaded one (the outcome labeler's
-    2 s wall-clock sympy deadline); rows that need sympy's ~1 s first call, and rows that compute
-    for 0.3 s of CPU under a 1 s row budget, must come out the same beside a CPU hog."""
-    records = [_simple(i) for i in range(4)]
-    records += [_record("john", "Find Peter's age.", ["Paul is 10 years older than John.",
-                                                      "The answer is $\\boxed{10+John's age}$."], "50"),
-                _record("trig", "Simplify.", ["Use the identity.", "The answer is $\\boxed{\\sin^2 x+\\cos^2 x}$."], "1"),
-                _simple(200, "[slow:0.3] "), _simple(201, "[slow:0.3] ")]
-    path = _write(tmp_path, records)
-    labelers = [LabelerConfig(name="misbehaving", row_timeout=1.0), LabelerConfig(name="outcome")]
-    quiet = run_build(_config(path, tmp_path / "quiet", labelers, ["outcome", "misbehaving"]))
-    hogs = [subprocess.Popen([sys.executable, "-c", "while True: pass"]) for _ in range(3)]
-    try:
-        loaded = run_build(_config(path, tmp_path / "loaded", labelers, ["outcome", "misbehaving"]))
-    finally:
-        for hog in hogs:
-            hog.kill()
-            hog.wait()
+    2 s wall-clock sympy deadline); every row here, the stuck ones included, must come out the
+    same beside a CPU hog (rows compared without costs and build provenance)."""
+    records, quiet, loaded = builds
     a, b = _comparable(quiet.out), _comparable(loaded.out)
-    assert len(a) == len(records) and a == b
-    by_problem = {r["problem_id"]: r for r in read_chains(quiet.out).to_pylist()}
-    assert by_problem["john"]["outcome"]["correct"] is False and by_problem["trig"]["outcome"]["correct"] is True
-    print(json.dumps({"quiet_seconds": round(quiet.seconds, 1), "loaded_seconds": round(loaded.seconds, 1),
-                      "rows_identical": a == b}))
+    assert len(a) == len(records)
+    assert a == b, [(x, y) for x, y in zip(a, b) if x != y][:2]
