@@ -87,8 +87,11 @@ class LabelStage:
             if errors:
                 rows[i] = quarantine(row, self.name, "; ".join(errors))
                 continue
-            for labeling in results:
-                apply_labeling(row, labeling)
+            try:
+                for labeling in results:
+                    apply_labeling(row, labeling)
+            except IndexError as exc:  # a labeler's verdict for a step the row lacks: quarantined here,
+                rows[i] = quarantine(row, self.name, short_error(exc))  # not retried (no verdict twice)
         return rows
 
     def close(self) -> None:

@@ -46,3 +46,27 @@ def test_stop_build_is_not_swallowed():
 
     with pytest.raises(StopBuild):
         guarded(Broke())(_rows("a"))
+
+
+def test_a_labeling_for_a_missing_step_quarantines_its_row_once_and_spares_the_others():
+    from steplabel.pipeline.labelers.base import Labeler, Labeling, verdict
+    from steplabel.pipeline.stages import LabelStage
+
+    class Fine(Labeler):
+        name, version = "fine", "0"
+
+        def label(self, chain):
+            return Labeling(verdicts={0: verdict(self, 1, "ok")})
+
+    class OffByMany(Labeler):
+        name, version = "off", "0"
+
+        def label(self, chain):
+            return Labeling(verdicts={5: verdict(self, 1, "no such step")} if "bad" in chain["problem"] else {})
+
+    rows = [new_chain(problem=p, domain="math", steps=[{"index": 0, "text": "x", "verdicts": []}])
+            for p in ("good", "bad")]
+    out = guarded(LabelStage(Fine(), OffByMany()))(rows)
+    assert out[0]["status"] != "quarantined" and len(out[0]["steps"][0]["verdicts"]) == 1
+    assert out[1]["status"] == "quarantined" and "IndexError" in out[1]["status_reason"]
+    assert len(out[1]["steps"][0]["verdicts"]) == 1  # applied once: the batch was not retried row by row
