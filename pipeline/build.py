@@ -157,10 +157,11 @@ def _labeler_versions(config: BuildConfig) -> list[dict[str, str]]:
     return [{"name": lc.name, "version": labeler_class(lc.name).version} for lc in config.labelers]
 
 
-def _provenance(config: BuildConfig, manifest: Optional[dict]) -> dict[str, Any]:
-    """A run that resumes an unfinished build continues it; a run over a finished one (the next
-    night's, on a grown input) is a new build, which writes only the shards it builds."""
-    if manifest is not None and manifest.get("status") != "done":
+def _provenance(config: BuildConfig, manifest: Optional[dict], changes: bool) -> dict[str, Any]:
+    """A run that resumes an unfinished build continues it, and one that changes nothing in a finished
+    build keeps it; a run that changes a finished one (the next night's, on a grown input) is a new
+    build, which writes only the shards it builds."""
+    if manifest is not None and (manifest.get("status") != "done" or not changes):
         return manifest["build"]
     return {
         "build_id": uuid.uuid4().hex[:12],
@@ -339,7 +340,7 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
     say(f"input: {intake.records} records in {len(intake.files)} files, {total} shards of up to "
         f"{config.run.shard_size} chains; {skipped} already done, {len(pending)} to build")
 
-    build = _provenance(config, manifest)
+    build = _provenance(config, manifest, changes=bool(pending or plan.retired))
     manifest = manifest or {"name": config.name, "shards": {}}
     manifest["build"] = build
     manifest.setdefault("builds", {})[build["build_id"]] = {
