@@ -12,6 +12,7 @@ import argparse
 import json
 import math
 import os
+import resource
 import tempfile
 import time
 from pathlib import Path
@@ -64,6 +65,8 @@ def main() -> None:
         "chains": n_chains, "steps": int(n_steps), "labelers": names, "pool_size": args.pool_size,
         "cores": os.cpu_count(), "load_average_after": os.getloadavg(),
         "build_seconds_including_ray_start": round(seconds, 1),
+        # the driver alone (Ray's workers are other processes): what grows with the input today
+        "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
         "chains_per_second": round(n_chains / seconds, 1),
         "steps_per_second": round(n_steps / seconds, 1),
         "duckdb_seconds": timings, "out": str(result.out),
