@@ -99,6 +99,7 @@ def _input(config: BuildConfig, p: Plan) -> Optional[int]:
 
 
 def _out(config: BuildConfig, p: Plan) -> None:
+    from .lease import live_holder
     from .store import read_manifest
 
     out = Path(config.run.out)
@@ -109,6 +110,10 @@ def _out(config: BuildConfig, p: Plan) -> None:
     problem = _unwritable(out)
     if problem:
         p.problems.append(f"run.out: {problem}")
+    holder = live_holder(out)
+    if holder is not None:
+        p.problems.append(f"run.out: {out} is being built by another run now (pid {holder.get('pid')} on "
+                          f"{holder.get('host')}); a build started now would exit 6")
     try:
         manifest = read_manifest(out)
     except (OSError, ValueError) as exc:

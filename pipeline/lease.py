@@ -78,6 +78,14 @@ def stale_reason(holder: dict[str, Any], now: Optional[float] = None) -> Optiona
     return None
 
 
+def live_holder(out: str | os.PathLike) -> Optional[dict[str, Any]]:
+    """The record of the build holding OUT now, or None (no lease, or a stale one). Read-only."""
+    lease = Lease(out)
+    generations = lease._generations() if lease.folder.is_dir() else []
+    holder = lease._read(generations[-1]) if generations else None
+    return holder if holder is not None and stale_reason(holder) is None else None
+
+
 class Lease:
     """The lease on one OUT. `acquire()` or raise `LeaseHeld`; `check()` before writing; `release()`."""
 

@@ -118,6 +118,19 @@ def test_another_build_in_out_is_a_problem(tmp_path, capsys):
     assert "holds a build of another config" in capsys.readouterr().out
 
 
+def test_an_out_another_build_holds_now_is_a_problem(tmp_path, capsys):
+    from steplabel.pipeline.lease import Lease
+
+    path = _config(tmp_path, "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1")
+    lease = Lease(tmp_path / "out").acquire()
+    try:
+        assert main(["check", path, "--no-probe"]) == 1
+        assert "is being built by another run now" in capsys.readouterr().out
+    finally:
+        lease.release()
+    assert main(["check", path, "--no-probe"]) == 0  # released: free again
+
+
 def test_an_out_that_cannot_be_written_is_a_problem_and_check_creates_nothing(tmp_path, capsys):
     path = _config(tmp_path, "http://127.0.0.1:9/v1", "http://127.0.0.1:9/v1")
     blocker = tmp_path / "file"
