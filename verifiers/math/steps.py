@@ -274,22 +274,34 @@ def _quote(bad: str, c: Claim) -> str:
     return f"{bad} (in `{source}`)"
 
 
+_MODULAR = re.compile(r"\bmod(?:ulo)?\b|\\pmod|\\equiv|remainder|congruen", re.IGNORECASE)
+_MODULAR_HINTS = ("mod", "equiv", "remainder", "congruen")
+_BASE_HINTS = ("base", "binary", "octal", "hexadecimal", "ternary", "_")
+_IDENTITY_HINTS = ("expand", "multiply", "distribut", "foil", "factor", "complet")
+
+
+def _has(low: str, words: tuple[str, ...]) -> bool:
+    return any(w in low for w in words)
+
+
 def check_step(text: str, context: str = "", timeout: float = 2.0) -> StepCheck:
     """-1 with evidence when a claim in `text` is false; None (abstain) otherwise.
 
     `context` (the problem and earlier steps) is accepted for callers' convenience; claims are
-    judged on their own, so it only switches off checks in modular-arithmetic problems, where
-    `=` often means congruence.
+    judged on their own, so it only tells whether `=` may mean congruence (modular arithmetic)
+    or numerals may be in another base.
     """
     if not isinstance(text, str) or not text.strip():
         return StepCheck(None, EMPTY_STEP, 0)
     if len(text) > MAX_STEP_CHARS:
         return StepCheck(None, f"step longer than {MAX_STEP_CHARS} characters", 0)
     budget = Budget(timeout)  # from the start: every scan below counts against the deadline
-    modular = bool(re.search(r"\bmod(?:ulo)?\b|\\pmod|\\equiv|remainder|congruen", context + " " + text, re.IGNORECASE))
-    moduli = _moduli(context + " " + text) if modular else None
-    based = bool(_BASES.search(context + " " + text))
-    expanding = bool(_IDENTITY_WORDS.search(text))
+    both = context + " " + text
+    low = both.lower()  # plain substring tests first: the patterns run only where a word could match
+    modular = _has(low, _MODULAR_HINTS) and bool(_MODULAR.search(both))
+    moduli = _moduli(both) if modular else None
+    based = _has(low, _BASE_HINTS) and bool(_BASES.search(both))
+    expanding = _has(low[len(context) + 1 :], _IDENTITY_HINTS) and bool(_IDENTITY_WORDS.search(text))
     total = 0
     unasserted = None  # evidence of a false equation the step itself tests, supposes or rejects
     try:
