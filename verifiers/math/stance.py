@@ -14,8 +14,8 @@ from typing import Optional
 
 WINDOW = 300  # characters looked at on each side of a claim
 
-# the step says the equation is false, or asks whether it holds
-_REJECT = re.compile(
+# broad words of rejection or doubt: they may be about a candidate rather than the equation
+_DOUBTS = re.compile(
     r"≠|\\neq?(?![A-Za-z])|!=|=\\!\\!\\!\\/|\bnot\s+(?:equal|true|correct|right|valid|possible|hold|satisf|work|"
     r"the\s+case|a\s+(?:solution|root)|match|consistent|an?\s+(?:integer|identity))|n[o']t\s+(?:equal|work|hold|"
     r"satisf|match|possible|true|correct|valid|right|consistent)|\bdoes\s*n[o']t\s+(?:work|hold|satisf|match|equal)|"
@@ -44,17 +44,17 @@ _BREAK = re.compile(
 _MODAL = re.compile(r"\b(?:would|could|might|need|needs|require|requires|want|wanted)\b", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<!\d)[.!?](?=\s|$)|\n\s*\n|\n(?=\s*(?:[-*•]|\d+[.)]|\*\*|#))")
 # words that can only judge an equation: they count for any false link, in the claim's sentence or
-# the next one; the broader _REJECT ("fails", "impossible", "reject") may be about a candidate
+# the next one; the broader _DOUBTS ("fails", "impossible", "reject") may be about a candidate
 # ("x = -206 does not satisfy the condition"), so it counts only for a link that could be a test,
 # and only in the claim's own sentence ("None of these is between 30 and 50, so we rule them out")
-_REJECT_NEXT = re.compile(
+_JUDGES_EQUATION = re.compile(
     r"≠|\\neq?(?![A-Za-z])|\bnot\s+(?:equal|true|correct|right|valid|hold)|n[o']t\s+(?:equal|work|hold|true|correct)|"
     r"\bdoes\s*n[o']t\s+(?:work|hold|equal)|\bfalse\b|contradict|absurd|\bwrong\b|extraneous|"
     r"mistake|incorrect|miscalculat|\boops\b|\bwait\b",
     re.IGNORECASE,
 )
 _QUESTION = re.compile(r"\?")
-_BARE_NUMBER = re.compile(r"^[\s$({\[]*[-+]?\s*\d[\d,]*(?:\.\d+)?[\s$)}\]]*$")
+_BARE_NUMBER = re.compile(r"^[$({\[]*[-+]?\d[\d,]*(?:\.\d+)?[$)}\]]*$")  # matched with spaces removed
 # "is", "does", "are", "can", "what", "when" open a hypothesis only as the first word of a question
 _QUESTION_WORDS = {"is", "does", "do", "are", "can", "what", "when"}
 
@@ -75,7 +75,7 @@ def _sentence_end(text: str, pos: int) -> int:
 def could_be_tested(left: str, right: str) -> bool:
     """A tested equation sets a value against a number (`60 = 5^2 + 6^2`, `-8 = -3`); a link
     between two expressions (`5050 - 77*68 = 5050 - 5256`) is a computation the step performs."""
-    return bool(_BARE_NUMBER.match(left) or _BARE_NUMBER.match(right))
+    return bool(_BARE_NUMBER.match(re.sub(r"\s+", "", left)) or _BARE_NUMBER.match(re.sub(r"\s+", "", right)))
 
 
 def stance(text: str, start: int, end: int, tested_shape: bool = True) -> Optional[str]:
@@ -88,9 +88,9 @@ def stance(text: str, start: int, end: int, tested_shape: bool = True) -> Option
     own_end = _sentence_end(text, end)
     own = text[begin:own_end]
     next_end = _sentence_end(text, own_end) if own_end < len(text) else own_end
-    m = _REJECT_NEXT.search(text, start, own_end) or _REJECT_NEXT.search(text, own_end, next_end)
+    m = _JUDGES_EQUATION.search(text, start, own_end) or _JUDGES_EQUATION.search(text, own_end, next_end)
     if m is None and tested_shape:
-        m = _REJECT.search(text, start, own_end)
+        m = _DOUBTS.search(text, start, own_end)
     if m:
         return f"the step rejects or doubts it ({m.group(0).strip()!r})"
     if tested_shape:
