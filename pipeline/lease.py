@@ -153,9 +153,20 @@ class Lease:
                 self.generation = current + 1
                 for old in generations:  # earlier holders are stale: their files only clutter
                     self._path(old).unlink(missing_ok=True)
+                self._remove_old_temps()
                 self._start_heartbeat()
                 return self
         raise LeaseHeld(f"{self.folder.parent}: could not take the lease (other builds keep taking it)")
+
+    def _remove_old_temps(self) -> None:
+        """Temp files killed writers left (a live writer's are seconds old)."""
+        for tmp in self.folder.glob(".*.tmp*"):
+            try:
+                old = time.time() - tmp.stat().st_mtime > self.ttl
+            except FileNotFoundError:  # its writer renamed or removed it meanwhile
+                continue
+            if old:
+                tmp.unlink(missing_ok=True)
 
     def check(self) -> None:
         """Raise LeaseLost if another build took OUT over; call before every write to OUT."""
