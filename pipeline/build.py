@@ -342,9 +342,14 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
 
     build = _provenance(config, manifest, changes=bool(pending or plan.retired))
     manifest = manifest or {"name": config.name, "shards": {}}
+    builds = manifest.setdefault("builds", {})
+    for b in (manifest.get("build"), build):  # a manifest written before `builds` existed names its build once
+        if b is not None:
+            builds.setdefault(b["build_id"], {k: b.get(k) for k in ("config_hash", "steplabel_version", "labelers",
+                                                                    "created_at")})
+    for entry in plan.reused.values():
+        entry.setdefault("build_id", manifest.get("build", build)["build_id"])
     manifest["build"] = build
-    manifest.setdefault("builds", {})[build["build_id"]] = {
-        k: build[k] for k in ("config_hash", "steplabel_version", "labelers", "created_at")}
     manifest["shards"] = plan.reused
     lease.check()
     owned = {f for key, entry in plan.reused.items() for f in shard_files(out, int(key), entry)}
