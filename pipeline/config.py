@@ -168,6 +168,15 @@ class RunConfig(_Strict):
     # LLM request cache shared by every build: a folder all nodes see, or s3://bucket/prefix; None =
     # OUT/cache. Nightly builds into new OUTs pay for no request the night before made
     cache: Optional[str] = None
+
+    @field_validator("cache")
+    @classmethod
+    def _cache_location(cls, value: Optional[str]) -> Optional[str]:
+        if value is not None and "://" in value:
+            from .llm.cache import ObjectCache
+
+            ObjectCache(value)  # raises ValueError with the reason for anything but s3://bucket/prefix
+        return value
     license: str = "apache-2.0"
 
 

@@ -6,6 +6,9 @@ from __future__ import annotations
 import pickle
 
 import pytest
+from pydantic import ValidationError
+
+from steplabel.pipeline.config import BuildConfig
 
 from steplabel.pipeline.labelers.base import Context
 from steplabel.pipeline.labelers.judge import JudgeLabeler
@@ -49,6 +52,8 @@ def test_bad_cache_uris_are_refused():
         open_cache("gs://bucket/x")
     with pytest.raises(ValueError, match="unknown query"):
         open_cache("s3://bucket/x?endpoint=1")
+    with pytest.raises(ValidationError, match="run.cache"):  # refused with the config, before Ray
+        BuildConfig.model_validate({"run": {"cache": "gs://bucket/x"}})
 
 
 def test_second_build_is_answered_from_the_shared_object_cache(s3, tmp_path):
