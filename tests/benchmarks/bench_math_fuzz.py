@@ -4,7 +4,9 @@
 
 Each generated case (see tests/support/hostile_math.py: huge powers of complex, negative and
 fractional bases, towers, factorials of large numbers, long runs of `=` and brackets, 100 kB
-steps) is passed to both checks; a call "overruns" when it takes longer than the deadline + 100 ms.
+steps) is passed to both checks; a call "overruns" when it takes longer than the deadline + 100 ms;
+overruns are counted by call and by path (an answer escalated to the sympy worker, whose kill is the
+deadline pool's, or the fast path).
 The sympy pool is warmed first (its one cold start is not a per-call cost). Prints one JSON object.
 """
 from __future__ import annotations
@@ -14,6 +16,7 @@ import json
 import os
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
@@ -48,12 +51,15 @@ def main() -> None:
             else:
                 results[r.result] += 1
             if dt > args.deadline + SLACK:
-                overruns.append({"case": k, "kind": kind, "call": name, "seconds": round(dt, 3),
+                via = "sympy" if name == "answers_equal" and "sympy" in r.evidence else "fast path"
+                overruns.append({"case": k, "kind": kind, "call": name, "via": via, "seconds": round(dt, 3),
                                  "chars": len(text), "head": text[:80]})
     times.sort()
     report = {
         "cases": args.n, "calls": len(times), "deadline_s": args.deadline, "slack_s": SLACK,
-        "overruns": len(overruns), "max_s": round(times[-1], 3), "p99_s": round(times[int(0.99 * (len(times) - 1))], 3),
+        "overruns": len(overruns),
+        "overruns_by": dict(Counter(f"{o['call']} via {o['via']}" for o in overruns)),
+        "max_s": round(times[-1], 3), "p99_s": round(times[int(0.99 * (len(times) - 1))], 3),
         "median_s": round(times[len(times) // 2], 4), "step_flags": flags, "answer_results": results,
         "wall_s": round(time.monotonic() - start, 1), "loadavg": os.getloadavg(),
         "overrun_examples": overruns[:10],
