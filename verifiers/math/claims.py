@@ -164,7 +164,7 @@ def _plain_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]
             continue  # the expression goes on past what we matched
         if _WORD_BEFORE.search(text[max(0, b - 12) : b]) or (prev and prev not in _OK_BEFORE):
             continue  # ... or started before it ("√169 = 13", "(2+1)(1+1) = 6", "D - 8 = 52")
-        if prev.isalpha() and not rels_before_number(text, start, rels) and _label_word(text, b):
+        if prev.isalpha() and not _compound_first_part(text, start, rels) and _label_word(text, b):
             continue  # "Day 1 = 10 miles", "Week 3 = $50": a label and its number, not arithmetic
         if prev == ":" and b == start and b >= 2 and text[b - 2].isdigit():
             continue  # a ratio or a time: "3:4 = 0.75", "2:30 = 150 minutes"
@@ -187,7 +187,7 @@ _CONNECTORS = frozenset(
 )
 
 
-def rels_before_number(text: str, start: int, rels: list[tuple[int, int, bool]]) -> bool:
+def _compound_first_part(text: str, start: int, rels: list[tuple[int, int, bool]]) -> bool:
     """Is the claim's first part more than one number (an operator before its first relation)?"""
     first = text[start : rels[0][0]].strip() if rels else ""
     return not re.fullmatch(r"\$?\d+(?:,\d{3})*(?:\.\d+)?%?", first)
