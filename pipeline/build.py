@@ -34,7 +34,7 @@ from .sources import Intake, SourceError, input_files, iter_chains
 from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
 from .store import MANIFEST, account, read_manifest, remove_unlisted, shard_name, write_manifest, write_shard
-from .workunits import plan_shards, shard_files
+from .workunits import labeler_versions, plan_shards, shard_files
 
 
 class BuildError(StartError):
@@ -153,10 +153,6 @@ def _read_input(config: BuildConfig, intake: Intake) -> pa.Table:
     return pa.concat_tables(tables)
 
 
-def _labeler_versions(config: BuildConfig) -> list[dict[str, str]]:
-    return [{"name": lc.name, "version": labeler_class(lc.name).version} for lc in config.labelers]
-
-
 def _provenance(config: BuildConfig, manifest: Optional[dict], changes: bool) -> dict[str, Any]:
     """A run that resumes an unfinished build continues it, and one that changes nothing in a finished
     build keeps it; a run that changes a finished one (the next night's, on a grown input) is a new
@@ -167,7 +163,7 @@ def _provenance(config: BuildConfig, manifest: Optional[dict], changes: bool) ->
         "build_id": uuid.uuid4().hex[:12],
         "config_hash": config.config_hash(),
         "steplabel_version": __version__,
-        "labelers": _labeler_versions(config),
+        "labelers": labeler_versions(config),
         "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
     }
 
@@ -332,7 +328,7 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
     if intake.records == 0 and not allow_empty:
         raise InputError(f"the input ({config.input.path or config.input.kind}) holds no records; "
                          "pass --allow-empty to build an empty dataset")
-    plan = plan_shards(out, manifest, chains, config.run.shard_size, _labeler_versions(config))
+    plan = plan_shards(out, manifest, chains, config.run.shard_size, labeler_versions(config))
     del chains
     pending, tables, total, skipped = plan.pending, plan.tables, plan.total, len(plan.reused)
     for key, why in plan.retired.items():

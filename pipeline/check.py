@@ -36,6 +36,7 @@ class Plan:
     facts: dict[str, Any] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    chain_ids: Optional[set[str]] = field(default=None, repr=False)  # the input's, for the shard reuse check
 
     def as_dict(self) -> dict[str, Any]:
         return {**self.facts, "problems": self.problems, "notes": self.notes}
@@ -77,10 +78,12 @@ def _input(config: BuildConfig, p: Plan) -> Optional[int]:
         return None
     intake = Intake()
     chains = quarantined = 0
+    ids: set[str] = set()
     try:
         for row in iter_chains(cfg, config.generation, intake):
             chains += 1
             quarantined += row["status"] == "quarantined"
+            ids.add(row["chain_id"])
     except (SourceError, OSError) as exc:
         p.problems.append(f"input: {exc}")
         return None
@@ -89,6 +92,7 @@ def _input(config: BuildConfig, p: Plan) -> Optional[int]:
     if len(files) > 10:
         facts["files"].append({"file": f"... {len(files) - 10} more"})
     facts["records"] = intake.records
+    p.chain_ids = ids
     facts["quarantined_at_import"] = quarantined
     if chains == 0:
         p.problems.append("input: no records")
@@ -125,6 +129,11 @@ def _out(config: BuildConfig, p: Plan) -> None:
     same = manifest["build"]["config_hash"] == config.config_hash()
     done = sum(1 for s in manifest.get("shards", {}).values() if s.get("status") == "done")
     facts["existing"] = {"build_id": manifest["build"]["build_id"], "same_config": same, "shards_done": done}
+    if same and p.chain_ids is not None:
+        from .workunits import labeler_versions, reusable
+
+        reuse, taken = reusable(out, manifest, p.chain_ids, labeler_versions(config))
+        facts["existing"].update(shards_reused=len(reuse.reused), chains_to_build=len(p.chain_ids - taken))
     if not same:
         p.problems.append(f"run.out: {out} holds a build of another config (hash {manifest['build']['config_hash']}); "
                           "choose a new out or delete it")
@@ -282,6 +291,8 @@ def render(p: Plan) -> str:
     existing = f["out"].get("existing")
     resume = "" if not existing else (f"; resumes build {existing['build_id']} ({existing['shards_done']} shards done)"
                                       if existing["same_config"] else "; holds ANOTHER build")
+    if existing and "shards_reused" in existing:
+        resume += f", {existing['shards_reused']} reused and {existing['chains_to_build']} chains to build"
     lines.append(f"chains   {chains} in {shards} shards → {f['out']['path']}{resume}")
     seg = f["segment"]
     lines.append("segment  " + ", ".join(f"{k}={v}" for k, v in seg.items()))

@@ -17,6 +17,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from .labelers import labeler_class
 from .store import shard_name
 
 
@@ -30,6 +31,11 @@ class ShardPlan:
     @property
     def total(self) -> int:
         return len(self.reused) + len(self.pending)
+
+
+def labeler_versions(config: Any) -> list[dict[str, str]]:
+    """The configured labelers' names and versions: a finished shard is reused only under the same."""
+    return [{"name": lc.name, "version": labeler_class(lc.name).version} for lc in config.labelers]
 
 
 def shard_files(out: Path, shard: int, entry: dict[str, Any]) -> list[Path]:
@@ -53,10 +59,10 @@ def _writer_labelers(manifest: dict[str, Any], entry: dict[str, Any]) -> Any:
     return (builds.get(build_id) or manifest["build"]).get("labelers")
 
 
-def plan_shards(out: Path, manifest: Optional[dict[str, Any]], chains: pa.Table, shard_size: int,
-                labelers: list[dict[str, str]]) -> ShardPlan:
-    """Split `chains` (the whole input, any order) into finished shards to reuse and new shards."""
-    wanted = set(chains["chain_id"].to_pylist())
+def reusable(out: Path, manifest: Optional[dict[str, Any]], wanted: set[str],
+             labelers: list[dict[str, str]]) -> tuple[ShardPlan, set[str]]:
+    """Which finished shards hold only chains in `wanted` and were labeled by these labeler versions
+    (the plan without new shards yet), and the chain ids they hold. `steplabel check` asks this too."""
     plan = ShardPlan(reused={})
     taken: set[str] = set()
     for key, entry in sorted(((manifest or {}).get("shards") or {}).items(), key=lambda kv: int(kv[0])):
@@ -70,6 +76,13 @@ def plan_shards(out: Path, manifest: Optional[dict[str, Any]], chains: pa.Table,
         else:
             plan.reused[key] = entry
             taken.update(ids)
+    return plan, taken
+
+
+def plan_shards(out: Path, manifest: Optional[dict[str, Any]], chains: pa.Table, shard_size: int,
+                labelers: list[dict[str, str]]) -> ShardPlan:
+    """Split `chains` (the whole input, any order) into finished shards to reuse and new shards."""
+    plan, taken = reusable(out, manifest, set(chains["chain_id"].to_pylist()), labelers)
     todo = chains if not taken else chains.filter(pc.invert(pc.is_in(chains["chain_id"], pa.array(list(taken)))))
     todo = todo.sort_by("chain_id")
     column = todo.schema.get_field_index("shard")

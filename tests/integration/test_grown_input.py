@@ -11,6 +11,7 @@ import pytest
 import yaml
 
 from steplabel.pipeline.build import run_build
+from steplabel.pipeline.check import plan
 from steplabel.pipeline.config import load_config
 from steplabel.pipeline.store import read_chains
 from tests.support import sample_problems, scripts_from_sample
@@ -49,7 +50,10 @@ def test_grown_input_labels_only_the_new_chains(tmp_path, ray_session):
         srv.reset()
 
         grown = RECORDS[:20][::-1] + RECORDS[20:]  # 10 % more, and in another order
-        second = run_build(load_config(_config(tmp_path, srv.base_url, grown)))
+        config = load_config(_config(tmp_path, srv.base_url, grown))
+        existing = plan(config, probe=False).facts["out"]["existing"]  # what `steplabel check` says first
+        assert (existing["shards_reused"], existing["chains_to_build"]) == (5, 2)
+        second = run_build(config)
         assert srv.stats()["served_total"] == 2 * per_chain  # judge requests for the two new chains only
 
     assert second.manifest["status"] == "done"
