@@ -3,9 +3,11 @@
 A shard is a set of chains, not a range of input positions. A finished shard is reused when every
 one of its chains is still in the input (chain ids are content hashes, so "same id" means "same
 chain") and the labelers that wrote it are the versions configured now; the chains in no reused
-shard are sorted by chain id (a hash, so the order is stable whatever the input order) and cut
-into new shards under the lowest numbers not in use. A grown input therefore builds only its
-new chains, a reordered one builds nothing, and a killed run resumes with the same cut.
+shard are sorted by problem id, then chain id (a hash, so the order is stable whatever the input
+order), and cut into new shards under the lowest numbers not in use. A problem's chains stay in
+one shard where they fit: its samples to generate then go out as one request with `n`, not one
+request per shard they were scattered over. A grown input therefore builds only its new chains,
+a reordered one builds nothing, and a killed run resumes with the same cut.
 """
 from __future__ import annotations
 
@@ -84,12 +86,26 @@ def plan_shards(out: Path, manifest: Optional[dict[str, Any]], chains: pa.Table,
     """Split `chains` (the whole input, any order) into finished shards to reuse and new shards."""
     plan, taken = reusable(out, manifest, set(chains["chain_id"].to_pylist()), labelers)
     todo = chains if not taken else chains.filter(pc.invert(pc.is_in(chains["chain_id"], pa.array(list(taken)))))
-    todo = todo.sort_by("chain_id")
+    todo = todo.sort_by([("problem_id", "ascending"), ("chain_id", "ascending")])
     column = todo.schema.get_field_index("shard")
     free = (n for n in range(len(plan.reused) + todo.num_rows + 1) if str(n) not in plan.reused)
-    for start, shard in zip(range(0, todo.num_rows, shard_size), free):
-        part = todo.slice(start, shard_size)
+    starts = _cuts(todo["problem_id"].to_pylist(), shard_size)
+    for start, end, shard in zip(starts, starts[1:] + [todo.num_rows], free):
+        part = todo.slice(start, end - start)
         part = part.set_column(column, todo.schema.field(column), pa.array([shard] * part.num_rows, pa.int32()))
         plan.tables.append(part)
         plan.pending[shard] = part.num_rows
     return plan
+
+
+def _cuts(problems: list[Any], size: int) -> list[int]:
+    """Start offsets of shards of up to `size` chains over chains sorted by problem: a shard ends
+    before a problem that would not fit in it whole, unless that problem alone is larger than a shard."""
+    starts, start, group = [0], 0, 0
+    for i in range(1, len(problems)):
+        if problems[i] != problems[i - 1]:
+            group = i
+        if i - start == size:
+            start = group if group > start else i
+            starts.append(start)
+    return starts if problems else []

@@ -58,3 +58,18 @@ def test_other_labeler_versions_or_missing_files_are_built_again(tmp_path):
     (tmp_path / "data" / "shard-00001.parquet").unlink()
     plan = plan_shards(tmp_path, manifest, _chains(ids), 4, LABELERS)
     assert set(plan.reused) == {"0"} and plan.retired == {"1": "files missing or unreadable"}
+
+
+def test_a_problems_samples_stay_in_one_shard_whatever_their_chain_ids(tmp_path):
+    """Chain ids are hashes: sorted by them alone, a problem's n samples scatter over shards and
+    each goes out as its own request. Sorted by problem first, and cut before a problem that would
+    not fit whole, each problem is in one shard (one request with n)."""
+    rows = [new_chain(chain_id=f"{h:02x}{p}", problem_id=f"p{p}", problem="q")
+            for p in range(5) for h in (0xf0 - 37 * p, 0x10 + 11 * p, 0x80 + p)]  # 3 samples, ids interleaved
+    plan = plan_shards(tmp_path, None, rows_to_table(rows[::-1]), 4, LABELERS)
+    for table in plan.tables:
+        assert table.num_rows <= 4
+    problems = [set(t["problem_id"].to_pylist()) for t in plan.tables]
+    assert sorted(p for ps in problems for p in ps) == [f"p{p}" for p in range(5)]  # each problem in one shard
+    big = [new_chain(chain_id=f"{i:02x}", problem_id="p", problem="q") for i in range(6)]
+    assert [t.num_rows for t in plan_shards(tmp_path, None, rows_to_table(big), 4, LABELERS).tables] == [4, 2]
