@@ -43,6 +43,7 @@ _PLAIN_TOKEN = re.compile(
     r"|(?P<close>\))|(?P<word>(?:about|approximately|approx\.?|roughly)(?![A-Za-z]))|(?P<x>x)|(?P<ws>\s+)"
 )
 _START = re.compile(r"[-(\d$]")
+_ARITHMETIC_RUN = re.compile(r"[\d\s=≈~+\-*/×÷^().,$%x]*")
 _NO_START_AFTER = set("_.,$^/*+-=(")  # and any letter or digit
 _GOES_ON = re.compile(r"\s*(?:[-+*/×÷^%(\d]|\.\d|x\s*\d|(?:times|of|per|choose|over|squared|cubed|factorial)\b|!)")
 _WORD_BEFORE = re.compile(r"\b(?:times|of|per|plus|minus|by|x|choose|over|root|sqrt|log|ln|squared|cubed)$")
@@ -137,6 +138,8 @@ def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int
             elif kind == "rel":
                 pending.append((i, j, m.group() != "="))
                 state = "operand"
+                if len(rels) + len(pending) > MAX_LINKS:  # never read as a claim: skip the run at C speed
+                    return None, [], _ARITHMETIC_RUN.match(text, j).end()
             else:
                 break
         after_rel = kind == "rel"
