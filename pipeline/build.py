@@ -221,7 +221,9 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     if ctx.execution_no_progress_timeout_s > 0:  # -1: the user turned the guard off
         ctx.execution_no_progress_timeout_s = max(ctx.execution_no_progress_timeout_s, _slowest_batch(config))
     bs = config.run.batch_size
-    ds = ray.data.from_arrow(tables)
+    ds = ray.data.from_arrow(tables)  # the blocks are in the object store now: the driver's copies go
+    tables.clear()
+    pa.default_memory_pool().release_unused()
     if config.generation is not None:
         # enough rows per call to keep every allowed request to the policy in flight
         gen_bs = max(bs, config.generation.policy.max_concurrency * config.generation.n)
@@ -329,7 +331,8 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
         raise InputError(f"the input ({config.input.path or config.input.kind}) holds no records; "
                          "pass --allow-empty to build an empty dataset")
     plan = plan_shards(out, manifest, chains, config.run.shard_size, labeler_versions(config))
-    del chains
+    del chains  # planning made a sorted copy; hand the input's memory back before Ray starts
+    pa.default_memory_pool().release_unused()
     pending, tables, total, skipped = plan.pending, plan.tables, plan.total, len(plan.reused)
     for key, why in plan.retired.items():
         say(f"shard {key} is built again: {why}")
