@@ -22,7 +22,7 @@ from steplabel.pipeline.llm.cache import RequestCache
 from steplabel.pipeline.store import connect, read_chains
 from tests.support import sample_problems, scripts_from_sample
 from tests.support.openai_server import OpenAIServer
-from tests.support.builds import done_shards
+from tests.support.builds import cli_env, done_shards
 
 pytestmark = pytest.mark.integration
 
@@ -57,19 +57,18 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
     with OpenAIServer(script, latency=0.1, hang=3.0, faults=FAULTS) as srv:
         cfg_path = _config(tmp_path, srv.base_url)
         out = tmp_path / "out"
-        env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
         proc = subprocess.Popen([sys.executable, "-m", "steplabel.pipeline.cli", "build", str(cfg_path)],
-                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+                                stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=cli_env(), start_new_session=True)
         deadline = time.monotonic() + 120
         while done_shards(out) == 0:
             assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
             assert time.monotonic() < deadline, "no shard written within 120 s"
             time.sleep(0.02)
-        # stop answering, let answers already on the wire land in the cache (every sample handed
-        # out is one cache entry), then kill: a request the server answered is one the build received
+        # stop answering, let the answers already decided be sent and land in the cache (every sample
+        # handed out is one cache entry), then kill: a request the server answered is one the build received
         srv.configure(faults={"rate": 1.0, "kinds": ["timeout"]}, hang=30.0)
         settle, cache = time.monotonic() + 20, RequestCache(out / "cache")
-        while len(cache) < srv.stats()["choices_served"] and time.monotonic() < settle:
+        while time.monotonic() < settle and (srv.stats()["answering"] or len(cache) < srv.stats()["choices_served"]):
             time.sleep(0.05)
         cache.close()
         os.killpg(proc.pid, signal.SIGKILL)

@@ -101,6 +101,7 @@ class ServerState:
         self.fault_counts: Counter = Counter()
         self.by_model: Counter = Counter()
         self.in_flight = 0
+        self.answering = 0  # requests in flight that will be answered (their fault was decided on arrival)
         self.max_in_flight = 0
         self.total = 0
 
@@ -115,6 +116,7 @@ class ServerState:
             "max_in_flight": self.max_in_flight,
             "max_served_per_key": max(self.served.values(), default=0),
             "choices_served": self.choices_served,
+            "answering": self.answering,
         }
 
     # --- decisions -----------------------------------------------------------------------------
@@ -350,8 +352,11 @@ class _Server:
         st.by_model[str(body.get("model"))] += 1
         st.in_flight += 1
         st.max_in_flight = max(st.max_in_flight, st.in_flight)
+        answering = False
         try:
             fault = st.pick_fault(key)
+            answering = fault is None
+            st.answering += answering
             delay = st.latency + (random.random() * st.latency_jitter if st.latency_jitter else 0.0)
             if delay:
                 await asyncio.sleep(delay)
@@ -367,6 +372,7 @@ class _Server:
             return True
         finally:
             st.in_flight -= 1
+            st.answering -= answering
 
     async def fault(self, kind: str, writer: asyncio.StreamWriter) -> bool:
         if kind in ("400", "429", "500", "503"):
