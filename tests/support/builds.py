@@ -3,6 +3,7 @@ written by hand (real Parquet shard, manifest and card header) for tests of what
 exports, evaluation — without running Ray."""
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any, Optional
 
@@ -12,6 +13,17 @@ from steplabel.pipeline.first_error import first_error, first_flag
 from steplabel.pipeline.schema import new_chain, rows_to_table
 from steplabel.pipeline.segment import make_steps
 from steplabel.pipeline.store import read_manifest, shard_name, write_manifest, write_shard
+
+
+def cli_env() -> dict[str, str]:
+    """The environment for a `steplabel build` subprocess: it joins this process's Ray (the session
+    fixture's) instead of starting its own, which costs seconds; a SIGKILL then kills that driver alone."""
+    import ray
+
+    env = {**os.environ, "RAY_AUTH_MODE": "disabled"}
+    if ray.is_initialized():
+        env["RAY_ADDRESS"] = ray.get_runtime_context().gcs_address
+    return env
 
 
 def done_shards(out: Path) -> int:
