@@ -37,10 +37,18 @@ def _labels(row: dict) -> tuple:
             [(s["rating"], s["decided_by"], s["agreement"]) for s in row["steps"]])
 
 
-def test_remerge_equals_a_fresh_build_with_the_new_merge_and_runs_no_labeler(tmp_path, ray_session):
-    old_merge = {"policy": "priority", "order": ["outcome", "math_steps"], "stop_at_first_error": False}
+OLD_MERGE = {"policy": "priority", "order": ["outcome", "math_steps"], "stop_at_first_error": False}
+
+
+@pytest.fixture(scope="module")
+def nightly(ray_session, tmp_path_factory):
+    """One finished build (outcome + math_steps, priority merge) that both tests remerge from."""
+    return run_build(load_config(_config(tmp_path_factory.mktemp("remerge"), "nightly", OLD_MERGE)))
+
+
+def test_remerge_equals_a_fresh_build_with_the_new_merge_and_runs_no_labeler(tmp_path, nightly):
     new_merge = {"policy": "consensus", "order": ["math_steps", "outcome"], "agree": ["math_steps", "outcome"]}
-    source = run_build(load_config(_config(tmp_path, "nightly", old_merge)))
+    source = nightly
     fresh = run_build(load_config(_config(tmp_path, "fresh", new_merge)))
 
     new_cfg = _config(tmp_path, "unused", new_merge)
@@ -63,9 +71,7 @@ def test_remerge_equals_a_fresh_build_with_the_new_merge_and_runs_no_labeler(tmp
     assert (tmp_path / "remerged" / "README.md").exists()
 
 
-def test_remerge_refuses_a_config_that_changes_more_than_merge(tmp_path, ray_session, capsys):
-    merge = {"policy": "priority", "order": ["outcome"]}
-    source = run_build(load_config(_config(tmp_path, "nightly", merge, labelers=["outcome"])))
-    other = _config(tmp_path, "other", merge, labelers=["outcome", "math_steps"])
-    assert main(["remerge", str(source.out), "--config", str(other), "--out", str(tmp_path / "x")]) == EXIT_CONFIG
+def test_remerge_refuses_a_config_that_changes_more_than_merge(tmp_path, nightly, capsys):
+    other = _config(tmp_path, "other", {"policy": "priority", "order": ["outcome"]}, labelers=["outcome"])
+    assert main(["remerge", str(nightly.out), "--config", str(other), "--out", str(tmp_path / "x")]) == EXIT_CONFIG
     assert "differs from" in capsys.readouterr().err and not (tmp_path / "x").exists()
