@@ -9,7 +9,6 @@ request within a short deadline. Every problem is listed; any problem makes the 
 from __future__ import annotations
 
 import json
-import math
 import os
 import tempfile
 import threading
@@ -47,8 +46,11 @@ def plan(config: BuildConfig, source: str = "", probe: bool = True, deadline: fl
     starts no sandbox."""
     p = Plan()
     p.facts.update(config=source, name=config.name, config_hash=config.config_hash())
-    chains = _input(config, p)
-    shards = None if chains is None else math.ceil(chains / config.run.shard_size)
+    from .workunits import count_shards
+
+    problem_ids: list[str] = []
+    chains = _input(config, p, problem_ids)
+    shards = None if chains is None else count_shards(problem_ids, config.run.shard_size)
     p.facts["chains"], p.facts["shards"] = chains, shards
     _out(config, p)
     p.facts["segment"] = config.segment.model_dump(exclude_none=True)
@@ -62,8 +64,9 @@ def plan(config: BuildConfig, source: str = "", probe: bool = True, deadline: fl
 
 # --- input and output ---------------------------------------------------------------------------
 
-def _input(config: BuildConfig, p: Plan) -> Optional[int]:
-    """Input facts; the number of chains the build will see (None when it cannot be counted here).
+def _input(config: BuildConfig, p: Plan, problem_ids: list[str]) -> Optional[int]:
+    """Input facts; the number of chains the build will see (None when it cannot be counted here),
+    their problem ids appended to `problem_ids` (the shard cut keeps a problem's chains together).
 
     Counted by the build's own importer (no request is sent: sampled chains are placeholders until
     the generate stage), so chains and shards are exact, and records that will be quarantined at
@@ -84,6 +87,7 @@ def _input(config: BuildConfig, p: Plan) -> Optional[int]:
             chains += 1
             quarantined += row["status"] == "quarantined"
             ids.add(row["chain_id"])
+            problem_ids.append(row["problem_id"])
     except (SourceError, OSError) as exc:
         p.problems.append(f"input: {exc}")
         return None

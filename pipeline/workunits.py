@@ -98,6 +98,11 @@ def plan_shards(out: Path, manifest: Optional[dict[str, Any]], chains: pa.Table,
     return plan
 
 
+def count_shards(problem_ids: list[Any], shard_size: int) -> int:
+    """How many new shards a fresh build cuts its chains into (`steplabel check` says it)."""
+    return len(_cuts(sorted(problem_ids), shard_size))
+
+
 def _cuts(problems: list[Any], size: int) -> list[int]:
     """Start offsets of shards of up to `size` chains over chains sorted by problem: a shard ends
     before a problem that would not fit in it whole, unless that problem alone is larger than a shard."""

@@ -84,8 +84,9 @@ def test_a_good_config_prints_its_plan_and_the_endpoints_answer(tmp_path, capsys
         assert main(["check", path, "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["problems"] == [] and plan["input"]["records"] == 6
-    # 5 problems x n=3, and the unreadable record as one quarantined row; 4 chains a shard
-    assert (plan["chains"], plan["shards"], plan["input"]["quarantined_at_import"]) == (16, 4, 1)
+    # 5 problems x n=3, and the unreadable record as one quarantined row; up to 4 chains a shard, a
+    # problem's samples in one shard: 5 shards, as the build cuts them
+    assert (plan["chains"], plan["shards"], plan["input"]["quarantined_at_import"]) == (16, 5, 1)
     assert [(f["records"], f["chains"]) for f in plan["input"]["files"]] == [(6, 16)]
     assert any("1 of 16 chains will be quarantined at import" in n for n in plan["notes"])
     assert [(lab["name"], lab["pool_size"]) for lab in plan["labelers"]] == [("outcome", 1), ("judge", 2)]

@@ -5,7 +5,7 @@ from pathlib import Path
 
 from steplabel.pipeline.schema import new_chain, rows_to_table
 from steplabel.pipeline.store import write_shard
-from steplabel.pipeline.workunits import plan_shards
+from steplabel.pipeline.workunits import count_shards, plan_shards
 
 LABELERS = [{"name": "outcome", "version": "1"}]
 
@@ -71,5 +71,6 @@ def test_a_problems_samples_stay_in_one_shard_whatever_their_chain_ids(tmp_path)
         assert table.num_rows <= 4
     problems = [set(t["problem_id"].to_pylist()) for t in plan.tables]
     assert sorted(p for ps in problems for p in ps) == [f"p{p}" for p in range(5)]  # each problem in one shard
+    assert count_shards([r["problem_id"] for r in rows], 4) == len(plan.tables) == 5  # what `steplabel check` says
     big = [new_chain(chain_id=f"{i:02x}", problem_id="p", problem="q") for i in range(6)]
     assert [t.num_rows for t in plan_shards(tmp_path, None, rows_to_table(big), 4, LABELERS).tables] == [4, 2]
