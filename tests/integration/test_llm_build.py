@@ -78,6 +78,9 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
         assert done_at_kill < total, "the build finished before the kill"
         before = srv.stats()
         assert before["max_served_per_key"] == 1
+        # the ledger as the killed build left it: a SIGKILL loses the counts a process had not synced yet
+        ledger_path = out / "cache" / "ledger.json"
+        ledger_at_kill = json.loads(ledger_path.read_text()) if ledger_path.exists() else {}
 
         srv.configure(faults=FAULTS, hang=3.0)
         runs = []
@@ -115,7 +118,10 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
     labeled = con.execute("SELECT count(*) FROM chains WHERE status = 'labeled'").fetchall()[0][0]
     assert labeled >= 0.9 * len(rows)
     ledger = json.loads((out / "cache" / "ledger.json").read_text())
-    assert ledger["policy"]["requests"] >= len(PROBLEMS) and ledger["judge"]["completion_tokens"] > 0
+    # every policy request the re-runs got an answer to is in the ledger (a request failed after retries is too)
+    paid_after_kill = stats["served_by_model"]["policy"] - before["served_by_model"].get("policy", 0)
+    assert ledger["policy"]["requests"] - ledger_at_kill.get("policy", {}).get("requests", 0) >= paid_after_kill
+    assert ledger["policy"]["requests"] > 0 and ledger["judge"]["completion_tokens"] > 0
     assert "sk-" not in (out / "manifest.json").read_text()
 
 

@@ -99,7 +99,8 @@ class ServerState:
         self.served: Counter = Counter()
         self.choices_served = 0  # samples handed out (a request with n=4 hands out 4)
         self.fault_counts: Counter = Counter()
-        self.by_model: Counter = Counter()
+        self.by_model: Counter = Counter()  # arrivals per model
+        self.served_by_model: Counter = Counter()  # complete answers per model
         self.in_flight = 0
         self.answering = 0  # requests in flight that will be answered (their fault was decided on arrival)
         self.max_in_flight = 0
@@ -113,6 +114,7 @@ class ServerState:
             "served": dict(self.served),
             "faults": dict(self.fault_counts),
             "by_model": dict(self.by_model),
+            "served_by_model": dict(self.served_by_model),
             "max_in_flight": self.max_in_flight,
             "max_served_per_key": max(self.served.values(), default=0),
             "choices_served": self.choices_served,
@@ -367,6 +369,7 @@ class _Server:
             answer = json.dumps(reply).encode()
             st.choices_served += len(reply.get("choices") or [])
             st.served[key] += 1  # counted as it is handed to the socket, before the client can see it
+            st.served_by_model[str(body.get("model"))] += 1
             self._send(writer, 200, answer)
             await writer.drain()
             return True
