@@ -61,7 +61,7 @@ SECCOMP_MODE_FILTER = 2
 CLONE_NEWUSER = 0x10000000  # refused to the code under test
 CLONE_NEWNS = 0x00020000
 CLONE_NEWIPC = 0x08000000
-MS_NOSUID, MS_NODEV = 2, 4
+MS_RDONLY, MS_NOSUID, MS_NODEV, MS_REMOUNT, MS_BIND, MS_REC = 1, 2, 4, 32, 4096, 16384
 F_DUPFD_CLOEXEC = getattr(fcntl, "F_DUPFD_CLOEXEC", 1030)
 RESULT_CAP = 1 << 20
 TOKEN_LEN = 16
@@ -73,6 +73,8 @@ WORKDIR = CONFIG.get("workdir") or "/tmp"  # rlimits mode: the host's directory 
 TMP_MB = int(CONFIG.get("tmp_mb", 256))
 TMPFS_OPTS = f"size={TMP_MB}m,nr_inodes=65536,mode=1777".encode()
 libc = ctypes.CDLL(None, use_errno=True)
+# Python paths under /tmp: each run binds them again, read-only, on top of its fresh /tmp
+TMP_BINDS = [p for p in CONFIG.get("tmp_binds", []) if os.path.isdir(p)]
 
 # Snapshots taken before any untrusted code exists; every forked child inherits them untouched.
 BUILTINS = dict(builtins.__dict__)
@@ -187,7 +189,16 @@ def enter_private_run() -> None:
     new user namespaces. (A user namespace per run would do without the server's capabilities
     but costs about a millisecond of CPU per run.)"""
     _check(libc.unshare(CLONE_NEWNS | CLONE_NEWIPC), "unshare")
+    # held open (O_PATH) in this namespace before the tmpfs covers them, bound back on top of it
+    held = [(os.open(path, os.O_PATH | os.O_DIRECTORY), path) for path in TMP_BINDS]
     _check(libc.mount(b"tmpfs", b"/tmp", b"tmpfs", MS_NOSUID | MS_NODEV, TMPFS_OPTS), "mount /tmp")
+    for fd, path in held:
+        os.makedirs(path, mode=0o755, exist_ok=True)
+        target = path.encode()
+        _check(libc.mount(f"/proc/self/fd/{fd}".encode(), target, None, MS_BIND | MS_REC, None), f"bind {path}")
+        _check(libc.mount(None, target, None, MS_BIND | MS_REMOUNT | MS_RDONLY | MS_NOSUID | MS_NODEV, None),
+               f"read-only {path}")
+        os.close(fd)
     os.chdir("/tmp")
     drop_capabilities()
 

@@ -237,6 +237,9 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
         argv += ["--setenv", key, value]
     argv += mount_args(limits.tmp_mb)
     config["sys_path"] = site_packages()
+    # a run's fresh /tmp would hide an interpreter that lives under /tmp (a virtualenv made there):
+    # the server re-binds these paths, read-only, inside every run
+    config["tmp_binds"] = [p for p in python_paths() if p == "/tmp" or p.startswith("/tmp/")]
     # -S: no site.py and no .pth processing; a smaller server forks about twice as fast.
     argv += ["--", sys.executable, "-I", "-S", "-c", server_source(), _json(config)]
     cgroup, ceiling = memory_cgroup(limits.sandbox_memory_mb)
