@@ -63,9 +63,11 @@ def _comparable(out: Path) -> list[dict]:
     return sorted(rows, key=lambda r: r["chain_id"])
 
 
-def _outage(srv: OpenAIServer, after: int, seconds: float, done: threading.Event) -> None:
+def _outage(srv: OpenAIServer, after: int, seconds: float, done: threading.Event,
+            build_returned: threading.Event) -> None:
     """Once `after` answers were served: refuse new work, let answers on the wire land, go down,
-    come back `seconds` later."""
+    come back `seconds` later, and not before the build has returned (on a loaded machine a build
+    can spend longer than a short outage between two requests, and would then never see it)."""
     while srv.stats()["served_total"] < after:
         time.sleep(0.01)
     srv.configure(faults={"rate": 1.0, "kinds": ["drop"]})  # answer nothing more...
@@ -74,6 +76,7 @@ def _outage(srv: OpenAIServer, after: int, seconds: float, done: threading.Event
     srv.stop()  # connection refused from here
     done.set()
     time.sleep(seconds)
+    build_returned.wait(600)
     srv.configure(faults={})
     srv.restart()
 
@@ -91,10 +94,14 @@ def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ra
         srv.reset()
 
         cfg = _config(tmp_path, srv.base_url, str(tmp_path / "out"))
-        went_down = threading.Event()
-        watcher = threading.Thread(target=_outage, args=(srv, len(needed) // 3, OUTAGE_S, went_down), daemon=True)
+        went_down, returned = threading.Event(), threading.Event()
+        watcher = threading.Thread(target=_outage, args=(srv, len(needed) // 3, OUTAGE_S, went_down, returned),
+                                   daemon=True)
         watcher.start()
-        first = run_build(load_config(cfg))
+        try:
+            first = run_build(load_config(cfg))
+        finally:
+            returned.set()
         served_first = srv.stats()["served_total"]
         watcher.join(OUTAGE_S + 30)
         assert went_down.is_set() and not watcher.is_alive() and srv.port is not None
