@@ -19,7 +19,7 @@ from pathlib import Path
 import pytest
 
 from steplabel.verifiers.code import Limits, Sandbox, run_tests
-from steplabel.verifiers.code.isolation import bwrap_binary
+from steplabel.verifiers.code.isolation import bwrap_binary, python_paths
 
 pytestmark = pytest.mark.integration
 
@@ -159,7 +159,10 @@ HOSTILE = {
                         "os.chmod('.', 0)\nos.chmod('/tmp', 0)\n",
     "sysv_ipc": "import ctypes\nlibc = ctypes.CDLL(None)\nassert libc.shmget(0x5eed, 1 << 20, 0o1666) >= 0\n",
 }
-CLEAN = ("import os\nassert os.listdir('.') == [] and os.listdir('/tmp') == [], (os.listdir('.'), os.listdir('/tmp'))\n"
+# a fresh /tmp holds nothing but the top of an interpreter that lives under /tmp (bound back read-only)
+BOUND = sorted({p.split("/")[2] for p in python_paths() if p.startswith("/tmp/")})
+CLEAN = (f"import os\nassert sorted(os.listdir('.')) == sorted(os.listdir('/tmp')) == {BOUND!r}, "
+         "(os.listdir('.'), os.listdir('/tmp'))\n"
          "open('/tmp/ok', 'w').write('x' * 2**20)\n"
          "assert open('/proc/sysvipc/shm').read().count('\\n') <= 1\n")
 
