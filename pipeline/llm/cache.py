@@ -40,7 +40,31 @@ def cache_key(**parts: Any) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()
 
 
-class RequestCache:
+class _Store:
+    """What every request-cache store shares: hit/miss counts around a store's own lookup."""
+
+    hits = 0
+    misses = 0
+
+    def _lookup(self, key: str) -> Optional[dict[str, Any]]:
+        raise NotImplementedError
+
+    def get(self, key: str) -> Optional[dict[str, Any]]:
+        value = self._lookup(key)
+        if value is None:
+            self.misses += 1
+        else:
+            self.hits += 1
+        return value
+
+    def put(self, key: str, value: dict[str, Any]) -> None:
+        self.put_many([(key, value)])
+
+    def put_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
+        raise NotImplementedError
+
+
+class RequestCache(_Store):
     """`root=None` keeps entries in memory only (tests, dry runs)."""
 
     def __init__(self, root: str | os.PathLike | None, backend: Optional[str] = None) -> None:
@@ -54,8 +78,6 @@ class RequestCache:
         self._lock = threading.Lock()
         self._db: Optional[sqlite3.Connection] = None
         self._db_pid = 0
-        self.hits = 0
-        self.misses = 0
 
     # --- sqlite -------------------------------------------------------------------------------------
 
@@ -100,7 +122,7 @@ class RequestCache:
 
     # --- API ----------------------------------------------------------------------------------------
 
-    def get(self, key: str) -> Optional[dict[str, Any]]:
+    def _lookup(self, key: str) -> Optional[dict[str, Any]]:
         value: Optional[dict[str, Any]] = None
         if self.base is None:
             value = self._memory.get(key)
@@ -116,14 +138,7 @@ class RequestCache:
                             value = None
             if value is None:
                 value = self._get_file(key)
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
         return value
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self.put_many([(key, value)])
 
     def put_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
         if self.base is None:
@@ -174,7 +189,7 @@ class RequestCache:
         self._lock = threading.Lock()
 
 
-class ObjectCache:
+class ObjectCache(_Store):
     """The request cache on S3 (or an S3-compatible store): `<prefix>/llm/<key[:2]>/<key>.json`,
     one object per entry, each written by one PUT (never a multipart upload), so it is whole or absent.
 
@@ -196,8 +211,6 @@ class ObjectCache:
                          if "endpoint_override" in query else None)
         self.region = query.get("region")
         self._client: Any = None
-        self.hits = 0
-        self.misses = 0
 
     def _s3(self) -> Any:
         if self._client is None:
@@ -212,7 +225,7 @@ class ObjectCache:
     def _key(self, key: str) -> str:
         return "/".join(p for p in (self.prefix, "llm", key[:2], f"{key}.json") if p)
 
-    def get(self, key: str) -> Optional[dict[str, Any]]:
+    def _lookup(self, key: str) -> Optional[dict[str, Any]]:
         s3 = self._s3()
         try:
             value = json.loads(s3.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read())
@@ -220,14 +233,7 @@ class ObjectCache:
             value = None
         except ValueError:  # written by hand or by another tool: a miss, replaced by the next answer
             value = None
-        if value is None:
-            self.misses += 1
-        else:
-            self.hits += 1
         return value
-
-    def put(self, key: str, value: dict[str, Any]) -> None:
-        self.put_many([(key, value)])
 
     def put_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
         s3 = self._s3()
