@@ -23,6 +23,7 @@ from steplabel.pipeline.store import connect, read_chains
 from tests.support import sample_problems, scripts_from_sample
 from tests.support.openai_server import OpenAIServer
 from tests.support.builds import cli_env, done_shards
+from tests.support.scripts import write_problems
 
 pytestmark = pytest.mark.integration
 
@@ -31,9 +32,7 @@ FAULTS = {"rate": 0.2, "seed": 11}  # every kind: 429, 500, 503, timeout, drop, 
 
 
 def _config(tmp_path: Path, base_url: str) -> Path:
-    problems = tmp_path / "problems.jsonl"
-    problems.write_text("".join(json.dumps({"problem_id": p["problem_id"], "problem": p["problem"],
-                                            "answer": p["reference"]["answer"]}) + "\n" for p in PROBLEMS))
+    problems = write_problems(tmp_path / "problems.jsonl", PROBLEMS)
     endpoint = {"base_url": base_url, "timeout": 1.0, "max_retries": 3, "backoff_base": 0.05, "max_concurrency": 16}
     config = {
         "name": "llm-faults",

@@ -20,7 +20,7 @@ from steplabel.pipeline.config import load_config
 from steplabel.pipeline.store import read_chains
 from tests.support import sample_problems, scripts_from_sample
 from tests.support.openai_server import OpenAIServer
-from tests.support.scripts import rollout_policy, sample_chains
+from tests.support.scripts import rollout_policy, sample_chains, write_problems
 
 pytestmark = pytest.mark.integration
 
@@ -29,9 +29,7 @@ OUTAGE_S = float(os.environ.get("STEPLABEL_TEST_OUTAGE_S", "1.0"))  # 30 for the
 
 
 def _config(tmp_path: Path, base_url: str, out: str) -> Path:
-    problems = tmp_path / "problems.jsonl"
-    problems.write_text("".join(json.dumps({"problem_id": p["problem_id"], "problem": p["problem"],
-                                            "answer": p["reference"]["answer"]}) + "\n" for p in PROBLEMS))
+    problems = write_problems(tmp_path / "problems.jsonl", PROBLEMS)
     # small retry settings: a request during the outage fails for good in about a tenth of a second
     endpoint = {"base_url": base_url, "timeout": 2.0, "max_retries": 1, "backoff_base": 0.05, "max_concurrency": 4}
     config = {

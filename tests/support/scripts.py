@@ -98,3 +98,10 @@ def as_problem_records(chains: list[dict[str, Any]], only: Optional[set[str]] = 
                                                      "reference": {"answer": c["answer"]}, "chains": []})
         rec["chains"].append({"text": c["text"], "first_error": c["first_error"], "kind": c["kind"]})
     return list(by_problem.values())
+
+
+def write_problems(path: Path, problems: list[dict[str, Any]]) -> Path:
+    """The sample's problems as bare-problem JSONL (id, text, reference answer): input for sampling builds."""
+    path.write_text("".join(json.dumps({"problem_id": p["problem_id"], "problem": p["problem"],
+                                        "answer": p["reference"]["answer"]}) + "\n" for p in problems))
+    return path
