@@ -200,8 +200,8 @@ class Lease:
         """Mark the lease released (the next build takes the next generation at once). With
         `leave_trace=False` (a start that wrote nothing) its file goes, and `.lease/` if it is empty."""
         self._stop.set()
-        if self._beat is not None:
-            self._beat.join()
+        if self._beat is not None:  # a beat stuck in a write to OUT (a hung network mount) is left behind
+            self._beat.join(timeout=self.ttl)
         if self.generation is not None and self.lost is None:
             mine = self._read(self.generation)
             if mine is not None and mine.get("token") == self.token:
