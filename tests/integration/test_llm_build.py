@@ -69,7 +69,9 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
         settle, cache = time.monotonic() + 20, RequestCache(out / "cache")
         while time.monotonic() < settle and (srv.stats()["answering"] or len(cache) < srv.stats()["choices_served"]):
             time.sleep(0.05)
+        settled = len(cache) >= srv.stats()["choices_served"]
         cache.close()
+        assert settled, "the killed build's cache never caught up with the answers the server sent"
         os.killpg(proc.pid, signal.SIGKILL)
         proc.wait()
         done_at_kill = done_shards(out)
@@ -91,10 +93,11 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
         result = runs[-1]
         stats = srv.stats()
     assert result.stopped is None and runs[0].shards_skipped == done_at_kill
-    assert stats["max_served_per_key"] == 1, "a request was answered twice"
+    twice = {k: n for k, n in stats["served"].items() if n > 1}
+    assert not twice, f"answered twice: {twice}; attempts {[stats['attempts'][k] for k in twice]}"
     faults = Counter(stats["faults"])
     assert len(faults) >= 5  # mixed: status codes, hangs, drops, broken bodies
-    assert stats["total"] - sum(faults.values()) == stats["served_total"]
+    assert stats["total"] - sum(faults.values()) - stats["abandoned_total"] == stats["served_total"]
     assert sum(faults.values()) >= 0.15 * stats["total"]
 
     table = read_chains(out)

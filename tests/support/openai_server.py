@@ -26,7 +26,8 @@ request the server rejects as malformed: retrying cannot help; only when named i
 
 Counting: every request body is keyed by a hash of its canonical JSON; `attempts[key]` counts
 arrivals, `served[key]` counts complete successful answers, so "no request sent twice" is
-max(served.values()) <= 1.
+max(served.values()) <= 1. An answer ready after its client hung up (its timeout passed while this
+server was slow) is not sent: it counts in `abandoned`, as a real server's would go unread.
 
 In-process:  with OpenAIServer(script=...) as srv: srv.base_url ...
 Subprocess:  python tests/support/openai_server.py --port 0 --script s.json  (prints "LISTENING <port>")
@@ -97,6 +98,7 @@ class ServerState:
     def reset(self) -> None:
         self.attempts: Counter = Counter()
         self.served: Counter = Counter()
+        self.abandoned: Counter = Counter()  # answers whose client had hung up before they were ready
         self.choices_served = 0  # samples handed out (a request with n=4 hands out 4)
         self.fault_counts: Counter = Counter()
         self.by_model: Counter = Counter()  # arrivals per model
@@ -112,6 +114,7 @@ class ServerState:
             "served_total": sum(self.served.values()),
             "attempts": dict(self.attempts),
             "served": dict(self.served),
+            "abandoned_total": sum(self.abandoned.values()),
             "faults": dict(self.fault_counts),
             "by_model": dict(self.by_model),
             "served_by_model": dict(self.served_by_model),
@@ -291,7 +294,7 @@ class _Server:
                         await reader.readline()
                 else:
                     data = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-                keep = await self.dispatch(method, target.split("?")[0], data, writer)
+                keep = await self.dispatch(method, target.split("?")[0], data, writer, reader)
                 if not keep or headers.get("connection", "").lower() == "close":
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
@@ -310,7 +313,8 @@ class _Server:
                 f"Connection: keep-alive\r\n{extra}\r\n")
         writer.write(head.encode() + payload)
 
-    async def dispatch(self, method: str, path: str, data: bytes, writer: asyncio.StreamWriter) -> bool:
+    async def dispatch(self, method: str, path: str, data: bytes, writer: asyncio.StreamWriter,
+                       reader: Optional[asyncio.StreamReader] = None) -> bool:
         st = self.state
         if path == "/_stats":
             self._send(writer, 200, json.dumps(st.stats()).encode())
@@ -365,6 +369,9 @@ class _Server:
             if fault is not None:
                 st.fault_counts[fault] += 1
                 return await self.fault(fault, writer)
+            if reader is not None and reader.at_eof():  # the client gave up waiting: nobody reads this answer
+                st.abandoned[key] += 1
+                return False
             reply = st.answer(path, body)
             answer = json.dumps(reply).encode()
             st.choices_served += len(reply.get("choices") or [])
