@@ -2,7 +2,9 @@
 
 The driver imports the input; finished shards whose chains are all still in the input are reused,
 the other chains are cut into new shards by chain id (workunits.py) and flow through Ray Data
-stages (`map_batches`; labelers in actor pools) and come back to the driver, which writes each shard atomically once all its rows have arrived.
+stages (`map_batches`; labelers in actor pools). The last stage writes its rows as part files and
+sends the driver a small record per part; a finished shard is joined into its file by a Ray task
+and only then entered in the manifest by the driver (shardwriter.py): no chain comes back.
 """
 from __future__ import annotations
 
@@ -33,7 +35,8 @@ from .segment import SegmentStage
 from .sources import Intake, SourceError, input_files, iter_chains
 from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
-from .store import MANIFEST, account, read_manifest, remove_unlisted, shard_name, write_manifest, write_shard
+from .shardwriter import commit_shard, remove_parts, write_parts
+from .store import MANIFEST, account, read_manifest, remove_unlisted, shard_name, write_manifest
 from .workunits import labeler_versions, plan_shards, shard_files
 
 
@@ -207,7 +210,7 @@ def init_ray(address: Optional[str], attempts: int = 2) -> bool:
     return True
 
 
-def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any], cache_dir: str):
+def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any], cache_dir: str, out: Path):
     import ray
     from ray.data import ActorPoolStrategy, DataContext
 
@@ -240,7 +243,7 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
                             batch_size=lc.batch_size or bs, batch_format="pyarrow",
                             compute=ActorPoolStrategy(size=max(g.pool_size for g in group)),
                             num_cpus=max(g.num_cpus for g in group))
-    ds = ds.map_batches(_run_light, fn_args=(lambda: _Finalize(config, build),), batch_size=bs,
+    ds = ds.map_batches(_finish, fn_args=(lambda: _Finalize(config, build), str(out)), batch_size=bs,
                         batch_format="pyarrow", num_cpus=0.25)
     return ds
 
@@ -285,6 +288,11 @@ def _run_light(batch: pa.Table, factory: Callable[[], Any]) -> pa.Table:
     return StageUDF(factory)(batch)
 
 
+def _finish(batch: pa.Table, factory: Callable[[], Any], out: str) -> pa.Table:
+    """Merge and stamp the batch, then write it as part files: only their records go on."""
+    return write_parts(out, StageUDF(factory)(batch))
+
+
 def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = None,
               allow_empty: bool = False,
               on_shard: Optional[Callable[[dict[str, Any]], None]] = None) -> BuildResult:
@@ -321,6 +329,8 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
         )
     for stale in remove_stale_temps(out):
         say(f"removed {stale.relative_to(out)}, left by a killed run")
+    for folder in remove_parts(out):
+        say(f"removed {folder.relative_to(out)}: parts of a shard a killed or stopped run never committed")
 
     intake = Intake()
     try:
@@ -362,7 +372,7 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
     started_ray = init_ray(config.run.address) if pending else False
     try:
         if pending and (config.run.address or os.environ.get("RAY_ADDRESS")):
-            say(f"cluster: steplabel imports on all {check_nodes()} nodes")
+            say(f"cluster: steplabel imports on all {check_nodes(out=out)} nodes, and each sees OUT")
         manifest["status"] = "running"
         write_manifest(out, manifest)
         if pending:
@@ -401,34 +411,54 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
 
 
 def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done, lease) -> tuple[int, Optional[str]]:
-    """Stream the stages' output; write each shard once all its rows are in. A shard with a row
-    a stage marked `stopped` is not written, and the stream is drained so that every shard that
-    did finish still lands."""
-    ds = _dataset(tables, config, build, cache_dir)
-    buffers: dict[int, list[pa.Table]] = {s: [] for s in pending}
+    """Follow the part records; when a shard's parts hold all its rows, a task joins them into its
+    file and the driver enters it in the manifest. A shard with a row a stage marked `stopped` is
+    not committed, and the stream is drained so that every shard that did finish still lands."""
+    import ray
+
+    commit = ray.remote(commit_shard).options(num_cpus=0, max_retries=3)
+    ds = _dataset(tables, config, build, cache_dir, out)
+    parts: dict[int, list[str]] = {s: [] for s in pending}
     arrived = {s: 0 for s in pending}
+    committing: dict[Any, int] = {}  # commit task -> shard
     written, stopped = 0, None
+
+    def enter(refs) -> None:
+        nonlocal written
+        for ref in refs:
+            shard = committing.pop(ref)
+            counts = ray.get(ref)
+            lease.check()  # a build that lost OUT to another writes nothing more
+            manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}",
+                                               "build_id": build["build_id"], **counts}
+            write_manifest(out, manifest)
+            remove_parts(out, shard)
+            written += 1
+            say(f"shard {shard} written: {counts['rows']} chains "
+                f"({counts.get('quarantined', 0)} quarantined) — {written}/{len(pending)}")
+            shard_done(shard, counts)
+
     for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-        halted = pa.compute.equal(batch["status"], STOPPED)
-        if pa.compute.any(halted).as_py():
-            stopped = stopped or batch.filter(halted)["status_reason"][0].as_py()
-            for shard in set(batch.filter(halted)["shard"].to_pylist()):
-                if buffers.pop(shard, None) is not None:
-                    say(f"shard {shard} not finished: {stopped}")
-        for shard in set(batch["shard"].to_pylist()) & set(buffers):
-            part = batch.filter(pa.compute.equal(batch["shard"], shard))
-            buffers[shard].append(part)
-            arrived[shard] += part.num_rows
+        for record in batch.to_pylist():
+            shard = record["shard"]
+            if shard not in parts:
+                continue  # a shard already halted
+            if record["stopped"] is not None:
+                stopped = stopped or record["stopped"]
+                del parts[shard]
+                say(f"shard {shard} not finished: {record['stopped']}")
+                continue
+            parts[shard].append(record["part"])
+            arrived[shard] += record["rows"]
             if arrived[shard] == pending[shard]:
-                lease.check()  # a build that lost OUT to another writes nothing more
-                counts = write_shard(out, shard, pa.concat_tables(buffers.pop(shard)))
-                manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}",
-                                                   "build_id": build["build_id"], **counts}
-                write_manifest(out, manifest)
-                written += 1
-                say(f"shard {shard} written: {counts['rows']} chains "
-                    f"({counts.get('quarantined', 0)} quarantined) — {written}/{len(pending)}")
-                shard_done(shard, counts)
+                lease.check()
+                committing[commit.remote(str(out), shard, parts.pop(shard))] = shard
+        done, _ = ray.wait(list(committing), num_returns=len(committing), timeout=0) if committing else ([], [])
+        enter(done)
+    while committing:
+        done, _ = ray.wait(list(committing), num_returns=1)
+        enter(done)
+    remove_parts(out)  # what is left belongs to shards that were not finished: they are built again
     if stopped:
         say(f"build stopped: {stopped}")
     return written, stopped

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import uuid
 from pathlib import Path
 from typing import Any, Optional
 
@@ -61,39 +62,56 @@ def remove_stale_temps(out: Path) -> list[Path]:
     return stale
 
 
-def check_nodes(timeout_s: float = 120.0, runtime_env: Optional[dict[str, Any]] = None) -> int:
-    """One tiny task on every alive node imports steplabel there. A node without it fails the
-    start in one line instead of failing the first stage after a minute of work. Returns the
-    number of nodes checked. `runtime_env` is passed to the probe tasks (tests give one whose
-    Python lacks steplabel)."""
+def check_nodes(timeout_s: float = 120.0, runtime_env: Optional[dict[str, Any]] = None,
+                out: Optional[Path] = None) -> int:
+    """One tiny task on every alive node imports steplabel there, and, given `out`, looks for a
+    file the driver just wrote in it: workers write the shards there, so OUT must be one folder
+    every node sees at the same path. A node that fails either fails the start in one line instead
+    of the first stage after a minute of work. Returns the number of nodes checked. `runtime_env`
+    is passed to the probe tasks (tests give one whose Python lacks steplabel)."""
     import ray
     from ray.exceptions import GetTimeoutError, RayError
     from ray.util.scheduling_strategies import NodeAffinitySchedulingStrategy
 
-    def probe() -> str:  # defined here so Ray ships it by value: a node without steplabel can still run it
-        import steplabel.pipeline.sources  # noqa: F401  the modules a build's stages import
-        from steplabel.pipeline import __version__
+    def probe(marker: Optional[str]) -> bool:  # shipped by value: a node without steplabel can still run it
+        import os
 
-        return __version__
+        import steplabel.pipeline.sources  # noqa: F401  the modules a build's stages import
+
+        return marker is None or os.path.exists(marker)
 
     remote = ray.remote(num_cpus=0, max_retries=0)(probe)
     nodes = [n for n in ray.nodes() if n.get("Alive")]
+    marker = None
+    if out is not None:  # removed again below, whatever the probes say
+        marker = Path(out) / f".node-probe-{uuid.uuid4().hex[:12]}"
+        marker.write_text("steplabel: is OUT shared by every node?\n")
     refs = {}
     for node in nodes:
         options: dict[str, Any] = {"scheduling_strategy": NodeAffinitySchedulingStrategy(node["NodeID"], soft=False)}
         if runtime_env is not None:
             options["runtime_env"] = runtime_env
-        refs[node.get("NodeManagerAddress", node["NodeID"])] = remote.options(**options).remote()
-    problems = []
-    for address, ref in refs.items():
-        try:
-            ray.get(ref, timeout=timeout_s)
-        except GetTimeoutError:
-            problems.append(f"{address}: no answer in {timeout_s:.0f} s")
-            ray.cancel(ref, force=True)
-        except RayError as exc:
-            cause = getattr(exc, "cause", None) or exc
-            problems.append(f"{address}: {type(cause).__name__}: {str(cause).strip().splitlines()[-1]}")
+        refs[node.get("NodeManagerAddress", node["NodeID"])] = remote.options(**options).remote(
+            None if marker is None else str(marker))
+    problems, unshared = [], []
+    try:
+        for address, ref in refs.items():
+            try:
+                if not ray.get(ref, timeout=timeout_s):
+                    unshared.append(address)
+            except GetTimeoutError:
+                problems.append(f"{address}: no answer in {timeout_s:.0f} s")
+                ray.cancel(ref, force=True)
+            except RayError as exc:
+                cause = getattr(exc, "cause", None) or exc
+                problems.append(f"{address}: {type(cause).__name__}: {str(cause).strip().splitlines()[-1]}")
+    finally:
+        if marker is not None:
+            marker.unlink(missing_ok=True)
+    if unshared and not problems:
+        raise StartError(f"{out} is not visible on {len(unshared)} of {len(nodes)} cluster nodes "
+                         f"({', '.join(unshared)}): workers write the shards, so on a cluster OUT must be a "
+                         "folder every node mounts at the same path")
     if problems:
         raise StartError(f"steplabel cannot run on {len(problems)} of {len(nodes)} cluster nodes "
                          f"(install it on every node, see README): {'; '.join(problems)}")

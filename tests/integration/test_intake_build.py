@@ -141,3 +141,25 @@ def test_every_cluster_node_is_checked_for_steplabel(ray_session):
     base = Path(sys.base_prefix) / "bin" / "python3"
     with pytest.raises(StartError, match="cannot run on 1 of 1 cluster nodes.*ModuleNotFoundError"):
         check_nodes(timeout_s=60, runtime_env={"py_executable": str(base)})
+
+
+def test_a_node_that_does_not_see_out_fails_the_start(ray_session, tmp_path):
+    """Workers write the shards into OUT: a node whose OUT is another folder (here: a worker whose
+    Python runs with an empty tmpfs over OUT, as a node with its own local disk would) is refused."""
+    import sys
+
+    from steplabel.verifiers.code.isolation import bwrap_binary
+
+    out = tmp_path / "out"
+    out.mkdir()
+    assert check_nodes(out=out) >= 1
+    assert not list(out.iterdir())  # the probe's marker is gone again
+    bwrap = bwrap_binary()
+    if bwrap is None:
+        pytest.skip("no bwrap to give a worker its own view of OUT")
+    wrapper = tmp_path / "python-without-out"
+    wrapper.write_text(f'#!/bin/sh\nexec {bwrap} --dev-bind / / --tmpfs {out} {sys.executable} "$@"\n')
+    wrapper.chmod(0o755)
+    with pytest.raises(StartError, match="not visible on 1 of 1 cluster nodes.*same path"):
+        check_nodes(timeout_s=60, runtime_env={"py_executable": str(wrapper)}, out=out)
+    assert not list(out.iterdir())

@@ -1,0 +1,81 @@
+"""Workers write the shards; the driver only commits them.
+
+The last stage of a build writes its batch's finished rows as part files, one per shard it holds
+(`OUT/parts/shard-NNNNN/part-*.parquet`, each written to a temporary name and renamed), and
+hands the driver one small record per part: shard, rows, file. Once a shard's parts hold all its
+rows, a Ray task joins them into the shard file (`store.write_shard`: whole or absent) and returns
+its counts, which the driver enters in the manifest. So no chain crosses the driver, and a shard
+file appears only complete. Parts of a shard that was never committed (a killed run, a stopped
+shard) are removed by the next run before it builds anything.
+
+On a cluster, OUT must be one folder every node sees at the same path (see `preflight.check_nodes`).
+"""
+from __future__ import annotations
+
+import hashlib
+import shutil
+from pathlib import Path
+from typing import Optional
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+
+from .atomic import atomic_path
+from .schema import CHAINS_SCHEMA
+from .stages import STOPPED
+from .store import write_shard
+
+PARTS = "parts"
+
+RECORD_SCHEMA = pa.schema([("shard", pa.int64()), ("rows", pa.int64()), ("part", pa.string()),
+                           ("stopped", pa.string())])
+
+
+def part_folder(out: Path, shard: int) -> Path:
+    return Path(out) / PARTS / f"shard-{shard:05d}"
+
+
+def write_parts(out: str, table: pa.Table) -> pa.Table:
+    """Write each shard's rows of this batch as one part file; return one record per shard.
+
+    A shard with a row a stage marked `stopped` gets no part: its record carries the reason, and
+    the shard waits for the next run."""
+    records = []
+    for shard in sorted(set(table["shard"].to_pylist())):
+        rows = table.filter(pc.equal(table["shard"], shard))
+        halted = pc.equal(rows["status"], STOPPED)
+        if pc.any(halted).as_py():
+            reason = rows.filter(halted)["status_reason"][0].as_py()
+            records.append({"shard": shard, "rows": rows.num_rows, "part": None, "stopped": reason})
+            continue
+        # named by its chains: a task Ray runs again (a lost node) rewrites the same part, not a second one
+        key = hashlib.sha1("\n".join(sorted(rows["chain_id"].to_pylist())).encode()).hexdigest()[:20]
+        path = part_folder(Path(out), shard) / f"part-{key}.parquet"
+        with atomic_path(path) as tmp:
+            pq.write_table(rows.cast(CHAINS_SCHEMA), tmp, compression="zstd")
+        records.append({"shard": shard, "rows": rows.num_rows, "part": path.name, "stopped": None})
+    return pa.Table.from_pylist(records, schema=RECORD_SCHEMA)
+
+
+def commit_shard(out: str, shard: int, parts: list[str]) -> dict[str, int]:
+    """Join a finished shard's parts into its shard file (atomically) and return its counts.
+
+    Runs as a Ray task; the parts stay until the driver has entered the shard in the manifest, so
+    a retried task finds them all again."""
+    folder = part_folder(Path(out), shard)
+    table = pa.concat_tables(pq.read_table(folder / name, schema=CHAINS_SCHEMA) for name in parts)
+    return write_shard(Path(out), shard, table)
+
+
+def remove_parts(out: Path, shard: Optional[int] = None) -> list[Path]:
+    """Remove one shard's parts (after its commit), or every part (at a run's start: none is
+    committed then, they are a killed run's). Returns the folders removed."""
+    root = Path(out) / PARTS
+    folders = [part_folder(Path(out), shard)] if shard is not None else sorted(root.glob("shard-*"))
+    gone = [f for f in folders if f.is_dir()]
+    for folder in gone:
+        shutil.rmtree(folder)
+    if shard is None and root.is_dir() and not any(root.iterdir()):
+        root.rmdir()
+    return gone
