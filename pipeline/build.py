@@ -1,8 +1,8 @@
 """The Ray build: source → (generate) → segment → labelers → merge → shard files.
 
-The driver imports the input; finished shards whose chains are all still in the input are reused,
-the other chains are cut into new shards by chain id (workunits.py) and flow through Ray Data
-stages (`map_batches`; labelers in actor pools). The last stage writes its rows as part files and
+The driver reads only the input's chain keys (streaming.py); finished shards whose chains are all
+still in the input are reused, the other chains are cut into new shards (workunits.py), and a Ray
+Data stage imports them again and streams them through the stages (`map_batches`; labelers in actor pools). The last stage writes its rows as part files and
 sends the driver a small record per part; a finished shard is joined into its file by a Ray task
 and only then entered in the manifest by the driver (shardwriter.py): no chain comes back.
 """
@@ -32,7 +32,8 @@ from .progress import ShardProgress
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
 from .schema import rows_to_table
 from .segment import SegmentStage
-from .sources import Intake, SourceError, input_files, iter_chains
+from .sources import Intake, SourceError, input_files
+from .streaming import import_stream, read_keys
 from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
 from .shardwriter import commit_shard, remove_parts, write_parts
@@ -143,19 +144,6 @@ class _Generate:
 
 # --- the build ----------------------------------------------------------------------------------
 
-def _read_input(config: BuildConfig, intake: Intake) -> pa.Table:
-    """The whole input as chain rows (shard assigned later, by `plan_shards`)."""
-    size, tables, rows = config.run.shard_size, [], []
-    for row in iter_chains(config.input, config.generation, intake):
-        rows.append(row)
-        if len(rows) == size:
-            tables.append(rows_to_table(rows))
-            rows = []
-    if rows or not tables:
-        tables.append(rows_to_table(rows))
-    return pa.concat_tables(tables)
-
-
 def _provenance(config: BuildConfig, manifest: Optional[dict], changes: bool) -> dict[str, Any]:
     """A run that resumes an unfinished build continues it, and one that changes nothing in a finished
     build keeps it; a run that changes a finished one (the next night's, on a grown input) is a new
@@ -210,7 +198,7 @@ def init_ray(address: Optional[str], attempts: int = 2) -> bool:
     return True
 
 
-def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any], cache_dir: str, out: Path):
+def _dataset(plan: pa.Table, config: BuildConfig, build: dict[str, Any], cache_dir: str, out: Path):
     import ray
     from ray.data import ActorPoolStrategy, DataContext
 
@@ -224,9 +212,10 @@ def _dataset(tables: list[pa.Table], config: BuildConfig, build: dict[str, Any],
     if ctx.execution_no_progress_timeout_s > 0:  # -1: the user turned the guard off
         ctx.execution_no_progress_timeout_s = max(ctx.execution_no_progress_timeout_s, _slowest_batch(config))
     bs = config.run.batch_size
-    ds = ray.data.from_arrow(tables)  # the blocks are in the object store now: the driver's copies go
-    tables.clear()
-    pa.default_memory_pool().release_unused()
+    # the chains come from a task that imports the input again: the driver only ships the plan
+    ds = ray.data.from_items([{"start": 0}]).map_batches(
+        import_stream, fn_args=(config.input, config.generation, [ray.put(plan)], bs), batch_size=1,
+        batch_format="pyarrow", num_cpus=0.25)
     if config.generation is not None:
         # enough rows per call to keep every allowed request to the policy in flight
         gen_bs = max(bs, config.generation.policy.max_concurrency * config.generation.n)
@@ -334,16 +323,15 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
 
     intake = Intake()
     try:
-        chains = _read_input(config, intake)
+        keys = read_keys(config.input, config.generation, intake)
     except SourceError as exc:
         raise InputError(str(exc)) from None
     if intake.records == 0 and not allow_empty:
         raise InputError(f"the input ({config.input.path or config.input.kind}) holds no records; "
                          "pass --allow-empty to build an empty dataset")
-    plan = plan_shards(out, manifest, chains, config.run.shard_size, labeler_versions(config))
-    del chains  # planning made a sorted copy; hand the input's memory back before Ray starts
-    pa.default_memory_pool().release_unused()
-    pending, tables, total, skipped = plan.pending, plan.tables, plan.total, len(plan.reused)
+    plan = plan_shards(out, manifest, keys, config.run.shard_size, labeler_versions(config))
+    del keys
+    pending, total, skipped = plan.pending, plan.total, len(plan.reused)
     for key, why in plan.retired.items():
         say(f"shard {key} is built again: {why}")
     say(f"input: {intake.records} records in {len(intake.files)} files, {total} shards of up to "
@@ -382,7 +370,7 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
                 if on_shard is not None:
                     on_shard(tracker.shard_written(shard, counts))
 
-            written, stopped = _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done, lease)
+            written, stopped = _execute(plan.assignment, pending, config, build, cache_dir, out, manifest, say, shard_done, lease)
     except BaseException as exc:  # a crash or Ctrl-C: the manifest must not claim a build is running
         if manifest.get("status") == "running" and lease.lost is None:  # OUT is no longer ours otherwise
             manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
@@ -410,14 +398,15 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
                        manifest["counts"])
 
 
-def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shard_done, lease) -> tuple[int, Optional[str]]:
+def _execute(assignment, pending, config, build, cache_dir, out, manifest, say, shard_done, lease) -> tuple[int, Optional[str]]:
     """Follow the part records; when a shard's parts hold all its rows, a task joins them into its
     file and the driver enters it in the manifest. A shard with a row a stage marked `stopped` is
     not committed, and the stream is drained so that every shard that did finish still lands."""
     import ray
+    from ray.exceptions import RayError
 
     commit = ray.remote(commit_shard).options(num_cpus=0, max_retries=3)
-    ds = _dataset(tables, config, build, cache_dir, out)
+    ds = _dataset(assignment, config, build, cache_dir, out)
     parts: dict[int, list[str]] = {s: [] for s in pending}
     arrived = {s: 0 for s in pending}
     committing: dict[Any, int] = {}  # commit task -> shard
@@ -427,7 +416,12 @@ def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shar
         nonlocal written
         for ref in refs:
             shard = committing.pop(ref)
-            counts = ray.get(ref)
+            try:
+                counts = ray.get(ref)
+            except RayError as exc:  # this shard is not written; it is built again by the next run
+                cause = getattr(exc, "cause", None) or exc
+                say(f"shard {shard} not finished: its commit failed ({type(cause).__name__}: {cause})")
+                continue
             lease.check()  # a build that lost OUT to another writes nothing more
             manifest["shards"][str(shard)] = {"status": "done", "file": f"data/{shard_name(shard)}",
                                                "build_id": build["build_id"], **counts}
@@ -452,12 +446,15 @@ def _execute(tables, pending, config, build, cache_dir, out, manifest, say, shar
             arrived[shard] += record["rows"]
             if arrived[shard] == pending[shard]:
                 lease.check()
-                committing[commit.remote(str(out), shard, parts.pop(shard))] = shard
+                committing[commit.remote(str(out), shard, parts.pop(shard), pending[shard])] = shard
         done, _ = ray.wait(list(committing), num_returns=len(committing), timeout=0) if committing else ([], [])
         enter(done)
     while committing:
         done, _ = ray.wait(list(committing), num_returns=1)
         enter(done)
+    for shard in parts:  # the stream ended without all of its chains: the input changed while it was read
+        say(f"shard {shard} not finished: {arrived[shard]} of its {pending[shard]} chains were found when the "
+            "input was read again; re-run to build it")
     remove_parts(out)  # what is left belongs to shards that were not finished: they are built again
     if stopped:
         say(f"build stopped: {stopped}")

@@ -58,13 +58,24 @@ def write_parts(out: str, table: pa.Table) -> pa.Table:
     return pa.Table.from_pylist(records, schema=RECORD_SCHEMA)
 
 
-def commit_shard(out: str, shard: int, parts: list[str]) -> dict[str, int]:
+class IncompleteShard(ValueError):
+    """A shard's parts do not hold exactly the chains planned for it."""
+
+
+def commit_shard(out: str, shard: int, parts: list[str], expected: int) -> dict[str, int]:
     """Join a finished shard's parts into its shard file (atomically) and return its counts.
 
     Runs as a Ray task; the parts stay until the driver has entered the shard in the manifest, so
-    a retried task finds them all again."""
+    a retried task finds them all again. A chain in two parts (a stage Ray ran again with other
+    batch edges) is kept once; a shard that then lacks a planned chain is not written."""
     folder = part_folder(Path(out), shard)
     table = pa.concat_tables(pq.read_table(folder / name, schema=CHAINS_SCHEMA) for name in parts)
+    ids = table["chain_id"].to_pylist()
+    if len(set(ids)) != len(ids):
+        first = {cid: i for i, cid in reversed(list(enumerate(ids)))}
+        table = table.take(sorted(first.values()))
+    if table.num_rows != expected:
+        raise IncompleteShard(f"shard {shard}: {table.num_rows} distinct chains in its parts, {expected} planned")
     return write_shard(Path(out), shard, table)
 
 

@@ -598,9 +598,11 @@ class Intake:
 
 
 def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
-                intake: Optional[Intake] = None) -> Iterator[dict]:
+                intake: Optional[Intake] = None, dedup: bool = True) -> Iterator[dict]:
     """All chain rows of the input in a deterministic order (`limit` counts input records).
-    Every record gives at least one row; `intake` (if given) counts them per file."""
+    Every record gives at least one row; `intake` (if given) counts them per file. `dedup=False`
+    leaves exact duplicates as they are (a caller that keeps only ids finds them cheaper itself,
+    with `duplicate_id`)."""
     ctx = Context(cfg, generation)
     if intake is not None:
         for path in input_files(cfg):  # an empty file is listed too, with no records
@@ -612,10 +614,16 @@ def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
             for row in rows:
                 if rep:
                     row["chain_id"] = stable_id(row["chain_id"], "repeat", rep)
-                _mark_duplicate(row, seen, entry)
+                if dedup:
+                    _mark_duplicate(row, seen, entry)
             if intake is not None:
                 intake.count(entry.file, 0 if rep else 1, len(rows))
             yield from rows
+
+
+def duplicate_id(original: str, copy: int) -> str:
+    """The id of the `copy`-th later copy (1, 2, ...) of chain `original`."""
+    return stable_id(original, "duplicate", copy)
 
 
 def _mark_duplicate(row: dict, seen: dict[str, list], entry: Entry) -> None:
@@ -626,7 +634,7 @@ def _mark_duplicate(row: dict, seen: dict[str, list], entry: Entry) -> None:
         return
     first[3] += 1
     original = row["chain_id"]
-    row["chain_id"] = stable_id(original, "duplicate", first[3])
+    row["chain_id"] = duplicate_id(original, first[3])
     if row["status"] != "quarantined":
         row.update(status="quarantined", status_reason=f"[import] {entry.where}: duplicate of chain {original} "
                                                        f"(first read at {_where(*first[:3])})")

@@ -3,9 +3,11 @@
 A shard is a set of chains, not a range of input positions. A finished shard is reused when every
 one of its chains is still in the input (chain ids are content hashes, so "same id" means "same
 chain") and the labelers that wrote it are the versions configured now; the chains in no reused
-shard are sorted by problem id, then chain id (a hash, so the order is stable whatever the input
-order), and cut into new shards under the lowest numbers not in use. A problem's chains stay in
-one shard where they fit: its samples to generate then go out as one request with `n`, not one
+shard are cut into new shards under the lowest numbers not in use, in input order with a
+problem's chains gathered where it first appears. Input order, because the chains stream from the
+input through the stages (the driver holds only their keys): a shard is complete once the stream
+has passed it, so shards land one after another instead of all at the end. A problem's chains stay
+in one shard where they fit: its samples to generate then go out as one request with `n`, not one
 request per shard they were scattered over. A grown input therefore builds only its new chains,
 a reordered one builds nothing, and a killed run resumes with the same cut.
 """
@@ -27,7 +29,7 @@ from .store import shard_name
 class ShardPlan:
     reused: dict[str, dict[str, Any]]  # manifest key -> entry, kept as they are
     retired: dict[str, str] = field(default_factory=dict)  # manifest key -> why it is built again
-    tables: list[pa.Table] = field(default_factory=list)  # one table per new shard
+    assignment: Optional[pa.Table] = None  # chain_id -> shard, for every chain of a new shard
     pending: dict[int, int] = field(default_factory=dict)  # new shard -> its rows
 
     @property
@@ -81,30 +83,38 @@ def reusable(out: Path, manifest: Optional[dict[str, Any]], wanted: set[str],
     return plan, taken
 
 
-def plan_shards(out: Path, manifest: Optional[dict[str, Any]], chains: pa.Table, shard_size: int,
+KEY_COLUMNS = ("chain_id", "problem_id")
+
+
+def plan_shards(out: Path, manifest: Optional[dict[str, Any]], keys: pa.Table, shard_size: int,
                 labelers: list[dict[str, str]]) -> ShardPlan:
-    """Split `chains` (the whole input, any order) into finished shards to reuse and new shards."""
-    plan, taken = reusable(out, manifest, set(chains["chain_id"].to_pylist()), labelers)
-    todo = chains if not taken else chains.filter(pc.invert(pc.is_in(chains["chain_id"], pa.array(list(taken)))))
-    todo = todo.sort_by([("problem_id", "ascending"), ("chain_id", "ascending")])
-    column = todo.schema.get_field_index("shard")
+    """Split the input's chains (`keys`: chain_id and problem_id of each, in input order) into
+    finished shards to reuse and new shards, given as `assignment` (chain_id -> shard)."""
+    plan, taken = reusable(out, manifest, set(keys["chain_id"].to_pylist()), labelers)
+    keys = keys.select(list(KEY_COLUMNS)).append_column("position", pa.array(range(keys.num_rows), pa.int64()))
+    todo = keys if not taken else keys.filter(pc.invert(pc.is_in(keys["chain_id"], pa.array(list(taken)))))
+    first = todo.group_by("problem_id").aggregate([("position", "min")]).rename_columns(["problem_id", "first"])
+    todo = todo.join(first, "problem_id").sort_by([("first", "ascending"), ("position", "ascending")])
     free = (n for n in range(len(plan.reused) + todo.num_rows + 1) if str(n) not in plan.reused)
     starts = _cuts(todo["problem_id"].to_pylist(), shard_size)
+    shards = []
     for start, end, shard in zip(starts, starts[1:] + [todo.num_rows], free):
-        part = todo.slice(start, end - start)
-        part = part.set_column(column, todo.schema.field(column), pa.array([shard] * part.num_rows, pa.int32()))
-        plan.tables.append(part)
-        plan.pending[shard] = part.num_rows
+        shards.extend([shard] * (end - start))
+        plan.pending[shard] = end - start
+    plan.assignment = pa.table({"chain_id": todo["chain_id"], "shard": pa.array(shards, pa.int32())})
     return plan
 
 
 def count_shards(problem_ids: list[Any], shard_size: int) -> int:
     """How many new shards a fresh build cuts its chains into (`steplabel check` says it)."""
-    return len(_cuts(sorted(problem_ids), shard_size))
+    first: dict[Any, int] = {}
+    for i, problem in enumerate(problem_ids):
+        first.setdefault(problem, i)
+    return len(_cuts(sorted(problem_ids, key=first.__getitem__), shard_size))
 
 
 def _cuts(problems: list[Any], size: int) -> list[int]:
-    """Start offsets of shards of up to `size` chains over chains sorted by problem: a shard ends
+    """Start offsets of shards of up to `size` chains over chains grouped by problem: a shard ends
     before a problem that would not fit in it whole, unless that problem alone is larger than a shard."""
     starts, start, group = [0], 0, 0
     for i in range(1, len(problems)):

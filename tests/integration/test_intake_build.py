@@ -118,11 +118,26 @@ def test_a_build_that_crashes_says_failed_not_running(ray_session, tmp_path):
     (tmp_path / "in.jsonl").write_text(json.dumps({"problem": "What is 1 + 1?", "answer": "2", "text": "1 + 1 = 2"}))
     out = tmp_path / "out"
     out.mkdir()
-    (out / "data").write_text("a file where the data folder goes")  # the shard write fails
-    with pytest.raises(OSError):
+    (out / "parts").write_text("a file where the parts folder goes")  # every worker's write fails
+    with pytest.raises(Exception, match="parts"):
         run_build(_config(tmp_path / "in.jsonl", out))
     manifest = read_manifest(out)
     assert manifest["status"] == "failed" and "Error" in manifest["error"]
+
+
+def test_a_shard_whose_commit_fails_is_left_for_the_next_run(ray_session, tmp_path):
+    (tmp_path / "in.jsonl").write_text(json.dumps({"problem": "What is 1 + 1?", "answer": "2", "text": "1 + 1 = 2"}))
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "data").write_text("a file where the data folder goes")  # joining the shard's parts fails
+    said: list[str] = []
+    result = run_build(_config(tmp_path / "in.jsonl", out), progress=said.append)
+    assert result.manifest["status"] == "partial" and result.shards_written == 0 and not result.manifest["shards"]
+    assert any("shard 0 not finished: its commit failed" in line for line in said), said
+    assert not (out / "parts").exists()  # the uncommitted parts went; the next run builds the shard again
+    (out / "data").unlink()
+    again = run_build(_config(tmp_path / "in.jsonl", out))
+    assert again.manifest["status"] == "done" and again.shards_written == 1
 
 
 def test_a_corrupt_manifest_is_one_line_not_a_traceback(tmp_path, capsys):

@@ -2,9 +2,10 @@
 from __future__ import annotations
 
 import pyarrow.parquet as pq
+import pytest
 
 from steplabel.pipeline.schema import rows_to_table
-from steplabel.pipeline.shardwriter import PARTS, commit_shard, part_folder, remove_parts, write_parts
+from steplabel.pipeline.shardwriter import PARTS, IncompleteShard, commit_shard, part_folder, remove_parts, write_parts
 from steplabel.pipeline.stages import STOPPED
 from steplabel.pipeline.store import read_chains, shard_name
 
@@ -20,7 +21,11 @@ def test_parts_per_shard_commit_into_one_whole_shard(tmp_path):
     records = first.to_pylist() + second.to_pylist()
     assert [(r["shard"], r["rows"]) for r in records] == [(0, 2), (1, 1), (0, 2)]
     assert not (tmp_path / "data").exists()  # nothing is a shard before its commit
-    counts = commit_shard(str(tmp_path), 0, [r["part"] for r in records if r["shard"] == 0])
+    shard0 = [r["part"] for r in records if r["shard"] == 0]
+    with pytest.raises(IncompleteShard, match="4 distinct chains in its parts, 5 planned"):
+        commit_shard(str(tmp_path), 0, shard0, 5)
+    assert not (tmp_path / "data").exists()
+    counts = commit_shard(str(tmp_path), 0, shard0 + shard0[:1], 4)  # a part twice: its chains count once
     assert counts == {"rows": 4, "labeled": 3, "quarantined": 1}
     assert pq.read_table(tmp_path / "data" / shard_name(0))["chain_id"].to_pylist() == ["a", "c", "d"]
     assert read_chains(tmp_path, quarantine=True)["chain_id"].to_pylist() == ["e"]
