@@ -16,8 +16,10 @@ command line names this run's temp folder): `ray stop` cannot be aimed at one he
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -33,8 +35,11 @@ import ray
 from ray.job_submission import JobStatus, JobSubmissionClient
 
 ROOT = Path(__file__).resolve().parents[2]
+# Ray turns `--node-ip-address 127.0.0.1` into the machine's routable address (GCS, agents, the job's
+# RAY_ADDRESS); its single-machine switch keeps every address on loopback (and refuses a second node)
+LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
 ENV = {k: v for k, v in os.environ.items() if k != "RAY_ADDRESS"} | {"RAY_AUTH_MODE": "disabled",
-                                                                     "RAY_USAGE_STATS_ENABLED": "0"}
+                                                                     "RAY_USAGE_STATS_ENABLED": "0", **LOOPBACK}
 RAY_CLI = "import sys; from ray.scripts.scripts import main; sys.argv[0] = 'ray'; main()"
 
 
@@ -88,43 +93,72 @@ def _head(python: Path, folder: Path, gcs: int, dashboard: int) -> subprocess.Po
 
 
 def _wait_job_server(url: str, head: subprocess.Popen, log: Path, deadline: float) -> None:
-    while True:
+    last = None
+    while head.poll() is None and time.monotonic() < deadline:
         try:
             with urllib.request.urlopen(f"{url}/api/jobs/", timeout=5) as reply:
                 if reply.status == 200:
                     return
-        except OSError:
-            pass
-        if head.poll() is not None or time.monotonic() > deadline:
-            raise RuntimeError(f"the job server at {url} did not answer: {log.read_text()[-3000:]}")
+        except OSError as exc:  # not up yet: asked again until the deadline
+            last = exc
         time.sleep(1)
+    raise RuntimeError(f"the job server at {url} did not answer ({last}): {log.read_text()[-3000:]}")
 
 
-def _stop(head: subprocess.Popen | None, folder: Path) -> list[int]:
-    """Stop this run's Ray: the `ray start` tree by pid, then anything else that names our temp folder."""
+def _loopback(host: str) -> bool:
+    ip = ipaddress.ip_address(host)
+    return ip.is_loopback or bool(getattr(ip, "ipv4_mapped", None) and ip.ipv4_mapped.is_loopback)
+
+
+def _addresses(head: subprocess.Popen, folder: Path) -> dict[str, list[str]]:
+    """Every host:port Ray's logs name, and where this head's processes listen: loopback only, we hope."""
+    text = "\n".join(f.read_text(errors="replace") for f in folder.rglob("*.log"))
+    named = sorted(set(re.findall(r"\b(\d+\.\d+\.\d+\.\d+):\d+", text)))
+    root = psutil.Process(head.pid)
+    listen = set()
+    for proc in [root, *root.children(recursive=True)]:
+        try:
+            listen |= {c.laddr.ip for c in proc.net_connections("inet") if c.status == psutil.CONN_LISTEN}
+        except psutil.NoSuchProcess:
+            continue
+    return {"hosts_named_in_ray_logs": named, "hosts_listened_on": sorted(listen)}
+
+
+def _stop(head: subprocess.Popen | None, folder: Path) -> list[str]:
+    """Stop this run's Ray: the `ray start` tree by pid, and anything else that names our temp folder.
+
+    Children first, while `ray start --block` still reaps them; it goes last. Returns what needed SIGKILL."""
     procs: list[psutil.Process] = []
     if head is not None:
         try:
-            root = psutil.Process(head.pid)
-            procs = [root, *root.children(recursive=True)]
+            procs = psutil.Process(head.pid).children(recursive=True)
         except psutil.NoSuchProcess:
             pass
-    known = {p.pid for p in procs}
-    for p in psutil.process_iter(["pid", "cmdline"]):
-        if p.info["pid"] not in known and str(folder) in " ".join(p.info["cmdline"] or []):
-            procs.append(p)
+    known = {p.pid for p in procs} | {head.pid if head else -1}
+    procs += [p for p in psutil.process_iter(["pid", "cmdline"])
+              if p.info["pid"] not in known and str(folder) in " ".join(p.info["cmdline"] or [])]
     for p in procs:
         try:
             p.terminate()
         except psutil.NoSuchProcess:
             continue
     _, alive = psutil.wait_procs(procs, timeout=20)
+    killed = []
     for p in alive:
         try:
+            killed.append(f"{p.name()} {p.pid} {p.status()}")
             p.kill()
         except psutil.NoSuchProcess:
             continue
-    return [p.pid for p in alive]
+    if head is not None:
+        head.terminate()
+        try:
+            head.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            killed.append(f"ray start {head.pid}")
+            head.kill()
+            head.wait()
+    return killed
 
 
 def _check(out: Path) -> dict:
@@ -190,22 +224,25 @@ def main() -> int:
         if info.start_time and info.end_time:
             report["job_seconds_on_cluster"] = round((info.end_time - info.start_time) / 1000, 1)
         logs = client.get_job_logs(job_id).splitlines()
-        report["cluster_line"] = next((line for line in logs if line.startswith("cluster:")), None)
+        (folder / "job.log").write_text("\n".join(logs))
+        report["cluster_line"] = next((line.strip() for line in logs if "  cluster: " in line), None)
         report["log_tail"] = logs[-10:]
+        report.update(_addresses(head, folder))
         # the job's pip env (a clone of the head's venv) is where steplabel came from: the head's venv has none
         envs = folder / "ray" / "session_latest" / "runtime_resources" / "pip"
         report["wheel_installed_in_job_env"] = any(envs.glob("*/virtualenv/lib/python*/site-packages/steplabel-*"))
         if (out / "manifest.json").exists():
             report.update(_check(out))
         ok = (status == JobStatus.SUCCEEDED and report.get("manifest_status") == "done"
-              and report.get("chains_match_manifest") is True and report["wheel_installed_in_job_env"])
+              and report.get("chains_match_manifest") is True and report["wheel_installed_in_job_env"]
+              and all(map(_loopback, report["hosts_named_in_ray_logs"] + report["hosts_listened_on"])))
     except Exception as exc:  # reported in the JSON with what the head said; the exit code says it failed
         report["error"] = f"{type(exc).__name__}: {exc}"
         head_log = folder / "head.log"
         if head_log.exists():
             report["head_log_tail"] = head_log.read_text(errors="replace").splitlines()[-15:]
     finally:
-        report["survivors_killed"] = _stop(head, folder)
+        report["killed_after_20s_of_sigterm"] = _stop(head, folder)
         report.update(ok=ok, cores=os.cpu_count(), load_average_after=os.getloadavg())
         if not args.keep:
             shutil.rmtree(folder, ignore_errors=True)
