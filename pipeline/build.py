@@ -37,7 +37,8 @@ from .streaming import import_stream, read_keys
 from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
 from .shardwriter import commit_shard, remove_parts, write_parts
-from .store import MANIFEST, account, read_manifest, remove_unlisted, shard_name, write_manifest
+from .place import place
+from .store import MANIFEST, account, cache_dir as build_cache_dir, read_manifest, remove_unlisted, shard_name, write_manifest
 from .workunits import labeler_versions, plan_shards, shard_files
 
 
@@ -47,7 +48,7 @@ class BuildError(StartError):
 
 @dataclass
 class BuildResult:
-    out: Path
+    out: Path | str  # a folder, or the s3:// URI it was given
     manifest: dict[str, Any]
     shards_total: int
     shards_written: int  # in this run
@@ -98,6 +99,7 @@ class StageUDF:
             close()
 
 
+IMPORT_CPUS = 0.5  # the import stage's request; the light stages ask 0.25 (see _dataset)
 START_ALLOWANCE = 60.0  # seconds for a fresh labeler child after a kill (imports, sandbox start)
 
 
@@ -212,10 +214,13 @@ def _dataset(plan: pa.Table, config: BuildConfig, build: dict[str, Any], cache_d
     if ctx.execution_no_progress_timeout_s > 0:  # -1: the user turned the guard off
         ctx.execution_no_progress_timeout_s = max(ctx.execution_no_progress_timeout_s, _slowest_batch(config))
     bs = config.run.batch_size
-    # the chains come from a task that imports the input again: the driver only ships the plan
+    # the chains come from a task that imports the input again: the driver only ships the plan. The
+    # import parses and hashes every record (half a CPU), and its CPU request must differ from the next
+    # stage's: Ray Data fuses map stages with equal requests, and fused, the one import task would run
+    # every stage after it alone, in one actor, for the whole input
     ds = ray.data.from_items([{"start": 0}]).map_batches(
         import_stream, fn_args=(config.input, config.generation, [ray.put(plan)], bs), batch_size=1,
-        batch_format="pyarrow", num_cpus=0.25)
+        batch_format="pyarrow", num_cpus=IMPORT_CPUS)
     if config.generation is not None:
         # enough rows per call to keep every allowed request to the policy in flight
         gen_bs = max(bs, config.generation.policy.max_concurrency * config.generation.n)
@@ -290,7 +295,7 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     `progress` gets human lines, `on_shard` one `ShardProgress` event per written shard."""
     say = progress or (lambda _msg: None)
     started = time.perf_counter()
-    out = Path(config.run.out)
+    out = config.run.out if is_uri(config.run.out) else Path(config.run.out)  # a folder or an s3:// prefix
     try:
         input_files(config.input)
     except SourceError as exc:
@@ -302,10 +307,10 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
     try:
         return _build_locked(config, out, lease, say, started, allow_empty, on_shard)
     finally:
-        lease.release(leave_trace=(out / MANIFEST).exists())
+        lease.release(leave_trace=place(out).exists(MANIFEST))
 
 
-def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[str], None], started: float,
+def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Callable[[str], None], started: float,
                   allow_empty: bool, on_shard: Optional[Callable[[dict[str, Any]], None]]) -> BuildResult:
     try:
         manifest = read_manifest(out)
@@ -319,7 +324,7 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
     for stale in remove_stale_temps(out):
         say(f"removed {stale.relative_to(out)}, left by a killed run")
     for folder in remove_parts(out):
-        say(f"removed {folder.relative_to(out)}: parts of a shard a killed or stopped run never committed")
+        say(f"removed {folder}: parts of a shard a killed or stopped run never committed")
 
     intake = Intake()
     try:
@@ -349,18 +354,19 @@ def _build_locked(config: BuildConfig, out: Path, lease: Lease, say: Callable[[s
     manifest["build"] = build
     manifest["shards"] = plan.reused
     lease.check()
-    owned = {f for key, entry in plan.reused.items() for f in shard_files(out, int(key), entry)}
+    owned = {f for key, entry in plan.reused.items() for f in shard_files(int(key), entry)}
     for stray in remove_unlisted(out, owned):
-        say(f"removed {stray.relative_to(out)}: no finished shard of the manifest owns it")
+        say(f"removed {stray}: no finished shard of the manifest owns it")
     manifest["config"] = config.model_dump(mode="json")  # out/address may change between runs
     manifest["shards_total"] = total
     manifest["inputs"] = intake.files
-    cache_dir = str((out / "cache").resolve())
+    cache_dir = str(build_cache_dir(out))
     written, stopped = 0, None
     started_ray = init_ray(config.run.address) if pending else False
     try:
         if pending and (config.run.address or os.environ.get("RAY_ADDRESS")):
-            say(f"cluster: steplabel imports on all {check_nodes(out=out)} nodes, and each sees OUT")
+            local = None if is_uri(out) else out  # an object store is the same from every node
+            say(f"cluster: steplabel imports on all {check_nodes(out=local)} nodes, and each sees OUT")
         manifest["status"] = "running"
         write_manifest(out, manifest)
         if pending:

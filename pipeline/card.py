@@ -6,6 +6,7 @@ disk, not what the build thought it wrote.
 """
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
@@ -13,7 +14,8 @@ from .evaluate import agreement_report
 from .llm.budget import read_ledger
 from .atomic import write_atomic
 from .pictures import PICTURES, draw_pictures
-from .store import connect, read_manifest
+from .place import LocalPlace, place
+from .store import cache_dir, connect, read_manifest
 
 TEMPLATE = Path(__file__).resolve().parent.parent / "data_cards" / "template.md"
 
@@ -65,7 +67,7 @@ def card_figures(out: Path) -> dict[str, Any]:
     datasets = q("SELECT DISTINCT source.dataset FROM chains ORDER BY 1")
     segmenters = q("SELECT segmenter, count(*) FROM chains GROUP BY 1 ORDER BY 1")
     tokens = q("SELECT coalesce(sum(tokens), 0) FROM verdicts")[0][0]
-    ledger = read_ledger(out / "cache") if (out / "cache").exists() else {}
+    ledger = read_ledger(cache_dir(out)) if cache_dir(out).exists() else {}
     usage = [(role, v.get("requests", 0), v.get("prompt_tokens", 0), v.get("completion_tokens", 0), v.get("failed", 0))
              for role, v in sorted(ledger.items()) if isinstance(v, dict) and v.get("requests")]
     pairs = agreement_report(out)
@@ -109,7 +111,7 @@ def _picture(pictures: dict[str, str], stem: str) -> str:
 
 def render_card(out: str | Path, pictures: Optional[dict[str, str]] = None) -> str:
     """The card's text; `pictures` (stem → path relative to OUT, from `draw_pictures`) are linked."""
-    out, pictures = Path(out), pictures or {}
+    pictures = pictures or {}
     manifest = read_manifest(out)
     if manifest is None:
         raise FileNotFoundError(f"{out} is not a steplabel build")
@@ -139,7 +141,16 @@ def render_card(out: str | Path, pictures: Optional[dict[str, str]] = None) -> s
     )
 
 
-def write_card(out: str | Path) -> Path:
-    path = Path(out) / "README.md"
-    write_atomic(path, render_card(out, draw_pictures(out)))
-    return path
+def write_card(out: str | Path) -> Path | str:
+    """README.md and its pictures in OUT; on S3 the pictures are drawn here and put beside it."""
+    where = place(out)
+    if isinstance(where, LocalPlace):
+        path = where.root / "README.md"
+        write_atomic(path, render_card(out, draw_pictures(out)))
+        return path
+    with tempfile.TemporaryDirectory(prefix="steplabel-card-") as tmp:
+        pictures = draw_pictures(out, into=Path(tmp))
+        for rel in pictures.values():
+            where.write(rel, (Path(tmp) / Path(rel).name).read_bytes())
+    where.write("README.md", render_card(out, pictures))
+    return f"{where}/README.md"

@@ -26,10 +26,22 @@ import uuid
 from pathlib import Path
 from typing import Any, Optional
 
-from .atomic import write_atomic
+from .place import LocalPlace, Place, place
 from .preflight import EXIT_BUSY, StartError
 
 LEASE_DIR = ".lease"
+
+
+def _store_errors() -> tuple[type[BaseException], ...]:
+    """What a failed write to OUT raises: OSError locally, botocore's errors on S3."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:
+        return (OSError,)
+    return (OSError, BotoCoreError, ClientError)
+
+
+STORE_ERRORS = _store_errors()
 DEFAULT_TTL = 60.0
 
 
@@ -78,10 +90,10 @@ def stale_reason(holder: dict[str, Any], now: Optional[float] = None) -> Optiona
     return None
 
 
-def live_holder(out: str | os.PathLike) -> Optional[dict[str, Any]]:
+def live_holder(out: str | os.PathLike | Place) -> Optional[dict[str, Any]]:
     """The record of the build holding OUT now, or None (no lease, or a stale one). Read-only."""
     lease = Lease(out)
-    generations = lease._generations() if lease.folder.is_dir() else []
+    generations = lease._generations()
     holder = lease._read(generations[-1]) if generations else None
     return holder if holder is not None and stale_reason(holder) is None else None
 
@@ -89,8 +101,9 @@ def live_holder(out: str | os.PathLike) -> Optional[dict[str, Any]]:
 class Lease:
     """The lease on one OUT. `acquire()` or raise `LeaseHeld`; `check()` before writing; `release()`."""
 
-    def __init__(self, out: str | os.PathLike, ttl: float = DEFAULT_TTL) -> None:
-        self.folder = Path(out) / LEASE_DIR
+    def __init__(self, out: str | os.PathLike | Place, ttl: float = DEFAULT_TTL) -> None:
+        self.out = place(out)
+        self.folder = Path(self.out.root) / LEASE_DIR if isinstance(self.out, LocalPlace) else None  # local only
         self.ttl = ttl
         self.generation: Optional[int] = None
         self.token = uuid.uuid4().hex
@@ -100,33 +113,27 @@ class Lease:
         self._acquired = 0.0
         self._created_out = False
 
-    # --- the store: a folder of generation files (on S3: objects written with If-None-Match) --------
+    # --- the store: generation files in OUT/.lease (on S3: objects written with If-None-Match) -------
 
-    def _path(self, generation: int) -> Path:
-        return self.folder / f"{generation:08d}.json"
+    def _path(self, generation: int) -> str:
+        return f"{LEASE_DIR}/{generation:08d}.json"
 
     def _generations(self) -> list[int]:
-        return sorted(int(p.stem) for p in self.folder.glob("[0-9]*.json") if p.stem.isdigit())
+        stems = (name.removesuffix(".json") for name in self.out.names(LEASE_DIR) if name.endswith(".json"))
+        return sorted(int(stem) for stem in stems if stem.isdigit())
 
     def _read(self, generation: int) -> Optional[dict[str, Any]]:
-        try:
-            return json.loads(self._path(generation).read_text())
-        except FileNotFoundError:
+        data = self.out.read(self._path(generation))
+        if data is None:
             return None
+        try:
+            return json.loads(data)
         except ValueError:  # never torn (files are whole when they appear); hand-edited: treat as stale
             return {"heartbeat": 0}
 
     def _create(self, generation: int, record: dict[str, Any]) -> bool:
         """Create the generation's file whole, only if it does not exist yet."""
-        tmp = self.folder / f".{self.token}.tmp"
-        tmp.write_text(json.dumps(record))
-        try:
-            os.link(tmp, self._path(generation))
-            return True
-        except FileExistsError:
-            return False
-        finally:
-            tmp.unlink(missing_ok=True)
+        return self.out.create(self._path(generation), json.dumps(record))
 
     # --- API ----------------------------------------------------------------------------------------
 
@@ -136,8 +143,9 @@ class Lease:
                 "acquired": self._acquired, "heartbeat": time.time(), "ttl": self.ttl, **extra}
 
     def acquire(self) -> "Lease":
-        self._created_out = not self.folder.parent.exists()
-        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.folder is not None:
+            self._created_out = not self.folder.parent.exists()
+            self.folder.mkdir(parents=True, exist_ok=True)
         self._acquired = time.time()
         for _ in range(3):  # lost a race: look again (the winner is live, so the next look refuses)
             generations = self._generations()
@@ -146,21 +154,21 @@ class Lease:
             if holder is not None and stale_reason(holder) is None:
                 age = time.time() - float(holder.get("heartbeat", 0))
                 raise LeaseHeld(
-                    f"{self.folder.parent} is being built by another run (pid {holder.get('pid')} on "
+                    f"{self.out} is being built by another run (pid {holder.get('pid')} on "
                     f"{holder.get('host')}, heartbeat {age:.0f} s ago); wait for it to finish, or re-run once "
                     f"its lease is stale ({holder.get('ttl', DEFAULT_TTL):.0f} s without a heartbeat)")
             if self._create(current + 1, self._record()):
                 self.generation = current + 1
                 for old in generations:  # earlier holders are stale: their files only clutter
-                    self._path(old).unlink(missing_ok=True)
+                    self.out.delete(self._path(old))
                 self._remove_old_temps()
                 self._start_heartbeat()
                 return self
-        raise LeaseHeld(f"{self.folder.parent}: could not take the lease (other builds keep taking it)")
+        raise LeaseHeld(f"{self.out}: could not take the lease (other builds keep taking it)")
 
     def _remove_old_temps(self) -> None:
-        """Temp files killed writers left (a live writer's are seconds old)."""
-        for tmp in self.folder.glob(".*.tmp*"):
+        """Temp files killed writers left in a local .lease/ (a live writer's are seconds old)."""
+        for tmp in self.folder.glob(".*") if self.folder is not None else ():
             try:
                 old = time.time() - tmp.stat().st_mtime > self.ttl
             except FileNotFoundError:  # its writer renamed or removed it meanwhile
@@ -174,14 +182,14 @@ class Lease:
             newer = [g for g in self._generations() if g > self.generation]
             mine = self._read(self.generation)
             if newer or mine is None or mine.get("token") != self.token:
-                self.lost = f"generation {max(newer, default=self.generation)} took {self.folder.parent} over"
+                self.lost = f"generation {max(newer, default=self.generation)} took {self.out} over"
         if self.lost is not None:
-            raise LeaseLost(f"this build lost its lease on {self.folder.parent} ({self.lost}); "
+            raise LeaseLost(f"this build lost its lease on {self.out} ({self.lost}); "
                             "it stopped writing, the other build goes on")
 
     def renew(self) -> None:
         self.check()
-        write_atomic(self._path(self.generation), json.dumps(self._record()), fsync=False)
+        self.out.write(self._path(self.generation), json.dumps(self._record()), fsync=False)
 
     def _start_heartbeat(self) -> None:
         def beat() -> None:
@@ -190,8 +198,8 @@ class Lease:
                     self.renew()
                 except LeaseLost:
                     return
-                except OSError as exc:  # a missed beat; the next one may get through before the ttl
-                    logging.getLogger(__name__).warning("lease heartbeat on %s failed: %s", self.folder, exc)
+                except STORE_ERRORS as exc:  # a missed beat; the next one may get through before the ttl
+                    logging.getLogger(__name__).warning("lease heartbeat on %s failed: %s", self.out, exc)
 
         self._beat = threading.Thread(target=beat, name="steplabel-lease", daemon=True)
         self._beat.start()
@@ -206,10 +214,11 @@ class Lease:
             mine = self._read(self.generation)
             if mine is not None and mine.get("token") == self.token:
                 if leave_trace:
-                    write_atomic(self._path(self.generation), json.dumps(self._record(released=True)), fsync=False)
+                    self.out.write(self._path(self.generation), json.dumps(self._record(released=True)), fsync=False)
                 else:
-                    self._path(self.generation).unlink(missing_ok=True)
-                    for folder in (self.folder, self.folder.parent) if self._created_out else (self.folder,):
+                    self.out.delete(self._path(self.generation))
+                    folders = (self.folder, self.folder.parent) if self._created_out else (self.folder,)
+                    for folder in folders if self.folder is not None else ():
                         if folder.is_dir() and not any(folder.iterdir()):
                             folder.rmdir()
         self.generation = None

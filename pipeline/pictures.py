@@ -141,10 +141,10 @@ def rating_by_position(con: Any, path: Path) -> None:
     _save(fig, path)
 
 
-def draw_pictures(out: str | Path) -> dict[str, str]:
-    """Draw every card picture into OUT/card/; returns stem → path relative to OUT."""
-    out = Path(out)
-    folder = out / FOLDER
+def draw_pictures(out: str | Path, into: Optional[Path] = None) -> dict[str, str]:
+    """Draw every card picture into OUT/card/ (or the folder `into`, for a build on S3); returns
+    stem → path relative to OUT."""
+    folder = into or Path(out) / FOLDER
     folder.mkdir(parents=True, exist_ok=True)
     con = connect(out)
     first_error(con, folder / "first_error.png")

@@ -36,9 +36,14 @@ class InputError(StartError):
     exit_code = EXIT_INPUT
 
 
-def check_out(out: Path) -> None:
+def check_out(out: str | Path) -> None:
     """`--out` can be created and written, probed with a real file (permission bits lie to root).
-    Folders the probe had to create are removed again: a start that fails later leaves nothing."""
+    Folders the probe had to create are removed again: a start that fails later leaves nothing.
+    An `s3://` OUT is probed with one object written and deleted."""
+    if "://" in str(out):
+        _probe_store(str(out))
+        return
+    out = Path(out)
     missing = next((p for p in reversed([out, *out.parents]) if not p.exists()), None)
     try:
         out.mkdir(parents=True, exist_ok=True)
@@ -52,9 +57,26 @@ def check_out(out: Path) -> None:
             shutil.rmtree(missing)
 
 
-def remove_stale_temps(out: Path) -> list[Path]:
+def _probe_store(uri: str) -> None:
+    from .place import S3Place
+
+    try:
+        S3Place(uri).probe()
+    except (ValueError, ImportError) as exc:
+        raise StartError(str(exc)) from None
+    except Exception as exc:  # boto3/botocore errors (no endpoint, no credentials, no bucket): one line
+        if type(exc).__module__.split(".")[0] not in ("botocore", "boto3"):
+            raise
+        raise StartError(f"cannot write the build directory {uri}: {exc}") from None
+
+
+def remove_stale_temps(out: str | Path) -> list[Path]:
     """Temp files a killed run left between writing and renaming (`.shard-*.tmp-*` and the
-    manifest's): they are never whole, and nothing else would remove them."""
+    manifest's): they are never whole, and nothing else would remove them. (On S3 a write is one
+    PUT: nothing is left half-written.)"""
+    if "://" in str(out):
+        return []
+    out = Path(out)
     stale = [p for folder in (out, out / "data", out / "quarantine") if folder.is_dir()
              for p in folder.glob(TEMP_GLOB) if p.is_file()]
     for p in stale:

@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
-import pyarrow.parquet as pq
 
 from . import __version__
 from .card import write_card
@@ -28,6 +27,7 @@ from .merge import MergeStage
 from .preflight import StartError, check_out
 from .schema import CHAINS_SCHEMA, rows_to_table
 from .store import MANIFEST, account, read_manifest, shard_name, write_manifest, write_shard
+from .place import place
 from .workunits import shard_files
 
 MERGE_REASON = "[merge]"  # the prefix of the reasons the merge itself gives (consensus filtering)
@@ -66,9 +66,10 @@ def _remerge_shard(src: str, dst: str, shard: int, entry: dict[str, Any], config
                    build: dict[str, Any]) -> dict[str, int]:
     """One shard, in a worker process: read its files, re-merge, write it whole into dst."""
     merge = MergeStage(BuildConfig.model_validate(config).merge)
-    rows = [row for f in shard_files(Path(src), shard, entry)
-            for row in pq.read_table(f, schema=CHAINS_SCHEMA).to_pylist()]
-    return write_shard(Path(dst), shard, rows_to_table(remerge_rows(rows, merge, build)))
+    source = place(src)
+    rows = [row for f in shard_files(shard, entry)
+            for row in source.read_parquet(f, schema=CHAINS_SCHEMA).to_pylist()]
+    return write_shard(dst, shard, rows_to_table(remerge_rows(rows, merge, build)))
 
 
 def remerge(src: str | Path, config: BuildConfig, out: str | Path, workers: Optional[int] = None,

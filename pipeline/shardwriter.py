@@ -13,15 +13,13 @@ On a cluster, OUT must be one folder every node sees at the same path (see `pref
 from __future__ import annotations
 
 import hashlib
-import shutil
 from pathlib import Path
 from typing import Optional
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from .atomic import atomic_path
+from .place import Place, place
 from .schema import CHAINS_SCHEMA
 from .stages import STOPPED
 from .store import write_shard
@@ -32,15 +30,16 @@ RECORD_SCHEMA = pa.schema([("shard", pa.int64()), ("rows", pa.int64()), ("part",
                            ("stopped", pa.string())])
 
 
-def part_folder(out: Path, shard: int) -> Path:
-    return Path(out) / PARTS / f"shard-{shard:05d}"
+def part_folder(shard: int) -> str:
+    return f"{PARTS}/shard-{shard:05d}"
 
 
-def write_parts(out: str, table: pa.Table) -> pa.Table:
+def write_parts(out: str | Path | Place, table: pa.Table) -> pa.Table:
     """Write each shard's rows of this batch as one part file; return one record per shard.
 
     A shard with a row a stage marked `stopped` gets no part: its record carries the reason, and
     the shard waits for the next run."""
+    where = place(out)
     records = []
     for shard in sorted(set(table["shard"].to_pylist())):
         rows = table.filter(pc.equal(table["shard"], shard))
@@ -51,10 +50,9 @@ def write_parts(out: str, table: pa.Table) -> pa.Table:
             continue
         # named by its chains: a task Ray runs again (a lost node) rewrites the same part, not a second one
         key = hashlib.sha1("\n".join(sorted(rows["chain_id"].to_pylist())).encode()).hexdigest()[:20]
-        path = part_folder(Path(out), shard) / f"part-{key}.parquet"
-        with atomic_path(path) as tmp:
-            pq.write_table(rows.cast(CHAINS_SCHEMA), tmp, compression="zstd")
-        records.append({"shard": shard, "rows": rows.num_rows, "part": path.name, "stopped": None})
+        name = f"part-{key}.parquet"
+        where.write_parquet(f"{part_folder(shard)}/{name}", rows.cast(CHAINS_SCHEMA))
+        records.append({"shard": shard, "rows": rows.num_rows, "part": name, "stopped": None})
     return pa.Table.from_pylist(records, schema=RECORD_SCHEMA)
 
 
@@ -62,31 +60,35 @@ class IncompleteShard(ValueError):
     """A shard's parts do not hold exactly the chains planned for it."""
 
 
-def commit_shard(out: str, shard: int, parts: list[str], expected: int) -> dict[str, int]:
+def commit_shard(out: str | Path | Place, shard: int, parts: list[str], expected: int) -> dict[str, int]:
     """Join a finished shard's parts into its shard file (atomically) and return its counts.
 
     Runs as a Ray task; the parts stay until the driver has entered the shard in the manifest, so
     a retried task finds them all again. A chain in two parts (a stage Ray ran again with other
     batch edges) is kept once; a shard that then lacks a planned chain is not written."""
-    folder = part_folder(Path(out), shard)
-    table = pa.concat_tables(pq.read_table(folder / name, schema=CHAINS_SCHEMA) for name in parts)
+    where = place(out)
+    table = pa.concat_tables(where.read_parquet(f"{part_folder(shard)}/{name}", schema=CHAINS_SCHEMA)
+                             for name in parts)
     ids = table["chain_id"].to_pylist()
     if len(set(ids)) != len(ids):
         first = {cid: i for i, cid in reversed(list(enumerate(ids)))}
         table = table.take(sorted(first.values()))
     if table.num_rows != expected:
         raise IncompleteShard(f"shard {shard}: {table.num_rows} distinct chains in its parts, {expected} planned")
-    return write_shard(Path(out), shard, table)
+    return write_shard(where, shard, table)
 
 
-def remove_parts(out: Path, shard: Optional[int] = None) -> list[Path]:
+def remove_parts(out: str | Path | Place, shard: Optional[int] = None) -> list[str]:
     """Remove one shard's parts (after its commit), or every part (at a run's start: none is
-    committed then, they are a killed run's). Returns the folders removed."""
-    root = Path(out) / PARTS
-    folders = [part_folder(Path(out), shard)] if shard is not None else sorted(root.glob("shard-*"))
-    gone = [f for f in folders if f.is_dir()]
-    for folder in gone:
-        shutil.rmtree(folder)
-    if shard is None and root.is_dir() and not any(root.iterdir()):
-        root.rmdir()
+    committed then, they are a killed run's). Returns the folders removed, relative to OUT."""
+    where = place(out)
+    if shard is not None:
+        folders = [part_folder(shard)]
+    else:
+        folders = [f"{PARTS}/{name}" for name in where.subfolders(PARTS)]
+    gone = [f for f in folders if where.names(f)]
+    for folder in folders:
+        where.delete_tree(folder)
+    if shard is None:
+        where.delete_tree(PARTS)
     return gone

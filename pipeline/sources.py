@@ -42,6 +42,9 @@ HUMAN = {"labeler": "human", "score": None, "cost": {"ms": 0.0, "tokens": 0}, "c
 KEPT_CHARS = 2000  # of an unreadable record's text, kept in its quarantined row
 
 
+INPUT_SUFFIXES = (".jsonl", ".json", ".parquet")
+
+
 class SourceError(ValueError):
     """The input cannot be read at all (missing or unreadable file, unknown dataset) — as opposed to a bad record."""
 
@@ -150,10 +153,11 @@ def _read_parquet(path: Path, file: str) -> Iterator[Entry]:
 
     index = 0
     try:
-        for batch in pq.ParquetFile(path).iter_batches():
-            for record in batch.to_pylist():
-                yield Entry(file, index, record=record)
-                index += 1
+        with path.open("rb") as handle:  # a local file or an object on S3 (place.RemoteFile)
+            for batch in pq.ParquetFile(handle).iter_batches():
+                for record in batch.to_pylist():
+                    yield Entry(file, index, record=record)
+                    index += 1
     except (pa.ArrowException, OSError) as exc:
         yield Entry(file, index, error=f"Parquet unreadable from record {index} on ({exc})")
 
@@ -173,9 +177,11 @@ def input_files(cfg: InputConfig) -> list[Path]:
         raise SourceError(f"input kind {cfg.kind!r} needs a path")
     if cfg.kind in ("sample", "hf"):
         return []  # packaged with steplabel / resolved by `datasets` when the input is read
+    if "://" in cfg.path:
+        return _remote_input(cfg.path)
     p = Path(cfg.path)
     if p.is_dir():
-        found = sorted(q for q in p.rglob("*") if q.suffix in (".jsonl", ".json", ".parquet") and q.is_file())
+        found = sorted(q for q in p.rglob("*") if q.suffix in INPUT_SUFFIXES and q.is_file())
     else:
         found = sorted(Path(q) for q in glob.glob(cfg.path) if Path(q).is_file()) or ([p] if p.exists() else [])
     if not found:
@@ -188,6 +194,23 @@ def input_files(cfg: InputConfig) -> list[Path]:
                 pass
         except OSError as exc:
             raise SourceError(f"cannot read input {f}: {exc.strerror or exc}") from None
+    return found
+
+
+def _remote_input(uri: str) -> list[Any]:
+    """An input on S3 (`s3://bucket/path`, a glob, or a prefix; endpoint query as for run.out)."""
+    from .place import remote_files
+
+    try:
+        found = remote_files(uri, INPUT_SUFFIXES)
+    except ValueError as exc:
+        raise SourceError(str(exc)) from None
+    except Exception as exc:  # boto3/botocore: no endpoint, no credentials, no bucket
+        if type(exc).__module__.split(".")[0] not in ("botocore", "boto3"):
+            raise
+        raise SourceError(f"cannot list input {uri}: {exc}") from None
+    if not found:
+        raise SourceError(f"no input files at {uri}")
     return found
 
 

@@ -6,21 +6,26 @@
     OUT/cache/          LLM request cache
     OUT/README.md       the dataset card
 
-A shard file is written to a temporary name and renamed, so it is whole or absent; the manifest
-is updated the same way after each shard, so a killed build resumes at the first missing shard.
+A shard file is written to a temporary name and renamed (on S3: one PUT of its name), so it is
+whole or absent; the manifest is updated the same way after each shard, so a killed build resumes
+with the shards it lacks. OUT is a folder or an `s3://` prefix (place.py); every function here
+takes either.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Optional
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
-from .atomic import atomic_path, write_atomic
+from .place import LocalPlace, Place, place
 from .schema import CHAINS_SCHEMA
+
+Out = str | Path | Place
 
 MANIFEST = "manifest.json"
 
@@ -29,53 +34,65 @@ def shard_name(shard: int) -> str:
     return f"shard-{shard:05d}.parquet"
 
 
-def _write_parquet_atomic(table: pa.Table, path: Path) -> None:
-    with atomic_path(path) as tmp:
-        pq.write_table(table, tmp, compression="zstd")
-
-
-def write_shard(out: Path, shard: int, table: pa.Table) -> dict[str, int]:
+def write_shard(out: Out, shard: int, table: pa.Table) -> dict[str, int]:
     """Write one shard's rows (kept ones to data/, quarantined ones to quarantine/); return counts."""
+    where = place(out)
     table = table.cast(CHAINS_SCHEMA).sort_by("chain_id")
     bad = pc.equal(table["status"], "quarantined")
     kept, quarantined = table.filter(pc.invert(bad)), table.filter(bad)
     # quarantine first: the data file's appearance is what marks a shard as written. A rewritten
     # shard replaces its quarantine file too (or removes it), so no chain is counted twice
     if quarantined.num_rows:
-        _write_parquet_atomic(quarantined, out / "quarantine" / shard_name(shard))
+        where.write_parquet(f"quarantine/{shard_name(shard)}", quarantined)
     else:
-        (out / "quarantine" / shard_name(shard)).unlink(missing_ok=True)
-    _write_parquet_atomic(kept, out / "data" / shard_name(shard))
+        where.delete(f"quarantine/{shard_name(shard)}")
+    where.write_parquet(f"data/{shard_name(shard)}", kept)
     counts = pc.value_counts(table["status"]).to_pylist()
     return {"rows": table.num_rows, **{c["values"]: c["counts"] for c in counts}}
 
 
-def remove_unlisted(out: Path, owned: set[Path]) -> list[Path]:
+def shard_paths(out: Out, folder: str) -> list[str]:
+    """The shard files in data/ or quarantine/, as paths relative to OUT."""
+    return [f"{folder}/{n}" for n in place(out).names(folder) if n.startswith("shard-") and n.endswith(".parquet")]
+
+
+def remove_unlisted(out: Out, owned: set[str]) -> list[str]:
     """Shard files no finished shard of the manifest owns (a killed run wrote them before the manifest
     said so, or a retired shard's): readers glob data/, so they go before anything is built."""
-    stray = [f for folder in ("data", "quarantine") for f in sorted((Path(out) / folder).glob("shard-*.parquet"))
-             if f not in owned]
+    where = place(out)
+    stray = [f for folder in ("data", "quarantine") for f in shard_paths(where, folder) if f not in owned]
     for f in stray:
-        f.unlink()
+        where.delete(f)
     return stray
 
 
-def read_manifest(out: Path) -> Optional[dict[str, Any]]:
-    path = Path(out) / MANIFEST
-    return json.loads(path.read_text()) if path.exists() else None
+def cache_dir(out: Out) -> Path:
+    """The build's own request cache and budget ledger: OUT/cache for a local build; for a build on
+    S3 a folder on this machine named after its URI (give such builds a shared `run.cache`)."""
+    where = place(out)
+    if isinstance(where, LocalPlace):
+        return (where.root / "cache").resolve()
+    digest = hashlib.sha256(str(where).encode()).hexdigest()[:16]
+    base = Path(os.environ.get("STEPLABEL_STATE_DIR", Path.home() / ".cache" / "steplabel"))
+    return (base / "builds" / digest / "cache").resolve()
 
 
-def write_manifest(out: Path, manifest: dict[str, Any]) -> None:
-    write_atomic(Path(out) / MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+def read_manifest(out: Out) -> Optional[dict[str, Any]]:
+    data = place(out).read(MANIFEST)
+    return None if data is None else json.loads(data)
 
 
-def read_chains(out: str | Path, quarantine: bool = False) -> pa.Table:
+def write_manifest(out: Out, manifest: dict[str, Any]) -> None:
+    place(out).write(MANIFEST, json.dumps(manifest, indent=2, sort_keys=True))
+
+
+def read_chains(out: Out, quarantine: bool = False) -> pa.Table:
     """The build's chains table (or its quarantined rows) as one Arrow table."""
-    folder = Path(out) / ("quarantine" if quarantine else "data")
-    files = sorted(folder.glob("shard-*.parquet"))
+    where = place(out)
+    files = shard_paths(where, "quarantine" if quarantine else "data")
     if not files:
         return CHAINS_SCHEMA.empty_table()
-    return pa.concat_tables(pq.read_table(f, schema=CHAINS_SCHEMA) for f in files)
+    return pa.concat_tables(where.read_parquet(f, schema=CHAINS_SCHEMA) for f in files)
 
 
 VIEWS = {
@@ -96,20 +113,32 @@ VIEWS = {
 }
 
 
-def connect(out: str | Path, database: str = ":memory:"):
-    """A DuckDB connection with the views `chains`, `steps`, `verdicts` and `quarantine` registered."""
-    import duckdb
+def connect(out: Out, database: str = ":memory:"):
+    """A DuckDB connection with the views `chains`, `steps`, `verdicts` and `quarantine` registered.
 
-    out = Path(out)
-    if read_manifest(out) is None:
-        raise FileNotFoundError(f"{out} is not a steplabel build (no {MANIFEST})")
+    A local build is read with DuckDB's own Parquet reader; one on S3 through Arrow datasets over
+    pyarrow's S3 filesystem (DuckDB scans them with projection and filter pushdown), so no DuckDB
+    extension has to be fetched."""
+    import duckdb
+    import pyarrow.dataset as pads
+
+    where = place(out)
+    if read_manifest(where) is None:
+        raise FileNotFoundError(f"{where} is not a steplabel build (no {MANIFEST})")
     con = duckdb.connect(database)
     sources = {}
     for name in ("data", "quarantine"):
-        has_files = any((out / name).glob("shard-*.parquet"))
-        pattern = str(out / name / "shard-*.parquet").replace("'", "''")
-        # an empty folder still gets a view with the right columns, from an empty Arrow table
-        sources[name] = f"read_parquet('{pattern}')" if has_files else "empty_chains"
+        files = shard_paths(where, name)
+        if not files:  # an empty folder still gets a view with the right columns, from an empty Arrow table
+            sources[name] = "empty_chains"
+        elif isinstance(where, LocalPlace):
+            pattern = str(where.root / name / "shard-*.parquet").replace("'", "''")
+            sources[name] = f"read_parquet('{pattern}')"
+        else:
+            fs, root = where.arrow()
+            con.register(f"{name}_files", pads.dataset([f"{root}/{f}" for f in files], schema=CHAINS_SCHEMA,
+                                                       filesystem=fs, format="parquet"))
+            sources[name] = f"{name}_files"
     con.register("empty_chains", CHAINS_SCHEMA.empty_table())
     for view, sql in VIEWS.items():
         source = sources["quarantine" if view == "quarantine" else "data"]
@@ -117,7 +146,7 @@ def connect(out: str | Path, database: str = ":memory:"):
     return con
 
 
-def account(out: str | Path, inputs: dict[str, dict[str, int]]) -> tuple[dict[str, dict[str, int]], list[str]]:
+def account(out: Out, inputs: dict[str, dict[str, int]]) -> tuple[dict[str, dict[str, int]], list[str]]:
     """Where every input record went. `inputs` holds, per input file, the records read and the
     chain rows made from them; this adds what the output holds (chains per status, and records
     with at least one row) and returns one message per file whose figures do not add up."""

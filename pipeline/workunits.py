@@ -19,9 +19,9 @@ from typing import Any, Optional
 
 import pyarrow as pa
 import pyarrow.compute as pc
-import pyarrow.parquet as pq
 
 from .labelers import labeler_class
+from .place import Place, place
 from .store import shard_name
 
 
@@ -42,17 +42,18 @@ def labeler_versions(config: Any) -> list[dict[str, str]]:
     return [{"name": lc.name, "version": labeler_class(lc.name).version} for lc in config.labelers]
 
 
-def shard_files(out: Path, shard: int, entry: dict[str, Any]) -> list[Path]:
-    """The files a finished shard owns: its data file, and its quarantine file when it has quarantined rows."""
-    files = [out / "data" / shard_name(shard)]
+def shard_files(shard: int, entry: dict[str, Any]) -> list[str]:
+    """The files a finished shard owns, relative to OUT: its data file, and its quarantine file when
+    it has quarantined rows."""
+    files = [f"data/{shard_name(shard)}"]
     if entry.get("quarantined"):
-        files.append(out / "quarantine" / shard_name(shard))
+        files.append(f"quarantine/{shard_name(shard)}")
     return files
 
 
-def _chain_ids(files: list[Path]) -> Optional[list[str]]:
+def _chain_ids(out: Place, files: list[str]) -> Optional[list[str]]:
     try:
-        return [cid for f in files for cid in pq.read_table(f, columns=["chain_id"])["chain_id"].to_pylist()]
+        return [cid for f in files for cid in out.read_parquet(f, columns=["chain_id"])["chain_id"].to_pylist()]
     except (OSError, pa.ArrowException):  # missing or unreadable: the shard is built again
         return None
 
@@ -63,14 +64,15 @@ def _writer_labelers(manifest: dict[str, Any], entry: dict[str, Any]) -> Any:
     return (builds.get(build_id) or manifest["build"]).get("labelers")
 
 
-def reusable(out: Path, manifest: Optional[dict[str, Any]], wanted: set[str],
+def reusable(out: str | Path | Place, manifest: Optional[dict[str, Any]], wanted: set[str],
              labelers: list[dict[str, str]]) -> tuple[ShardPlan, set[str]]:
     """Which finished shards hold only chains in `wanted` and were labeled by these labeler versions
     (the plan without new shards yet), and the chain ids they hold. `steplabel check` asks this too."""
+    out = place(out)
     plan = ShardPlan(reused={})
     taken: set[str] = set()
     for key, entry in sorted(((manifest or {}).get("shards") or {}).items(), key=lambda kv: int(kv[0])):
-        ids = _chain_ids(shard_files(out, int(key), entry)) if entry.get("status") == "done" else None
+        ids = _chain_ids(out, shard_files(int(key), entry)) if entry.get("status") == "done" else None
         if ids is None:
             plan.retired[key] = "not finished" if entry.get("status") != "done" else "files missing or unreadable"
         elif _writer_labelers(manifest, entry) != labelers:
@@ -86,7 +88,7 @@ def reusable(out: Path, manifest: Optional[dict[str, Any]], wanted: set[str],
 KEY_COLUMNS = ("chain_id", "problem_id")
 
 
-def plan_shards(out: Path, manifest: Optional[dict[str, Any]], keys: pa.Table, shard_size: int,
+def plan_shards(out: str | Path | Place, manifest: Optional[dict[str, Any]], keys: pa.Table, shard_size: int,
                 labelers: list[dict[str, str]]) -> ShardPlan:
     """Split the input's chains (`keys`: chain_id and problem_id of each, in input order) into
     finished shards to reuse and new shards, given as `assignment` (chain_id -> shard)."""

@@ -6,6 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.s3 import DUMMY_ENV
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 
@@ -13,6 +15,8 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 def ray_session():
     """A local Ray instance shared by every integration test (ray.init costs seconds)."""
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    for key, value in DUMMY_ENV.items():  # workers inherit them: builds on the loopback S3 server
+        os.environ.setdefault(key, value)
     import ray
 
     if not ray.is_initialized():

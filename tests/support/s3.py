@@ -13,6 +13,12 @@ import time
 from typing import Any
 
 
+# what moto accepts; the session's Ray workers get these at start (tests/conftest.py), as a
+# cluster's nodes get real credentials from their environment
+DUMMY_ENV = {"AWS_ACCESS_KEY_ID": "test", "AWS_SECRET_ACCESS_KEY": "test", "AWS_DEFAULT_REGION": "us-east-1",
+             "AWS_EC2_METADATA_DISABLED": "true"}
+
+
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
@@ -26,8 +32,7 @@ class MotoS3:
 
     def __enter__(self) -> "MotoS3":
         self.set_env = []  # dummy credentials, and no look-up of an instance's metadata address
-        for key, value in (("AWS_ACCESS_KEY_ID", "test"), ("AWS_SECRET_ACCESS_KEY", "test"),
-                           ("AWS_DEFAULT_REGION", "us-east-1"), ("AWS_EC2_METADATA_DISABLED", "true")):
+        for key, value in DUMMY_ENV.items():
             if key not in os.environ:
                 os.environ[key] = value
                 self.set_env.append(key)

@@ -29,8 +29,8 @@ def test_parts_per_shard_commit_into_one_whole_shard(tmp_path):
     assert counts == {"rows": 4, "labeled": 3, "quarantined": 1}
     assert pq.read_table(tmp_path / "data" / shard_name(0))["chain_id"].to_pylist() == ["a", "c", "d"]
     assert read_chains(tmp_path, quarantine=True)["chain_id"].to_pylist() == ["e"]
-    assert remove_parts(tmp_path, 0) == [part_folder(tmp_path, 0)]
-    assert part_folder(tmp_path, 1).is_dir()
+    assert remove_parts(tmp_path, 0) == [part_folder(0)]
+    assert (tmp_path / part_folder(1)).is_dir()
     remove_parts(tmp_path)
     assert not (tmp_path / PARTS).exists()
 
@@ -39,6 +39,6 @@ def test_a_retried_batch_rewrites_its_part_and_a_stopped_shard_gets_none(tmp_pat
     batch = rows_to_table([_row("a", 0), _row("b", 0), _row("c", 1, STOPPED, "RequestsFailed: x")])
     once, again = write_parts(str(tmp_path), batch).to_pylist(), write_parts(str(tmp_path), batch).to_pylist()
     assert once == again
-    assert len(list(part_folder(tmp_path, 0).iterdir())) == 1
+    assert len(list((tmp_path / part_folder(0)).iterdir())) == 1
     assert once[1] == {"shard": 1, "rows": 1, "part": None, "stopped": "RequestsFailed: x"}
-    assert not part_folder(tmp_path, 1).exists()
+    assert not (tmp_path / part_folder(1)).exists()
