@@ -335,7 +335,6 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
         raise InputError(f"the input ({config.input.path or config.input.kind}) holds no records; "
                          "pass --allow-empty to build an empty dataset")
     plan = plan_shards(out, manifest, keys, config.run.shard_size, labeler_versions(config))
-    del keys
     pending, total, skipped = plan.pending, plan.total, len(plan.reused)
     for key, why in plan.retired.items():
         say(f"shard {key} is built again: {why}")
@@ -390,7 +389,7 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
     lease.check()
     finished = not stopped and len(manifest["shards"]) >= total
     manifest["counts"] = _totals(manifest)
-    manifest["inputs"], missing = account(out, intake.files)
+    manifest["inputs"], missing = account(out, intake.files, keys)
     manifest["stopped_reason"] = stopped
     manifest.pop("error", None)
     manifest["unaccounted"] = missing if finished else None

@@ -106,7 +106,7 @@ def _summary(result: Any) -> None:
     elif result.manifest["status"] == "partial":
         missing = result.manifest.get("unaccounted") or ["some shards were not written"]
         console.print(Text(f"partial build: {'; '.join(missing)} — re-run the same command to finish", style="yellow"))
-    console.print(f"dataset card: {result.out / 'README.md'}")
+    console.print(f"dataset card: {result.out}/README.md")
 
 
 def _query(args: argparse.Namespace) -> int:

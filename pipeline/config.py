@@ -216,8 +216,10 @@ class BuildConfig(_Strict):
 
     def config_hash(self) -> str:
         """Hash of what decides the labels — not of where they are written, which cluster runs
-        them, or how much a run may spend (raising a budget resumes the same build)."""
-        data = self.model_dump(mode="json", exclude={"run": {"out", "address", "cache"}})
+        them, how much a run may spend (raising a budget resumes the same build), or where the input
+        is read from: chains are content-addressed, so tonight's dated file in the same OUT reuses
+        every shard whose chains it still holds and builds only the new ones."""
+        data = self.model_dump(mode="json", exclude={"run": {"out", "address", "cache"}, "input": {"path"}})
         if data.get("generation"):
             data["generation"].pop("budget", None)
             data["generation"]["prompts"] = _prompt_contents(data["generation"].get("prompts"))

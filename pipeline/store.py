@@ -146,13 +146,24 @@ def connect(out: Out, database: str = ":memory:"):
     return con
 
 
-def account(out: Out, inputs: dict[str, dict[str, int]]) -> tuple[dict[str, dict[str, int]], list[str]]:
+def account(out: Out, inputs: dict[str, dict[str, int]],
+            keys: Optional[pa.Table] = None) -> tuple[dict[str, dict[str, int]], list[str]]:
     """Where every input record went. `inputs` holds, per input file, the records read and the
     chain rows made from them; this adds what the output holds (chains per status, and records
-    with at least one row) and returns one message per file whose figures do not add up."""
+    with at least one row) and returns one message per file whose figures do not add up.
+
+    With `keys` (chain_id, file, record of every chain this run read) an output row is credited
+    to the file and record its chain was read from now, not the one it names: a finished shard
+    reused from an earlier night's file still accounts for tonight's."""
     con = connect(out)
-    rows = """(SELECT source.file AS file, source.row_index AS record, status FROM chains
-               UNION ALL SELECT source.file, source.row_index, status FROM quarantine)"""
+    if keys is None:
+        rows = """(SELECT source.file AS file, source.row_index AS record, status FROM chains
+                   UNION ALL SELECT source.file, source.row_index, status FROM quarantine)"""
+    else:
+        con.register("input_keys", keys.select(["chain_id", "file", "record"]))
+        rows = """(SELECT coalesce(k.file, '(chains not in this input)') AS file, k.record AS record, o.status
+                   FROM (SELECT chain_id, status FROM chains UNION ALL SELECT chain_id, status FROM quarantine) o
+                   LEFT JOIN input_keys k USING (chain_id))"""
     table = {file: {"records": e["records"], "chains": e["chains"], "labeled": 0, "filtered": 0, "quarantined": 0,
                     "records_found": 0} for file, e in inputs.items()}
     for file, status, n in con.execute(f"SELECT file, status, count(*) FROM {rows} GROUP BY ALL").fetchall():

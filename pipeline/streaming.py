@@ -26,22 +26,31 @@ from .sources import Intake, duplicate_id, iter_chains
 KEY_CHUNK = 65536  # keys are gathered in Arrow chunks of this many chains, not as Python lists
 
 
+KEY_SCHEMA = pa.schema([("chain_id", pa.string()), ("problem_id", pa.string()),
+                        ("file", pa.dictionary(pa.int32(), pa.string())), ("record", pa.int64())])
+
+
 def read_keys(cfg: InputConfig, generation: Optional[GenerationConfig], intake: Intake) -> pa.Table:
-    """chain_id and problem_id of every chain of the input, in input order; `intake` counts per file."""
-    chunks, ids, problems = [], [], []
+    """chain_id, problem_id, and the file and record it was read from, of every chain of the input,
+    in input order; `intake` counts per file."""
+    chunks: list[pa.Table] = []
+    columns: dict[str, list] = {name: [] for name in KEY_SCHEMA.names}
 
     def flush() -> None:
-        chunks.append(pa.table({"chain_id": pa.array(ids, pa.string()), "problem_id": pa.array(problems, pa.string())}))
-        ids.clear()
-        problems.clear()
+        chunks.append(pa.table({**columns, "file": pa.array(columns["file"], pa.string()).dictionary_encode()},
+                               schema=KEY_SCHEMA))
+        for values in columns.values():
+            values.clear()
 
     for row in iter_chains(cfg, generation, intake, dedup=False):  # a set of every id would grow with the input
-        ids.append(row["chain_id"])
-        problems.append(row["problem_id"])
-        if len(ids) == KEY_CHUNK:
+        columns["chain_id"].append(row["chain_id"])
+        columns["problem_id"].append(row["problem_id"])
+        columns["file"].append(row["source"].get("file"))
+        columns["record"].append(row["source"].get("row_index"))
+        if len(columns["chain_id"]) == KEY_CHUNK:
             flush()
     flush()
-    keys = pa.concat_tables(chunks)
+    keys = pa.concat_tables(chunks).unify_dictionaries()
     return keys.set_column(0, "chain_id", rename_duplicates(keys["chain_id"].combine_chunks()))
 
 

@@ -54,6 +54,8 @@ def main() -> None:
     start = time.perf_counter()
     result = run_build(config, progress=lambda m: print(f"# {time.perf_counter() - start:7.1f}s {m}", flush=True))
     seconds = time.perf_counter() - start
+    driver_peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # before this script's own queries
+    load = os.getloadavg()
     con = connect(result.out)
     n_chains, n_steps = con.execute("SELECT count(*), sum(len(steps)) FROM chains").fetchall()[0]
     timings = {}
@@ -63,10 +65,10 @@ def main() -> None:
         timings[name] = round(best, 4)
     print(json.dumps({
         "chains": n_chains, "steps": int(n_steps), "labelers": names, "pool_size": args.pool_size,
-        "cores": os.cpu_count(), "load_average_after": os.getloadavg(),
+        "cores": os.cpu_count(), "load_average_at_build_end": load,
         "build_seconds_including_ray_start": round(seconds, 1),
-        # the driver alone (Ray's workers are other processes): what grows with the input today
-        "driver_peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        # the build's driver alone (Ray's workers are other processes), measured before the queries below
+        "driver_peak_rss_mb": round(driver_peak, 1),
         "chains_per_second": round(n_chains / seconds, 1),
         "steps_per_second": round(n_steps / seconds, 1),
         "duckdb_seconds": timings, "out": str(result.out),

@@ -12,7 +12,7 @@ from steplabel.pipeline.build import run_build
 from steplabel.pipeline.cli import main
 from steplabel.pipeline.config import BuildConfig, InputConfig, LabelerConfig, MergeConfig, RunConfig
 from steplabel.pipeline.preflight import EXIT_CONFIG, EXIT_INPUT, InputError, StartError, check_nodes
-from steplabel.pipeline.store import account, connect, read_manifest
+from steplabel.pipeline.store import account, connect, read_chains, read_manifest
 from tests.support.bad_inputs import write_bad_inputs
 
 pytestmark = pytest.mark.integration
@@ -178,3 +178,16 @@ def test_a_node_that_does_not_see_out_fails_the_start(ray_session, tmp_path):
     with pytest.raises(StartError, match="not visible on 1 of 1 cluster nodes.*same path"):
         check_nodes(timeout_s=60, runtime_env={"py_executable": str(wrapper)}, out=out)
     assert not list(out.iterdir())
+
+
+def test_tonights_dated_file_in_the_same_out_builds_only_its_new_chains(ray_session, tmp_path):
+    records = [{"problem": f"What is {i} + 2?", "answer": str(i + 2), "text": f"{i} + 2 = {i + 2}"} for i in range(40)]
+    (tmp_path / "2026-11-29.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records[:36]))
+    (tmp_path / "2026-11-30.jsonl").write_text("".join(json.dumps(r) + "\n" for r in records))
+    out = tmp_path / "nightly"
+    first = run_build(_config(tmp_path / "2026-11-29.jsonl", out))
+    second = run_build(_config(tmp_path / "2026-11-30.jsonl", out))  # another path: the same config
+    assert first.manifest["status"] == second.manifest["status"] == "done"
+    assert second.shards_skipped == 3 and second.shards_written == 1 and second.manifest["unaccounted"] == []
+    assert second.manifest["inputs"][str(tmp_path / "2026-11-30.jsonl")]["records_found"] == 40
+    assert read_chains(out).num_rows == 40

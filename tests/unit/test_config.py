@@ -34,6 +34,8 @@ def test_missing_file_is_a_clear_error(tmp_path):
 def test_hash_ignores_where_output_goes_but_not_what_decides_labels():
     config = load_config()
     assert config.with_overrides(out="/elsewhere", address="ray://x:1").config_hash() == config.config_hash()
+    nightly = config.with_overrides(input="s3://b/problems/2026-11-30.jsonl")  # another night's file, same OUT
+    assert nightly.config_hash() == config.with_overrides(input="/data/2026-11-29.jsonl").config_hash()
     assert config.with_overrides(limit=3).config_hash() != config.config_hash()
     flipped = config.model_copy(deep=True)
     flipped.merge.stop_at_first_error = not flipped.merge.stop_at_first_error

@@ -27,4 +27,4 @@ def test_keys_are_the_importers_ids_duplicates_included(tmp_path):
 def test_an_empty_input_has_no_keys(tmp_path):
     (tmp_path / "in.jsonl").write_text("")
     keys = read_keys(InputConfig(kind="files", path=str(tmp_path / "in.jsonl")), None, Intake())
-    assert keys.num_rows == 0 and keys.column_names == ["chain_id", "problem_id"]
+    assert keys.num_rows == 0 and keys.column_names == ["chain_id", "problem_id", "file", "record"]
