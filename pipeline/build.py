@@ -37,7 +37,7 @@ from .streaming import import_stream, read_keys
 from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
 from .shardwriter import commit_shard, remove_parts, write_parts
-from .place import place
+from .place import is_store_error, place
 from .store import MANIFEST, account, cache_dir as build_cache_dir, read_manifest, remove_unlisted, shard_name, write_manifest
 from .workunits import labeler_versions, plan_shards, shard_files
 
@@ -266,7 +266,7 @@ def _check_cache(location: str) -> None:
     except (StartError, ValueError, ImportError) as exc:
         raise StartError(f"run.cache: {exc}") from None
     except Exception as exc:  # boto3/botocore errors (no endpoint, no credentials, no bucket): one line
-        if type(exc).__module__.split(".")[0] not in ("botocore", "boto3"):
+        if not is_store_error(exc):
             raise
         raise StartError(f"run.cache {location}: {exc}") from None
 

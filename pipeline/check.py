@@ -110,12 +110,13 @@ def _out(config: BuildConfig, p: Plan) -> None:
     from .lease import live_holder
     from .store import read_manifest
 
-    out = Path(config.run.out)
+    remote = "://" in config.run.out
+    out: Path | str = config.run.out if remote else Path(config.run.out)
     facts: dict[str, Any] = {"path": str(out)}
     p.facts["out"] = facts
     if config.run.address:
         p.notes.append(f"run.address {config.run.address}: the cluster's nodes are checked when the build starts")
-    problem = _unwritable(out)
+    problem = _unreachable(config.run.out) if remote else _unwritable(Path(out))
     if problem:
         p.problems.append(f"run.out: {problem}")
     holder = live_holder(out)
@@ -141,6 +142,21 @@ def _out(config: BuildConfig, p: Plan) -> None:
     if not same:
         p.problems.append(f"run.out: {out} holds a build of another config (hash {manifest['build']['config_hash']}); "
                           "choose a new out or delete it")
+
+
+def _unreachable(uri: str) -> Optional[str]:
+    """Why an `s3://` OUT cannot be listed (check writes nothing: the build's start probes a write)."""
+    from .place import S3Place, is_store_error
+
+    try:
+        S3Place(uri).names("")
+    except ValueError as exc:
+        return str(exc)
+    except Exception as exc:  # boto3/botocore errors (no endpoint, no credentials, no bucket): one line
+        if not is_store_error(exc):
+            raise
+        return f"cannot list {uri}: {exc}"
+    return None
 
 
 def _unwritable(out: Path) -> Optional[str]:

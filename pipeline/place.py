@@ -33,6 +33,12 @@ def is_uri(location: str | os.PathLike) -> bool:
     return "://" in str(location)
 
 
+def is_store_error(exc: BaseException) -> bool:
+    """boto3's and botocore's errors (no endpoint, no credentials, no bucket): said in one line,
+    never as a traceback."""
+    return type(exc).__module__.split(".")[0] in ("botocore", "boto3")
+
+
 class Place:
     """The operations a build needs on its directory; paths are relative, `/`-separated."""
 

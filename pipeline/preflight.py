@@ -58,14 +58,14 @@ def check_out(out: str | Path) -> None:
 
 
 def _probe_store(uri: str) -> None:
-    from .place import S3Place
+    from .place import S3Place, is_store_error
 
     try:
         S3Place(uri).probe()
     except (ValueError, ImportError) as exc:
         raise StartError(str(exc)) from None
     except Exception as exc:  # boto3/botocore errors (no endpoint, no credentials, no bucket): one line
-        if type(exc).__module__.split(".")[0] not in ("botocore", "boto3"):
+        if not is_store_error(exc):
             raise
         raise StartError(f"cannot write the build directory {uri}: {exc}") from None
 

@@ -199,14 +199,14 @@ def input_files(cfg: InputConfig) -> list[Path]:
 
 def _remote_input(uri: str) -> list[Any]:
     """An input on S3 (`s3://bucket/path`, a glob, or a prefix; endpoint query as for run.out)."""
-    from .place import remote_files
+    from .place import is_store_error, remote_files
 
     try:
         found = remote_files(uri, INPUT_SUFFIXES)
     except ValueError as exc:
         raise SourceError(str(exc)) from None
     except Exception as exc:  # boto3/botocore: no endpoint, no credentials, no bucket
-        if type(exc).__module__.split(".")[0] not in ("botocore", "boto3"):
+        if not is_store_error(exc):
             raise
         raise SourceError(f"cannot list input {uri}: {exc}") from None
     if not found:

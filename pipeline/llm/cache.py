@@ -27,12 +27,11 @@ import json
 import os
 import sqlite3
 import threading
-import uuid
 from pathlib import Path
 from typing import Any, Optional
-from urllib.parse import parse_qsl, urlsplit
 
 from ..atomic import write_atomic
+from ..place import S3Place, is_uri
 
 
 def cache_key(**parts: Any) -> str:
@@ -199,68 +198,31 @@ class ObjectCache(_Store):
     to actors). Needs boto3 (`pip install steplabel[s3]`)."""
 
     def __init__(self, uri: str) -> None:
-        parsed = urlsplit(uri)
-        if parsed.scheme != "s3" or not parsed.netloc:
-            raise ValueError(f"run.cache {uri!r}: a URI must be s3://bucket/prefix")
-        query = dict(parse_qsl(parsed.query))
-        unknown = sorted(set(query) - {"endpoint_override", "scheme", "region"})
-        if unknown:
-            raise ValueError(f"run.cache {uri!r}: unknown query parameters {unknown}")
-        self.uri, self.bucket, self.prefix = uri, parsed.netloc, parsed.path.strip("/")
-        self.endpoint = (f"{query.get('scheme', 'https')}://{query['endpoint_override']}"
-                         if "endpoint_override" in query else None)
-        self.region = query.get("region")
-        self._client: Any = None
+        self.uri, self.place = uri, S3Place(uri, what="run.cache")
 
-    def _s3(self) -> Any:
-        if self._client is None:
-            import boto3
-            from botocore.config import Config
-
-            self._client = boto3.client("s3", endpoint_url=self.endpoint, region_name=self.region,
-                                        config=Config(connect_timeout=10, read_timeout=30,
-                                                      retries={"max_attempts": 5, "mode": "standard"}))
-        return self._client
-
-    def _key(self, key: str) -> str:
-        return "/".join(p for p in (self.prefix, "llm", key[:2], f"{key}.json") if p)
+    def _path(self, key: str) -> str:
+        return f"llm/{key[:2]}/{key}.json"
 
     def _lookup(self, key: str) -> Optional[dict[str, Any]]:
-        s3 = self._s3()
+        data = self.place.read(self._path(key))
         try:
-            value = json.loads(s3.get_object(Bucket=self.bucket, Key=self._key(key))["Body"].read())
-        except s3.exceptions.NoSuchKey:
-            value = None
+            return None if data is None else json.loads(data)
         except ValueError:  # written by hand or by another tool: a miss, replaced by the next answer
-            value = None
-        return value
+            return None
 
     def put_many(self, items: list[tuple[str, dict[str, Any]]]) -> None:
-        s3 = self._s3()
         for key, value in items:
-            s3.put_object(Bucket=self.bucket, Key=self._key(key), ContentType="application/json",
-                          Body=json.dumps(value, ensure_ascii=False).encode())
+            self.place.write(self._path(key), json.dumps(value, ensure_ascii=False))
 
     def __len__(self) -> int:
-        pages = self._s3().get_paginator("list_objects_v2").paginate(
-            Bucket=self.bucket, Prefix="/".join(p for p in (self.prefix, "llm/") if p))
-        return sum(1 for page in pages for obj in page.get("Contents", ()) if obj["Key"].endswith(".json"))
+        return sum(1 for name in self.place.walk("llm") if name.endswith(".json"))
 
     def probe(self) -> None:
         """Write and delete one object: a start check that the cache is reachable and writable."""
-        name = self._key(f"probe-{uuid.uuid4().hex}")
-        self._s3().put_object(Bucket=self.bucket, Key=name, Body=b"")
-        self._s3().delete_object(Bucket=self.bucket, Key=name)
+        self.place.probe()
 
     def close(self) -> None:
-        self._client = None
-
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "_client": None}
-
-
-def is_uri(location: str | os.PathLike) -> bool:
-    return "://" in str(location)
+        self.place._client = None
 
 
 def open_cache(location: str | os.PathLike, shared: bool = False) -> "RequestCache | ObjectCache":

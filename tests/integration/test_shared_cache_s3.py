@@ -41,7 +41,7 @@ def test_object_cache_round_trip(s3):
     assert isinstance(cache, ObjectCache) and len(cache) == 0 and cache.get("ab" * 32) is None
     cache.put_many([("ab" * 32, {"text": "ответ"}), ("cd" * 32, {"n": 1})])
     copy = pickle.loads(pickle.dumps(cache))  # what Ray ships to an actor: no client inside
-    assert copy._client is None and copy.get("ab" * 32) == {"text": "ответ"} and len(copy) == 2
+    assert copy.place._client is None and copy.get("ab" * 32) == {"text": "ответ"} and len(copy) == 2
     assert (cache.hits, cache.misses) == (0, 1)
     cache.probe()
     assert len(cache) == 2
