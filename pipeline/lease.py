@@ -158,6 +158,11 @@ class Lease:
                     f"{holder.get('host')}, heartbeat {age:.0f} s ago); wait for it to finish, or re-run once "
                     f"its lease is stale ({holder.get('ttl', DEFAULT_TTL):.0f} s without a heartbeat)")
             if self._create(current + 1, self._record()):
+                if any(g > current + 1 for g in self._generations()):
+                    # our look missed a newer generation (a folder read while files come and go can
+                    # show neither the one just created nor the one just removed): that one holds OUT
+                    self.out.delete(self._path(current + 1))
+                    continue
                 self.generation = current + 1
                 for old in generations:  # earlier holders are stale: their files only clutter
                     self.out.delete(self._path(old))

@@ -113,13 +113,18 @@ class LocalPlace(Place):
     def delete(self, rel: str) -> None:
         (self.root / rel).unlink(missing_ok=True)
 
+    def _entries(self, folder: str, files: bool) -> list[str]:
+        try:  # the type from the folder read itself: no second look at entries that may be going
+            with os.scandir(self.root / folder) as entries:
+                return sorted(e.name for e in entries if (e.is_file() if files else e.is_dir()))
+        except (FileNotFoundError, NotADirectoryError):
+            return []
+
     def names(self, folder: str) -> list[str]:
-        path = self.root / folder
-        return sorted(p.name for p in path.iterdir() if p.is_file()) if path.is_dir() else []
+        return self._entries(folder, files=True)
 
     def subfolders(self, folder: str) -> list[str]:
-        path = self.root / folder
-        return sorted(p.name for p in path.iterdir() if p.is_dir()) if path.is_dir() else []
+        return self._entries(folder, files=False)
 
     def delete_tree(self, folder: str) -> None:
         if (self.root / folder).is_dir():
