@@ -3,13 +3,14 @@
 A shard is a set of chains, not a range of input positions. A finished shard is reused when every
 one of its chains is still in the input (chain ids are content hashes, so "same id" means "same
 chain") and the labelers that wrote it are the versions configured now; the chains in no reused
-shard are cut into new shards under the lowest numbers not in use, in input order with a
-problem's chains gathered where it first appears. Input order, because the chains stream from the
-input through the stages (the driver holds only their keys): a shard is complete once the stream
-has passed it, so shards land one after another instead of all at the end. A problem's chains stay
-in one shard where they fit: its samples to generate then go out as one request with `n`, not one
-request per shard they were scattered over. A grown input therefore builds only its new chains,
-a reordered one builds nothing, and a killed run resumes with the same cut.
+shard are cut into new shards under the lowest numbers not in use, in input order. Input order,
+because the chains stream from the input through the stages (the driver holds only their keys): a
+shard is complete once the stream has passed it, so shards land one after another instead of all at
+the end (gathering a problem's chains from all over the input would make every shard wait for the
+end of the stream). A run of one problem's chains stays in one shard where it fits: the samples a
+record asks for then go out as one request with `n`, not one request per shard. A grown input
+therefore builds only its new chains, a reordered one builds nothing, and a killed run resumes with
+the same cut.
 """
 from __future__ import annotations
 
@@ -93,10 +94,8 @@ def plan_shards(out: str | Path | Place, manifest: Optional[dict[str, Any]], key
     """Split the input's chains (`keys`: chain_id and problem_id of each, in input order) into
     finished shards to reuse and new shards, given as `assignment` (chain_id -> shard)."""
     plan, taken = reusable(out, manifest, set(keys["chain_id"].to_pylist()), labelers)
-    keys = keys.select(list(KEY_COLUMNS)).append_column("position", pa.array(range(keys.num_rows), pa.int64()))
+    keys = keys.select(list(KEY_COLUMNS))
     todo = keys if not taken else keys.filter(pc.invert(pc.is_in(keys["chain_id"], pa.array(list(taken)))))
-    first = todo.group_by("problem_id").aggregate([("position", "min")]).rename_columns(["problem_id", "first"])
-    todo = todo.join(first, "problem_id").sort_by([("first", "ascending"), ("position", "ascending")])
     free = (n for n in range(len(plan.reused) + todo.num_rows + 1) if str(n) not in plan.reused)
     starts = _cuts(todo["problem_id"].to_pylist(), shard_size)
     shards = []
@@ -109,15 +108,12 @@ def plan_shards(out: str | Path | Place, manifest: Optional[dict[str, Any]], key
 
 def count_shards(problem_ids: list[Any], shard_size: int) -> int:
     """How many new shards a fresh build cuts its chains into (`steplabel check` says it)."""
-    first: dict[Any, int] = {}
-    for i, problem in enumerate(problem_ids):
-        first.setdefault(problem, i)
-    return len(_cuts(sorted(problem_ids, key=first.__getitem__), shard_size))
+    return len(_cuts(problem_ids, shard_size))
 
 
 def _cuts(problems: list[Any], size: int) -> list[int]:
-    """Start offsets of shards of up to `size` chains over chains grouped by problem: a shard ends
-    before a problem that would not fit in it whole, unless that problem alone is larger than a shard."""
+    """Start offsets of shards of up to `size` chains in input order: a shard ends before a run of
+    one problem's chains that would not fit in it whole, unless that run alone is larger than a shard."""
     starts, start, group = [0], 0, 0
     for i in range(1, len(problems)):
         if problems[i] != problems[i - 1]:

@@ -70,19 +70,20 @@ def test_other_labeler_versions_or_missing_files_are_built_again(tmp_path):
     assert set(plan.reused) == {"0"} and plan.retired == {"1": "files missing or unreadable"}
 
 
-def test_a_problems_samples_stay_in_one_shard_whatever_their_chain_ids(tmp_path):
-    """A problem's n samples scattered over the input (or, sorted by hashed chain ids, over shards)
-    would each go out as their own request. Gathered where the problem first appears, and cut before
-    a problem that would not fit whole, each problem is in one shard (one request with n)."""
+def test_a_problems_run_of_samples_stays_in_one_shard_and_shards_follow_the_input(tmp_path):
+    """A record's n samples arrive together; cut before a run that would not fit whole, each run is
+    in one shard (one request with n). Samples of one problem scattered over the input are not
+    gathered: every shard would then wait for the end of the input stream."""
     rows = [new_chain(chain_id=f"{h:02x}{p}", problem_id=f"p{p}", problem="q")
             for p in range(5) for h in (0xf0 - 37 * p, 0x10 + 11 * p, 0x80 + p)]  # 3 samples, ids interleaved
+    plan = plan_shards(tmp_path, None, rows_to_table(rows), 4, LABELERS)
+    problem_of = {r["chain_id"]: r["problem_id"] for r in rows}
+    shards = [[problem_of[c] for c in t["chain_id"].to_pylist()] for t in _tables(plan)]
+    assert shards == [["p0"] * 3, ["p1"] * 3, ["p2"] * 3, ["p3"] * 3, ["p4"] * 3]
+    assert count_shards([r["problem_id"] for r in rows], 4) == len(plan.pending) == 5  # what `steplabel check` says
     scattered = [rows[i] for sample in range(3) for i in range(sample, len(rows), 3)]  # p0 p1 .. p4 p0 p1 ..
     plan = plan_shards(tmp_path, None, rows_to_table(scattered), 4, LABELERS)
-    problem_of = {r["chain_id"]: r["problem_id"] for r in rows}
-    for table in _tables(plan):
-        assert table.num_rows <= 4
-    problems = [{problem_of[c] for c in t["chain_id"].to_pylist()} for t in _tables(plan)]
-    assert sorted(p for ps in problems for p in ps) == [f"p{p}" for p in range(5)]  # each problem in one shard
-    assert count_shards([r["problem_id"] for r in scattered], 4) == len(plan.pending) == 5  # what `steplabel check` says
+    assert sum(_ids(plan), []) == [r["chain_id"] for r in scattered]  # in input order, 4 at a time
+    assert list(plan.pending.values()) == [4, 4, 4, 3]
     big = [new_chain(chain_id=f"{i:02x}", problem_id="p", problem="q") for i in range(6)]
     assert list(plan_shards(tmp_path, None, rows_to_table(big), 4, LABELERS).pending.values()) == [4, 2]
