@@ -99,7 +99,8 @@ class StageUDF:
             close()
 
 
-IMPORT_CPUS = 0.5  # the import stage's request; the light stages ask 0.25 (see _dataset)
+IMPORT_CPUS = 0  # the import stage's request; the light stages ask 0.25 (see _dataset)
+STREAM_BLOCK_BYTES = 8 * 2**20  # the largest block a stage emits (see _dataset)
 START_ALLOWANCE = 60.0  # seconds for a fresh labeler child after a kill (imports, sandbox start)
 
 
@@ -200,7 +201,7 @@ def init_ray(address: Optional[str], attempts: int = 2) -> bool:
     return True
 
 
-def _dataset(plan: pa.Table, config: BuildConfig, build: dict[str, Any], cache_dir: str, out: Path):
+def _dataset(plan: pa.Table, config: BuildConfig, build: dict[str, Any], cache_dir: str, out: Path | str):
     import ray
     from ray.data import ActorPoolStrategy, DataContext
 
@@ -211,13 +212,17 @@ def _dataset(plan: pa.Table, config: BuildConfig, build: dict[str, Any], cache_d
     if not ctx.enable_progress_bars:
         logging.getLogger("ray.data._internal.progress").setLevel(logging.ERROR)
     ctx.verbose_stats_logs = False
+    # a task's output leaves it a block at a time, and a block is cut only when full (128 MB by
+    # default): smaller blocks let the import's rows reach the labelers while it is still reading
+    ctx.target_max_block_size = min(ctx.target_max_block_size or STREAM_BLOCK_BYTES, STREAM_BLOCK_BYTES)
     if ctx.execution_no_progress_timeout_s > 0:  # -1: the user turned the guard off
         ctx.execution_no_progress_timeout_s = max(ctx.execution_no_progress_timeout_s, _slowest_batch(config))
     bs = config.run.batch_size
     # the chains come from a task that imports the input again: the driver only ships the plan. The
-    # import parses and hashes every record (half a CPU), and its CPU request must differ from the next
-    # stage's: Ray Data fuses map stages with equal requests, and fused, the one import task would run
-    # every stage after it alone, in one actor, for the whole input
+    # import task lives as long as the stream, so it asks no CPU: a share held by it could be the one
+    # a labeler actor needs to start, while the import waits for the stages to take its rows. Its
+    # request must also differ from the next stage's: Ray Data fuses map stages with equal requests,
+    # and fused, the one import task would run every stage after it alone, in one actor
     ds = ray.data.from_items([{"start": 0}]).map_batches(
         import_stream, fn_args=(config.input, config.generation, [ray.put(plan)], bs), batch_size=1,
         batch_format="pyarrow", num_cpus=IMPORT_CPUS)
