@@ -38,7 +38,7 @@ from ..verifiers.workers import CLOCK_ENV
 from .stages import STOPPED, LabelStage, StopBuild, guarded, label_stage, quarantine
 from .shardwriter import commit_shard, remove_parts, write_parts
 from .place import is_store_error, place
-from .store import MANIFEST, account, cache_dir as build_cache_dir, read_manifest, remove_unlisted, shard_name, write_manifest
+from .store import MANIFEST, account, cache_dir as build_cache_dir, query_memory, read_manifest, remove_unlisted, shard_name, write_manifest
 from .workunits import labeler_versions, plan_shards, shard_files
 
 
@@ -101,6 +101,7 @@ class StageUDF:
 
 IMPORT_CPUS = 0  # the import stage's request; the light stages ask 0.25 (see _dataset)
 STREAM_BLOCK_BYTES = 8 * 2**20  # the largest block a stage emits (see _dataset)
+QUERY_MEMORY = "256MB"  # DuckDB's cap for the build's own accounting and card (store.query_memory)
 START_ALLOWANCE = 60.0  # seconds for a fresh labeler child after a kill (imports, sandbox start)
 
 
@@ -394,12 +395,14 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
     lease.check()
     finished = not stopped and len(manifest["shards"]) >= total
     manifest["counts"] = _totals(manifest)
-    manifest["inputs"], missing = account(out, intake.files, keys)
+    with query_memory(QUERY_MEMORY):  # the driver stays small however large the dataset
+        manifest["inputs"], missing = account(out, intake.files, keys)
     manifest["stopped_reason"] = stopped
     manifest.pop("error", None)
     manifest["unaccounted"] = missing if finished else None
     write_manifest(out, manifest)
-    write_card(out)  # the manifest says `done` only once its card is on disk
+    with query_memory(QUERY_MEMORY):
+        write_card(out)  # the manifest says `done` only once its card is on disk
     manifest["status"] = "stopped" if stopped else ("done" if finished and not missing else "partial")
     write_manifest(out, manifest)
     if finished and missing:

@@ -13,11 +13,13 @@ takes either.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
+import tempfile
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Iterator, Optional
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -113,6 +115,22 @@ VIEWS = {
 }
 
 
+_MEMORY_LIMIT: Optional[str] = None  # DuckDB's cap for connections made inside `query_memory`
+
+
+@contextlib.contextmanager
+def query_memory(limit: str) -> Iterator[None]:
+    """Cap DuckDB's memory for the connections made inside (the build's accounting and card): its
+    joins and aggregates spill to disk instead of growing the driver with the dataset (2.2 GB at
+    500k chains uncapped, 0.46 GB at 256 MB)."""
+    global _MEMORY_LIMIT
+    previous, _MEMORY_LIMIT = _MEMORY_LIMIT, limit
+    try:
+        yield
+    finally:
+        _MEMORY_LIMIT = previous
+
+
 def connect(out: Out, database: str = ":memory:"):
     """A DuckDB connection with the views `chains`, `steps`, `verdicts` and `quarantine` registered.
 
@@ -126,6 +144,10 @@ def connect(out: Out, database: str = ":memory:"):
     if read_manifest(where) is None:
         raise FileNotFoundError(f"{where} is not a steplabel build (no {MANIFEST})")
     con = duckdb.connect(database)
+    if _MEMORY_LIMIT is not None:
+        con.execute(f"SET memory_limit = '{_MEMORY_LIMIT}'")
+        con.execute("SET preserve_insertion_order = false")
+        con.execute(f"SET temp_directory = '{Path(tempfile.gettempdir()) / 'steplabel-duckdb'}'")
     sources = {}
     for name in ("data", "quarantine"):
         files = shard_paths(where, name)
