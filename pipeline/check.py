@@ -24,6 +24,7 @@ from pydantic import BaseModel
 from .config import BuildConfig
 from .labelers import labeler_class, stage_groups
 from .llm.config import EndpointConfig
+from .place import is_uri
 
 PROBE_DEADLINE = 3.0  # seconds for one endpoint's `models` answer
 
@@ -110,7 +111,7 @@ def _out(config: BuildConfig, p: Plan) -> None:
     from .lease import live_holder
     from .store import read_manifest
 
-    remote = "://" in config.run.out
+    remote = is_uri(config.run.out)
     out: Path | str = config.run.out if remote else Path(config.run.out)
     facts: dict[str, Any] = {"path": str(out)}
     p.facts["out"] = facts

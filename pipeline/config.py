@@ -17,6 +17,7 @@ from pydantic_core import InitErrorDetails, PydanticCustomError
 
 from .labelers import REGISTRY, labeler_class
 from .llm.config import CONFIG_DIR, Domain, GenerationConfig, resolve_template_path
+from .place import is_uri
 from .validation import validation_message
 
 
@@ -172,7 +173,7 @@ class RunConfig(_Strict):
     @field_validator("cache")
     @classmethod
     def _cache_location(cls, value: Optional[str]) -> Optional[str]:
-        if value is not None and "://" in value:
+        if value is not None and is_uri(value):
             from .llm.cache import ObjectCache
 
             ObjectCache(value)  # raises ValueError with the reason for anything but s3://bucket/prefix

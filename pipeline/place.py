@@ -249,7 +249,8 @@ class S3Place(Place):
     def arrow(self) -> tuple[Any, str]:
         from pyarrow.fs import S3FileSystem
 
-        options: dict[str, Any] = {"scheme": self.scheme}
+        # deadlines on every request, as the boto3 client has: a hung endpoint fails the read, never the build
+        options: dict[str, Any] = {"scheme": self.scheme, "connect_timeout": 10, "request_timeout": 60}
         if self.endpoint_override:
             options["endpoint_override"] = self.endpoint_override
         if self.region:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .atomic import TEMP_GLOB
+from .place import is_uri
 
 EXIT_DONE, EXIT_CONFIG, EXIT_STOPPED, EXIT_INPUT, EXIT_PARTIAL, EXIT_BUSY = 0, 2, 3, 4, 5, 6
 
@@ -40,7 +41,7 @@ def check_out(out: str | Path) -> None:
     """`--out` can be created and written, probed with a real file (permission bits lie to root).
     Folders the probe had to create are removed again: a start that fails later leaves nothing.
     An `s3://` OUT is probed with one object written and deleted."""
-    if "://" in str(out):
+    if is_uri(out):
         _probe_store(str(out))
         return
     out = Path(out)
@@ -74,7 +75,7 @@ def remove_stale_temps(out: str | Path) -> list[Path]:
     """Temp files a killed run left between writing and renaming (`.shard-*.tmp-*` and the
     manifest's): they are never whole, and nothing else would remove them. (On S3 a write is one
     PUT: nothing is left half-written.)"""
-    if "://" in str(out):
+    if is_uri(out):
         return []
     out = Path(out)
     stale = [p for folder in (out, out / "data", out / "quarantine") if folder.is_dir()

@@ -69,10 +69,11 @@ def commit_shard(out: str | Path | Place, shard: int, parts: list[str], expected
     where = place(out)
     table = pa.concat_tables(where.read_parquet(f"{part_folder(shard)}/{name}", schema=CHAINS_SCHEMA)
                              for name in parts)
-    ids = table["chain_id"].to_pylist()
-    if len(set(ids)) != len(ids):
-        first = {cid: i for i, cid in reversed(list(enumerate(ids)))}
-        table = table.take(sorted(first.values()))
+    first: dict[str, int] = {}
+    for i, cid in enumerate(table["chain_id"].to_pylist()):
+        first.setdefault(cid, i)
+    if len(first) != table.num_rows:
+        table = table.take(list(first.values()))
     if table.num_rows != expected:
         raise IncompleteShard(f"shard {shard}: {table.num_rows} distinct chains in its parts, {expected} planned")
     return write_shard(where, shard, table)

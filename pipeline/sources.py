@@ -34,6 +34,7 @@ from typing import Any, Callable, Iterator, Optional
 from .config import InputConfig
 from .first_error import ratings_from_first_error
 from .llm.config import GenerationConfig
+from .place import is_uri
 from .schema import new_chain, stable_id
 from .segment import make_steps, split_steps
 
@@ -177,7 +178,7 @@ def input_files(cfg: InputConfig) -> list[Path]:
         raise SourceError(f"input kind {cfg.kind!r} needs a path")
     if cfg.kind in ("sample", "hf"):
         return []  # packaged with steplabel / resolved by `datasets` when the input is read
-    if "://" in cfg.path:
+    if is_uri(cfg.path):
         return _remote_input(cfg.path)
     p = Path(cfg.path)
     if p.is_dir():

@@ -28,6 +28,9 @@ import yaml
 from steplabel.pipeline.store import read_chains, read_manifest
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # tests.support, when run as a script
+
+from tests.support.processes import terminate_then_kill  # noqa: E402
 ENV = {**os.environ, "RAY_AUTH_MODE": "disabled", "RAY_USAGE_STATS_ENABLED": "0"}
 
 
@@ -61,18 +64,7 @@ def _tree(proc: subprocess.Popen) -> list[psutil.Process]:
 
 def _stop(procs: list[subprocess.Popen]) -> None:
     """Stop what we started: every process of each `ray start` tree, by pid."""
-    tree = [p for proc in procs for p in _tree(proc)]
-    for p in tree:
-        try:
-            p.terminate()
-        except psutil.NoSuchProcess:
-            continue
-    _, alive = psutil.wait_procs(tree, timeout=15)
-    for p in alive:
-        try:
-            p.kill()
-        except psutil.NoSuchProcess:
-            continue
+    terminate_then_kill([p for proc in procs for p in _tree(proc)], grace=15)
 
 
 def _config(folder: Path, address: str, repeat: int) -> Path:

@@ -35,6 +35,9 @@ import ray
 from ray.job_submission import JobStatus, JobSubmissionClient
 
 ROOT = Path(__file__).resolve().parents[2]
+sys.path.insert(0, str(ROOT))  # tests.support, when run as a script
+
+from tests.support.processes import terminate_then_kill  # noqa: E402
 # Ray turns `--node-ip-address 127.0.0.1` into the machine's routable address (GCS, agents, the job's
 # RAY_ADDRESS); its single-machine switch keeps every address on loopback (and refuses a second node)
 LOOPBACK = {"RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER": "0"}
@@ -137,19 +140,7 @@ def _stop(head: subprocess.Popen | None, folder: Path) -> list[str]:
     known = {p.pid for p in procs} | {head.pid if head else -1}
     procs += [p for p in psutil.process_iter(["pid", "cmdline"])
               if p.info["pid"] not in known and str(folder) in " ".join(p.info["cmdline"] or [])]
-    for p in procs:
-        try:
-            p.terminate()
-        except psutil.NoSuchProcess:
-            continue
-    _, alive = psutil.wait_procs(procs, timeout=20)
-    killed = []
-    for p in alive:
-        try:
-            killed.append(f"{p.name()} {p.pid} {p.status()}")
-            p.kill()
-        except psutil.NoSuchProcess:
-            continue
+    killed = terminate_then_kill(procs, grace=20)
     if head is not None:
         head.terminate()
         try:
