@@ -1,6 +1,6 @@
 """Step checker: tested / supposed / rejected equations are not claims; claim finding is linear;
-evidence quotes the claim and both values. Dev examples written for tuning (the held-out set in
-tests/data/math_steps_heldout.jsonl is not used here)."""
+evidence quotes the claim and both values. Dev examples written for tuning (held-out sets, never
+tuned on, are measured by tests/benchmarks/bench_math_prose.py)."""
 from __future__ import annotations
 
 import time
