@@ -144,6 +144,8 @@ def _proportional(er: PyExpr, ec: PyExpr, names: list[str], budget: Budget) -> D
 def compare_forms(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decision:
     """Equality of two parsed answers; leaf decides scalar pairs."""
     budget.check()
+    if isinstance(ref, F.Bounded) or isinstance(cand, F.Bounded):
+        return _bounded(ref, cand, leaf, budget)
     ra, ca = _assignments(ref), _assignments(cand)
     if ra is not None and ca is not None and max(len(ra), len(ca)) > 1:
         return _assignment_sets(ra, ca, leaf, budget)  # "x = y = 0" vs "x = 0 and y = 0"
@@ -181,6 +183,19 @@ def compare_forms(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Deci
     if isinstance(cand, F.SetOf) and len(cand.items) == 1:
         return compare_forms(ref, cand.items[0], leaf, budget)
     return Decision(NOT_EQUAL, f"different kinds: {type(ref).__name__} vs {type(cand).__name__}")
+
+
+def _bounded(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decision:
+    """"at most 5" is 5 as a maximum is stated; two bounds must be the same bound; a strict bound
+    ("more than 5") against a bare value is a different answer."""
+    rb = ref.bound if isinstance(ref, F.Bounded) else None
+    cb = cand.bound if isinstance(cand, F.Bounded) else None
+    if rb and cb and rb != cb:
+        return Decision(NOT_EQUAL, f"bounds differ: {rb} vs {cb}")
+    if not (rb and cb) and (rb or cb) in ("<", ">"):
+        return Decision(NOT_EQUAL, f"a strict bound ({rb or cb}) does not state the value")
+    inner = compare_forms(ref.inner if rb else ref, cand.inner if cb else cand, leaf, budget)
+    return Decision(inner.result, f"{'same bound, ' if rb and cb else ''}{inner.evidence}", inner.escalate)
 
 
 def _text_norm(s: str) -> str:
