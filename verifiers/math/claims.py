@@ -56,7 +56,7 @@ _NOT_UNIT = frozenset(
 _START = re.compile(r"[-(\d$]")
 _ARITHMETIC_RUN = re.compile(r"[\d\s=≈~+\-*/×÷^().,$%x]*")
 _NO_START_AFTER = set("_.,$^/*+-=(")  # and any letter or digit
-_GOES_ON = re.compile(r"[ \t]*(?:[-+*/×÷^%(\d]|\.\d|x\s*\d|(?:times|of|per|choose|over|squared|cubed|factorial)\b|!)")
+_GOES_ON = re.compile(r"[ \t]*(?:\u2029|[-+*/×÷^%(\d]|\.\d|x\s*\d|(?:times|of|per|choose|over|squared|cubed|factorial)\b|!)")
 _WORD_BEFORE = re.compile(r"\b(?:times|of|per|plus|minus|by|x|choose|over|root|sqrt|log|ln|squared|cubed)$")
 _OK_BEFORE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:,;.!?=\n\u2029\"'")
 

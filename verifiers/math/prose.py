@@ -85,10 +85,10 @@ def _sentences(masked: str) -> list[str]:
 
 # --- values ---------------------------------------------------------------------------------------
 _NUMBER = r"[-−]?\$?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?%?"
-_WORD_NUMBER = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|"
-                r"fifteen|sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|"
-                r"eighty|ninety|hundred|thousand|million)(?:[\s-]+(?:and\s+)?(?:one|two|three|four|five|six|"
-                r"seven|eight|nine|hundred|thousand|million))*")
+_NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
+                r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
+                r"hundred|thousand|million|billion)")
+_WORD_NUMBER = rf"{_NUMBER_WORD}(?:(?:[\s-]+and)?[\s-]+{_NUMBER_WORD})*"
 _VALUE = re.compile(rf"\s*(?:(?P<slot>\u0001\d+\u0002)|(?P<num>{_NUMBER})(?![\w.])|(?P<words>{_WORD_NUMBER})\b)",
                     re.IGNORECASE)
 _NOUN = re.compile(r"\s+(?:(?:square|cubic)\s+)?([A-Za-z]{2,})\b")
@@ -159,7 +159,7 @@ _IS = re.compile(
     re.IGNORECASE,
 )
 _IS_ANSWER = re.compile(r"^(\u0001\d+\u0002|[^\s]{1,40})\s+is\s+(?:our|the|my)\s+(?:final\s+)?answer\b", re.IGNORECASE)
-_DOUBT = re.compile(r"\b(?:check|verify|verif|confirm|not|if|however|but|suppose|assume|try|would|could)\b|\?",
+_DOUBT = re.compile(r"\b(?:check\w*|verif\w*|confirm\w*|not|if|however|but|suppose|assume|try|would|could)\b|\?",
                     re.IGNORECASE)
 _ANY_NUMBER = re.compile(rf"\u0001\d+\u0002|(?<![\w.]){_NUMBER}(?![\w.])")
 _SUBJECT = re.compile(r"\b(?:the|its|this|our|their|his|her)\s+\w", re.IGNORECASE)
@@ -205,8 +205,8 @@ def _is(s: str, spans: list[str]) -> Optional[str]:
     found = None
     for m in _IS.finditer(s):
         subject = _SUBJECT.search(s, 0, m.start())
-        if not subject:
-            continue
+        if not subject or s[max(0, m.start() - 6) : m.start()].lower().strip() == "there":
+            continue  # "there are N" is the first rule's
         got = _value_at(s, spans, m.end(), whole="equation" in s[subject.start() : m.start()].lower())
         if got is not None:
             found = got[0]  # the last "the … is VALUE" of the sentence is its main clause
@@ -275,7 +275,7 @@ def _read_sentence(sentence: str, spans: list[str], problem: str, last: bool) ->
         got = _yes_no(s)
         if got is not None:
             found = [(h, v) for h, v in found if h == "there are" and v == "no solutions"] + [("yes/no", got)]
-    if not found and (concludes or last and not _DOUBT.search(s)):
+    if not found and (concludes or last and not _DOUBT.search(sentence)):
         numbers = {n.replace(",", "") for n in _PROBLEM_NUMBER.findall(problem)}
         got = _new_number(s, spans, numbers)
         if got is not None:
@@ -304,7 +304,7 @@ def prose_answer(text: str, problem: str = "") -> Optional[tuple[str, str, str]]
         if not _agree(values):
             return None
         quote = _SLOT_RE.sub(lambda m: f"\\({spans[int(m.group(1))]}\\)", sentences[k])
-        return values[-1], found[-1][0], quote[:300]
+        return found[0][1], found[0][0], quote[:300]
     return None
 
 

@@ -50,6 +50,18 @@ class _Part:
     units: frozenset[str] = frozenset()
     places: int = 0  # most decimal places among its literals (3+ suggests a rounded input)
     shown: str = ""  # as written, unit words included (for evidence)
+    unit_terms: int = 0  # numbers that carry a unit word
+
+    @property
+    def unit_kind(self) -> str:
+        """'bare' (no unit), 'united' (every number carries the one unit), 'mixed' (some do:
+        `1 hour × 60`, a conversion inside the expression), 'single' (one number and its unit)."""
+        numbers = len(self.expr.literals) if self.expr is not None else 0
+        if not self.unit_terms:
+            return "bare"
+        if len(self.units) != 1 or self.unit_terms != numbers:
+            return "mixed"
+        return "single" if numbers == 1 else "united"
 
 
 _UNDECIDED = "undecided"  # sentinel: the link could not be evaluated or compared
@@ -87,7 +99,8 @@ def _prepare(text: str, latex: bool) -> _Part:
         e = to_python(t)
     except Unsupported:
         return _Part(t, None, frozenset())
-    return _Part(t, e, e.names - {"pi"}, units, places, shown)  # in steps, e and i are named quantities
+    unit_terms = len(_UNIT_MARK.findall(text))
+    return _Part(t, e, e.names - {"pi"}, units, places, shown, unit_terms)  # in steps, e and i are named quantities
 
 
 def _value(p: _Part, budget: Budget) -> Optional[Num]:
@@ -109,22 +122,29 @@ def _approx_ok(a: Num, b: Num, a_text: str, b_text: str) -> bool:
 _SCALED = frozenset({"cent", "degree", "percent", "radian", "dollar", "unit"})
 
 
-def _unit_factors(ua: frozenset[str], ub: frozenset[str]) -> Optional[Fraction]:
+def _unit_factors(a: _Part, b: _Part, first: bool) -> Optional[Fraction]:
     """The factor that brings the left side of a link into the right side's unit, or None when
-    the link cannot be read as arithmetic: mixed units on a side, different things counted, or a
-    measured side against a bare number (`4 hours = 240 minutes` converts, as does `180 meters +
-    180 meters = 280 miles`; `3 apples + 4 apples = 7` is bare arithmetic)."""
-    if ua == ub:
+    the link is not arithmetic to check: a conversion written inside a side (`1 hour × 60`), a
+    label at the head of a chain (`5 pairs = 5 × 2 = 10 shoes`), different things counted, or a
+    measured value set equal to a bare number (`2 hours = 120`). Units on every term are checked
+    like bare numbers (`3 apples + 4 apples = 8 apples`, `2 + 48 = 50 pounds`), or converted
+    (`180 meters + 180 meters = 280 miles`, `4 hours = 240 minutes`)."""
+    ka, kb = a.unit_kind, b.unit_kind
+    if ka == kb == "bare":
         return Fraction(1)
-    if len(ua) > 1 or len(ub) > 1:
+    if "mixed" in (ka, kb):
         return None
-    if not ua or not ub:
-        (u,) = ua or ub
+    if ka != "bare" and kb != "bare":
+        if a.units == b.units:
+            return Fraction(1)
+        fa, fb = unit_factor(next(iter(a.units))), unit_factor(next(iter(b.units)))
+        return fa[1] / fb[1] if fa and fb and fa[0] == fb[0] else None
+    if first and ka == "single":
+        return None  # "5 quarters = 5 × 25": what the number counts, then what it is worth
+    if kb == "bare":  # "2 hours = 120": the bare number may be in another unit
+        (u,) = a.units
         return None if unit_factor(u) or u in _SCALED else Fraction(1)
-    fa, fb = unit_factor(next(iter(ua))), unit_factor(next(iter(ub)))
-    if fa and fb and fa[0] == fb[0]:
-        return fa[1] / fb[1]
-    return None
+    return Fraction(1)  # a computation's result in its unit: "2 + 48 + 3150 = 3200 pounds"
 
 
 def _check_numeric(a: _Part, b: _Part, op: str, budget: Budget, factor: Fraction = Fraction(1)) -> Optional[str]:
@@ -267,7 +287,7 @@ def _check_claim(c: Claim, expanding: bool, budget: Budget, moduli: Optional[fro
         a, b = part(k), part(k + 1)
         if a.expr is None or b.expr is None:
             continue
-        factor = _unit_factors(a.units, b.units)
+        factor = _unit_factors(a, b, k == 0)
         if factor is None:
             continue  # 2 hours + 30 minutes = 150, 3 apples + 4 pears = 7
         if not a.names and not b.names:
