@@ -30,6 +30,13 @@ HOW_MANY = "How many strings of length 8 have no two adjacent ones?"
      "Find the greatest common factor of 180 and 168.", "252", "is"),
     (["Thus, the equation of the circle is:\n\\[ x^2 + y^2 = 13 \\]"], "Find the equation of the circle.",
      "x^2 + y^2 = 13", "is"),
+    (["Therefore, the solution set is \\([2, 5)\\)."], "Solve the inequality.", "[2, 5)", "is"),
+    (["So the pairs are (1, 2) and (2, 1)."], "Find all pairs.", "(1, 2), (2, 1)", "is"),
+    (["Therefore, the values of n are 1, 2 and 3."], "Find all n.", "1, 2, 3", "is"),
+    (["The solutions are \\(x = 1\\) and \\(x = -2\\)."], "Solve.", "1, -2", "is"),
+    (["Thus \\((x, y) = (3, 4)\\)."], "Find x and y.", "(3, 4)", "new number"),
+    (["So there are 1,234 ways."], "How many ways?", "1234", "there are"),
+    (["In total, 56 handshakes take place."], "How many handshakes?", "56", "new number"),
     (["The final answer is 12.", "This is a nice number."], "What is 3 times 4?", "12", "marker"),
     (["Adding, 20 + 22 = 42.", "So the total is \\boxed{42}."], "Sum?", "42", "marker"),
 ])

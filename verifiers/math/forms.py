@@ -132,6 +132,7 @@ def unit_factor(unit: str) -> Optional[tuple[str, Fraction]]:
 # --- cleaning -----------------------------------------------------------------------------------
 _PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)\s*:?\s*", re.IGNORECASE)
 _THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
+_THOUSANDS_COUNTED = re.compile(r"^-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?\s+[A-Za-z]+(?:\s+[A-Za-z]+)?$")
 _SPACES_TEX = re.compile(r"(?<!\\)\\[,;:! ]|\\quad|\\qquad|~|\\displaystyle|\\textstyle")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\\text\{\s*degrees?\s*\}|\s+degrees?$")
 _CURRENCY = re.compile(r"\\\$|\$|€|£|\\euro|\bUSD\b|\\text\{\s*dollars?\s*\}|\s+dollars?$")
@@ -317,6 +318,8 @@ def _parse(s: str, was_text: bool, depth: int) -> Form:
         return Matrix(tuple(tuple(_parse(c, False, depth + 1) for c in r.split("&")) for r in rows))
     if _THOUSANDS.match(s):
         return Scalar(s.replace(",", ""))
+    if _THOUSANDS_COUNTED.match(s):  # "1,234 ways": one number and what it counts, not a list
+        return _scalar(s, was_text)
     parts = split_top(s, _OR)
     if len(parts) > 1 and all(p.strip() for p in parts):
         return SetOf(tuple(_parse(p, False, depth + 1) for p in parts))

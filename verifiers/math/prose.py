@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Optional
 
+from .answers import answers_equal
 from .extract import answer_location, extract_answer
 from .words import spelled_number
 
@@ -84,12 +85,13 @@ def _sentences(masked: str) -> list[str]:
 
 
 # --- values ---------------------------------------------------------------------------------------
-_NUMBER = r"[-−]?\$?\d[\d,]*(?:\.\d+)?(?:\s*/\s*\d+)?%?"
+_NUMBER = r"[-−]?\$?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?(?:\s*/\s*\d+)?%?"
 _NUMBER_WORD = (r"(?:zero|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|thirteen|fourteen|fifteen|"
                 r"sixteen|seventeen|eighteen|nineteen|twenty|thirty|forty|fifty|sixty|seventy|eighty|ninety|"
                 r"hundred|thousand|million|billion)")
 _WORD_NUMBER = rf"{_NUMBER_WORD}(?:(?:[\s-]+and)?[\s-]+{_NUMBER_WORD})*"
-_VALUE = re.compile(rf"\s*(?:(?P<slot>\u0001\d+\u0002)|(?P<num>{_NUMBER})(?![\w.])|(?P<words>{_WORD_NUMBER})\b)",
+_VALUE = re.compile(rf"\s*(?:(?P<slot>\u0001\d+\u0002)|(?P<num>{_NUMBER})(?![\w.])|(?P<words>{_WORD_NUMBER})\b"
+                    r"|(?P<group>[(\[{][-\w\s,.+/^]{1,120}[)\]}]))",
                     re.IGNORECASE)
 _NOUN = re.compile(r"\s+(?:(?:square|cubic)\s+)?([A-Za-z]{2,})\b")
 _NOT_NOUN = frozenset(
@@ -121,6 +123,9 @@ def _value_at(masked: str, spans: list[str], pos: int, whole: bool = False) -> O
         value = span if whole else _span_value(span)
     elif m.group("num"):
         value = m.group("num").replace("−", "-")
+    elif m.group("group"):  # a tuple, an interval or a set written in plain text
+        value = m.group("group")
+        return (value, m.end()) if "," in value else None
     else:
         number = spelled_number(m.group("words"))
         if number is None:
@@ -131,6 +136,25 @@ def _value_at(masked: str, spans: list[str], pos: int, whole: bool = False) -> O
     if noun and noun.group(1).lower() not in _NOT_NOUN and not m.group("slot"):
         value, end = f"{value} {masked[m.end():noun.end()].strip()}", noun.end()
     return value, end
+
+
+_NEXT_ITEM = re.compile(r"\s*,\s*(?:and\s+|or\s+)?|\s+(?:and|or)\s+")
+
+
+def _values_at(masked: str, spans: list[str], pos: int, whole: bool = False) -> Optional[tuple[str, int]]:
+    """A value, or a list of them: "1, 2 and 3", "(1, 2) and (2, 1)" (joined by commas)."""
+    first = _value_at(masked, spans, pos, whole)
+    if first is None:
+        return None
+    items, end = [first[0]], first[1]
+    while len(items) < 50:
+        sep = _NEXT_ITEM.match(masked, end)
+        got = _value_at(masked, spans, sep.end(), whole) if sep else None
+        if got is None:
+            break
+        items.append(got[0])
+        end = got[1]
+    return ", ".join(items), end
 
 
 # --- rules ----------------------------------------------------------------------------------------
@@ -207,7 +231,9 @@ def _is(s: str, spans: list[str]) -> Optional[str]:
         subject = _SUBJECT.search(s, 0, m.start())
         if not subject or s[max(0, m.start() - 6) : m.start()].lower().strip() == "there":
             continue  # "there are N" is the first rule's
-        got = _value_at(s, spans, m.end(), whole="equation" in s[subject.start() : m.start()].lower())
+        whole = "equation" in s[subject.start() : m.start()].lower()
+        plural = m.group().split()[0].lower() in ("are", "were")  # "the values of n are 1, 2 and 3"
+        got = (_values_at if plural else _value_at)(s, spans, m.end(), whole)
         if got is not None:
             found = got[0]  # the last "the … is VALUE" of the sentence is its main clause
     return found
@@ -284,8 +310,7 @@ def _read_sentence(sentence: str, spans: list[str], problem: str, last: bool) ->
 
 
 def _agree(values: list[str]) -> bool:
-    from .answers import answers_equal  # the comparer decides whether two statements are one answer
-
+    """Do the statements give one answer? (The comparer decides: "812" and "812 strings" do.)"""
     first = values[0]
     return all(v == first or answers_equal(first, v, timeout=0.5).result == "equal" for v in values[1:])
 
