@@ -115,6 +115,7 @@ def test_mixed_number_inside_an_expression_is_not_guessed():
     ("12", "12 in total", "equal"), ("812", "there are 812 strings", "equal"),
     ("No solutions", "there are no integer solutions", "equal"), ("\\emptyset", "no real solutions", "equal"),
     ("\\emptyset", "none", "equal"), ("0", "no solutions", "not_equal"), ("\\{1, 2\\}", "no solutions", "not_equal"),
+    ("12", "3 \\times 4 = 12", "equal"), ("12", "3 × 4 = 13", "not_equal"), ("1234", "1,234 ways", "equal"),
 ])
 def test_prose_answers(reference, candidate, expected):
     assert answers_equal(reference, candidate).result == expected, answers_equal(reference, candidate)
@@ -123,3 +124,10 @@ def test_prose_answers(reference, candidate, expected):
 def test_a_count_noun_answer_is_checked_by_its_number():
     assert check_final_answer("18", text="The answer is: 18 eggs").correct is True
     assert check_final_answer("18", text="The answer is: 17 eggs").correct is False
+
+
+def test_an_answer_being_checked_is_not_the_stated_answer():
+    from steplabel.verifiers.math import extract_answer
+
+    assert extract_answer("Let me double-check the answer: 3 × 4 = 12.") is None
+    assert extract_answer("To check, the final answer is 12.") == "12"
