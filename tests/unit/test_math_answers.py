@@ -116,6 +116,8 @@ def test_mixed_number_inside_an_expression_is_not_guessed():
     ("No solutions", "there are no integer solutions", "equal"), ("\\emptyset", "no real solutions", "equal"),
     ("\\emptyset", "none", "equal"), ("0", "no solutions", "not_equal"), ("\\{1, 2\\}", "no solutions", "not_equal"),
     ("12", "3 \\times 4 = 12", "equal"), ("12", "3 × 4 = 13", "not_equal"), ("1234", "1,234 ways", "equal"),
+    ("7", "Verna received $7.00 in change", "unknown"),  # a sentence: its letters are not unknowns to multiply
+    ("10", "4 blue shoe boxes and 6 red shoe boxes", "unknown"), ("10", "4 and 6", "not_equal"),
 ])
 def test_prose_answers(reference, candidate, expected):
     assert answers_equal(reference, candidate).result == expected, answers_equal(reference, candidate)

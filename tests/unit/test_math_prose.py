@@ -39,6 +39,8 @@ HOW_MANY = "How many strings of length 8 have no two adjacent ones?"
     (["In total, 56 handshakes take place."], "How many handshakes?", "56", "new number"),
     (["The final answer is 12.", "This is a nice number."], "What is 3 times 4?", "12", "marker"),
     (["Adding, 20 + 22 = 42.", "So the total is \\boxed{42}."], "Sum?", "42", "marker"),
+    (["The answer is: Verna received $7.00 in change."], "Verna paid $20 for $13 of items. What was her change?",
+     "7", "marker, new number"),
 ])
 def test_answers_stated_in_prose_are_found(steps, problem, answer, how):
     found = locate_final_answer(steps, problem)

@@ -182,6 +182,9 @@ def compare_forms(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Deci
         return compare_forms(ref.items[0], cand, leaf, budget)
     if isinstance(cand, F.SetOf) and len(cand.items) == 1:
         return compare_forms(ref, cand.items[0], leaf, budget)
+    if any(isinstance(f, F.SetOf) and f.items and all(isinstance(x, F.Scalar) and x.unit for x in f.items)
+           for f in (ref, cand)):  # "4 blue boxes and 6 red boxes" against 10: parts of a total, or not?
+        return Decision("unknown", "counts of several things against one value")
     return Decision(NOT_EQUAL, f"different kinds: {type(ref).__name__} vs {type(cand).__name__}")
 
 
@@ -203,8 +206,22 @@ def _text_norm(s: str) -> str:
     return re.sub(r"[\s.]+", " ", s).strip().lower()
 
 
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
+_MATH_WORDS = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "sqrt", "frac", "dfrac", "text",
+                         "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "binom", "infty", "cdot", "times",
+                         "left", "right", "mathrm", "pmod", "mod", "max", "min", "gcd", "lcm", "deg", "circ"})
+
+
+def _prose(text: str) -> bool:
+    """Two or more words of prose ("Verna received $7.00 in change"): a sentence, not a value
+    whose letters are unknowns to multiply."""
+    return sum(w.lower() not in _MATH_WORDS for w in _WORD.findall(text)) >= 2
+
+
 def _scalars(ref: F.Scalar, cand: F.Scalar, leaf: Leaf, budget: Budget) -> Decision:
     r, c = ref.text, cand.text
+    if _prose(r) or _prose(c):
+        return Decision("unknown", f"a sentence where a value belongs: {(r if _prose(r) else c)[:60]!r}")
     if ref.unit and cand.unit and ref.unit != cand.unit:
         fr, fc = F.unit_factor(ref.unit), F.unit_factor(cand.unit)
         if fr and fc and fr[0] == fc[0]:

@@ -200,6 +200,7 @@ _NO = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d")
+_WORDS = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 _PROBLEM_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -338,7 +339,13 @@ def locate_final_answer(steps: list[str], problem: str = "") -> Optional[Located
     at = answer_location(steps)
     if at is not None:
         answer = extract_answer(steps[at])
-        return Located(at, answer, "marker", steps[at][-300:].strip()) if answer is not None else None
+        if answer is None:
+            return None
+        if len(_WORDS.findall(answer)) >= 3:  # "the answer is: Verna received $7.00 in change"
+            read = prose_answer(answer, problem)
+            if read is not None:
+                return Located(at, read[0], f"marker, {read[1]}", steps[at][-300:].strip())
+        return Located(at, answer, "marker", steps[at][-300:].strip())
     for k in range(len(steps) - 1, max(len(steps) - 3, -1), -1):
         got = prose_answer(steps[k], problem)
         if got is not None:
