@@ -212,7 +212,7 @@ _MATH_WORDS = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp",
                          "left", "right", "mathrm", "pmod", "mod", "max", "min", "gcd", "lcm", "deg", "circ"})
 
 
-def _prose(text: str) -> bool:
+def is_prose(text: str) -> bool:
     """Two or more words of prose ("Verna received $7.00 in change"): a sentence, not a value
     whose letters are unknowns to multiply."""
     return sum(w.lower() not in _MATH_WORDS for w in _WORD.findall(text)) >= 2
@@ -220,8 +220,8 @@ def _prose(text: str) -> bool:
 
 def _scalars(ref: F.Scalar, cand: F.Scalar, leaf: Leaf, budget: Budget) -> Decision:
     r, c = ref.text, cand.text
-    if _prose(r) or _prose(c):
-        return Decision("unknown", f"a sentence where a value belongs: {(r if _prose(r) else c)[:60]!r}")
+    if is_prose(r) or is_prose(c):
+        return Decision("unknown", f"a sentence where a value belongs: {(r if is_prose(r) else c)[:60]!r}")
     if ref.unit and cand.unit and ref.unit != cand.unit:
         fr, fc = F.unit_factor(ref.unit), F.unit_factor(cand.unit)
         if fr and fc and fr[0] == fc[0]:

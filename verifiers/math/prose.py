@@ -27,6 +27,7 @@ from dataclasses import dataclass
 from typing import Optional
 
 from .answers import answers_equal
+from .compare import is_prose
 from .extract import answer_location, extract_answer
 from .words import spelled_number
 
@@ -200,7 +201,6 @@ _NO = re.compile(
     re.IGNORECASE,
 )
 _DIGITS = re.compile(r"\d")
-_WORDS = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}")
 _PROBLEM_NUMBER = re.compile(r"\d[\d,]*(?:\.\d+)?")
 
 
@@ -341,7 +341,7 @@ def locate_final_answer(steps: list[str], problem: str = "") -> Optional[Located
         answer = extract_answer(steps[at])
         if answer is None:
             return None
-        if len(_WORDS.findall(answer)) >= 3:  # "the answer is: Verna received $7.00 in change"
+        if is_prose(answer):  # "the answer is: Verna received $7.00 in change"
             read = prose_answer(answer, problem)
             if read is not None:
                 return Located(at, read[0], f"marker, {read[1]}", steps[at][-300:].strip())
