@@ -230,8 +230,10 @@ def main() -> int:
                 errors.append(str(exc))
                 print("ERROR", exc, file=sys.stderr, flush=True)
                 continue
+            shares = [q["build_cpu_share"] for q in built[-1]["programs"] if "build_cpu_share" in q]
             print(f"ok {p.id}: {len(json.loads(built[-1]['tests'])['cases'])} cases, "
-                  f"{len(built[-1]['programs'])} programs", file=sys.stderr, flush=True)
+                  f"{len(built[-1]['programs'])} programs" + (f", slow share {shares}" if shares else ""),
+                  file=sys.stderr, flush=True)
     print(f"{len(built)} problems built, {len(errors)} errors, {time.monotonic() - t0:.0f} s; "
           f"load {os.getloadavg()}", file=sys.stderr)
     if errors:
