@@ -68,8 +68,8 @@ def execute(path: str, data: str, limit: float) -> tuple[Optional[int], str, flo
         os.setsid()
 
     before = _children_cpu()
-    proc = subprocess.Popen([sys.executable, "-I", path], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, preexec_fn=confine)
+    proc = subprocess.Popen([sys.executable, "-I", "-X", "utf8", path], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, preexec_fn=confine)
     try:
         out, err = proc.communicate(data.encode(), timeout=20 * soft + 30)
     except subprocess.TimeoutExpired:
@@ -124,11 +124,7 @@ def startup_cpu(tmp: Path) -> float:
 def load_problems(only: list[str]) -> list[tuple[str, Problem]]:
     out = []
     for topic in TOPICS:
-        try:
-            module = importlib.import_module(f"stdio_problems.{topic}")
-        except ModuleNotFoundError:  # TODO while writing
-            continue
-        for p in module.PROBLEMS:
+        for p in importlib.import_module(f"stdio_problems.{topic}").PROBLEMS:
             if not only or p.id in only:
                 out.append((topic, p))
     ids = [p.id for _, p in out]

@@ -4,7 +4,6 @@ Generated trees: input n d seed; g = the shared generator's n values with m = d,
 of vertex i (2 <= i <= n) is max(1, i - 1 - g_i). d = 1 makes a path, a large d a bushy tree."""
 from __future__ import annotations
 
-import heapq
 from collections import deque
 
 from . import LCG_RULE, Problem, bug, lcg, lines, ok, src, with_lcg

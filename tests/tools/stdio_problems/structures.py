@@ -5,8 +5,6 @@ large cases stay small on disk; their samples come from the brute-force function
 implementation, written apart from the programs)."""
 from __future__ import annotations
 
-import heapq
-from collections import Counter, OrderedDict, deque
 
 from . import LCG_RULE, Problem, bug, ints, lcg, lines, ok, src, with_lcg
 
@@ -59,21 +57,6 @@ def _range_min_brute(inp):
 def _range_min_cases(rng):
     return [lines("1 1 0"), lines("3 5 8"), lines(f"200 300 {rng.randint(0, 10**9)}"),
             lines(f"100000 100000 {rng.randint(0, 10**9)}")]
-
-
-def _lru_brute(inp):
-    vals = _read(inp)
-    cap, n, seq = vals[0], vals[1], vals[2:]
-    cache, misses = OrderedDict(), 0
-    for x in seq:
-        if x in cache:
-            cache.move_to_end(x)
-        else:
-            misses += 1
-            cache[x] = True
-            if len(cache) > cap:
-                cache.popitem(last=False)
-    return lines(misses)
 
 
 def _lru_cases(rng):
