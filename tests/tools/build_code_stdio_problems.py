@@ -1,6 +1,6 @@
 """Build tests/data/code_stdio_problems.jsonl from the problems in tests/tools/stdio_problems/.
 
-    python tests/tools/build_code_stdio_problems.py [--only ID ...] [--check]
+    python tests/tools/build_code_stdio_problems.py [--only ID ...] [--update] [--check]
 
 For every problem: the inputs are the hand-checked samples and the seeded generator's; the
 expected outputs are the samples' own and, for generated inputs, the correct program's. Then
@@ -12,7 +12,9 @@ accounting), and the build stops unless each gets the status its author stated:
   - a planted bug's first case that does not pass gives its stated status;
   - a slow correct program uses 30-75% of the limit on the problem's heavy case (median of three
     runs, minus the interpreter's start-up), a too-slow one is still running at 3x the limit.
-`--check` rebuilds in memory and reports whether the stored file has the same cases and programs.
+`--only` builds the named problems and writes nothing, unless `--update` replaces just their rows
+in the stored file. `--check` rebuilds in memory and reports whether the stored file has the same
+cases and programs (calibration figures aside).
 """
 from __future__ import annotations
 
@@ -40,7 +42,7 @@ from stdio_problems import Problem, Program  # noqa: E402
 TOPICS = ["basics", "strings", "numbers", "greedy", "structures", "graphs", "dp", "floats", "habits"]
 OUT = HERE.parent / "data" / "code_stdio_problems.jsonl"
 MEMORY = 1024 << 20  # the sandbox's default address-space limit, so memory hogs fail alike
-SLOW_BAND = (0.30, 0.75)
+SLOW_TARGET = 0.5  # a slow correct program's share of its problem's CPU limit, at build time
 CORRECT_SHARE = 1 / 3
 OVER = 3.0
 
@@ -104,13 +106,13 @@ def same_output(got: str, want: str, tolerance: Optional[float]) -> bool:
     return True
 
 
-def judge_case(path: str, data: str, want: str, p: Problem) -> Run:
-    code, out, cpu, err = execute(path, data, p.cpu_limit)
+def judge_case(path: str, data: str, want: str, limit: float, tolerance: Optional[float]) -> Run:
+    code, out, cpu, err = execute(path, data, limit)
     if code is None:
         return Run("timeout", out, cpu)
     if code != 0:
         return Run("error", out, cpu, err.strip().splitlines()[-1] if err.strip() else f"exit {code}")
-    if not same_output(out, want, p.float_tolerance):
+    if not same_output(out, want, tolerance):
         return Run("failed", out, cpu, f"output {out[:60]!r}, expected {want[:60]!r}")
     return Run("passed", out, cpu)
 
@@ -147,18 +149,14 @@ def names(programs: list[Program]) -> list[str]:
     return out
 
 
-def build(topic: str, p: Problem, tmp: Path, base_cpu: float) -> dict:
-    inputs = [i for i, _ in p.samples] + p.generate(random.Random(p.id))
-    correct = tmp / f"{p.id}.correct.py"
-    correct.write_text(p.correct)
-    outputs = []
+def expected_outputs(p: Problem, inputs: list[str], path: Path) -> tuple[list[str], float]:
+    """The correct program's outputs (the samples' own where given) and its largest CPU time."""
+    outputs, most = [], 0.0
     for i, data in enumerate(inputs):
-        code, out, cpu, err = execute(str(correct), data, p.cpu_limit)
+        code, out, cpu, err = execute(str(path), data, p.cpu_limit)
         if code != 0:
             raise BuildError(f"{p.id}: the correct program fails on case {i + 1} ({code}, cpu {cpu:.2f}) {err}")
-        if cpu - base_cpu > CORRECT_SHARE * p.cpu_limit:
-            raise BuildError(f"{p.id}: the correct program takes {cpu - base_cpu:.2f} s on case {i + 1} "
-                             f"(limit {p.cpu_limit})")
+        most = max(most, cpu)
         if i < len(p.samples):
             if not same_output(out, p.samples[i][1], p.float_tolerance):
                 raise BuildError(f"{p.id}: sample {i + 1}: the correct program prints {out!r}, "
@@ -167,17 +165,47 @@ def build(topic: str, p: Problem, tmp: Path, base_cpu: float) -> dict:
         if not out.strip():
             raise BuildError(f"{p.id}: case {i + 1} has an empty expected output")
         outputs.append(out)
-    cases = [{"input": i, "output": o} for i, o in zip(inputs, outputs)]
-    if len({c["input"] for c in cases}) != len(cases):
+    return outputs, most
+
+
+def calibrate(p: Problem, heavy: str, paths: list[Path], base_cpu: float) -> tuple[float, list[float]]:
+    """The CPU limit that puts the slowest slow correct program at SLOW_TARGET of it on the heavy
+    case (median of three runs), and each one's CPU seconds there."""
+    cpus = [statistics.median(execute(str(path), heavy, p.cpu_limit)[2] for _ in range(3)) - base_cpu
+            for path in paths]
+    limit = max(0.2, math.ceil(max(cpus) / SLOW_TARGET * 10) / 10)
+    if limit > p.cpu_limit:
+        raise BuildError(f"{p.id}: the slow correct programs need {max(cpus):.2f} s on the heavy case, "
+                         f"more than {SLOW_TARGET:.0%} of the cap of {p.cpu_limit} s")
+    return limit, cpus
+
+
+def build(topic: str, p: Problem, tmp: Path, base_cpu: float) -> dict:
+    inputs = [i for i, _ in p.samples] + p.generate(random.Random(p.id))
+    if len(set(inputs)) != len(inputs):
         raise BuildError(f"{p.id}: two cases have the same input")
+    correct = tmp / f"{p.id}.correct.py"
+    correct.write_text(p.correct)
+    outputs, correct_cpu = expected_outputs(p, inputs, correct)
+    cases = [{"input": i, "output": o} for i, o in zip(inputs, outputs)]
+    named = list(zip(names(p.programs), p.programs))
+    for name, prog in named:
+        (tmp / f"{p.id}.{name}.py").write_text(prog.source)
+    slow = [(name, prog) for name, prog in named if prog.kind == "slow_correct"]
+    limit, slow_cpu = p.cpu_limit, []
+    if slow:
+        if p.heavy_case is None:
+            raise BuildError(f"{p.id}: a slow correct program needs the problem's heavy_case")
+        limit, slow_cpu = calibrate(p, inputs[p.heavy_case], [tmp / f"{p.id}.{n}.py" for n, _ in slow], base_cpu)
+    if correct_cpu - base_cpu > CORRECT_SHARE * limit:
+        raise BuildError(f"{p.id}: the correct program takes {correct_cpu - base_cpu:.2f} s (limit {limit})")
     rows = [{"name": "correct", "kind": "correct", "expected": "passed", "first_bad_case": None,
              "program": p.correct, "note": ""}]
-    for name, prog in zip(names(p.programs), p.programs):
+    for name, prog in named:
         path = tmp / f"{p.id}.{name}.py"
-        path.write_text(prog.source)
         bad, run = None, None
         for i, case in enumerate(cases):
-            run = judge_case(str(path), case["input"], case["output"], p)
+            run = judge_case(str(path), case["input"], case["output"], limit, p.float_tolerance)
             if run.status != "passed":
                 bad = i
                 break
@@ -188,29 +216,28 @@ def build(topic: str, p: Problem, tmp: Path, base_cpu: float) -> dict:
         row = {"name": name, "kind": prog.kind, "expected": prog.expected,
                "first_bad_case": None if bad is None else bad + 1, "program": prog.source, "note": prog.note}
         if prog.kind == "slow_correct":
-            if p.heavy_case is None:
-                raise BuildError(f"{p.id}: a slow correct program needs the problem's heavy_case")
-            heavy = cases[p.heavy_case]["input"]
-            cpu = statistics.median(execute(str(path), heavy, p.cpu_limit)[2] for _ in range(3)) - base_cpu
-            share = cpu / p.cpu_limit
-            if not SLOW_BAND[0] <= share <= SLOW_BAND[1]:
-                raise BuildError(f"{p.id}/{name}: uses {share:.0%} of the limit on the heavy case "
-                                 f"({cpu:.2f} s of {p.cpu_limit} s)")
-            row["build_cpu_share"] = round(share, 2)
+            row["build_cpu_share"] = round(slow_cpu[[n for n, _ in slow].index(name)] / limit, 2)
         if prog.kind == "too_slow":
-            code, _, cpu, _ = execute(str(path), cases[bad]["input"], OVER * p.cpu_limit)
+            code, _, cpu, _ = execute(str(path), cases[bad]["input"], OVER * limit)
             if code is not None:
                 raise BuildError(f"{p.id}/{name}: finishes within {OVER}x the limit ({cpu:.2f} s)")
         rows.append(row)
-    return {"id": p.id, "topic": topic, "title": p.title, "statement": p.statement, "cpu_limit": p.cpu_limit,
+    return {"id": p.id, "topic": topic, "title": p.title, "statement": p.statement, "cpu_limit": limit,
             "float_tolerance": p.float_tolerance, "heavy_case": None if p.heavy_case is None else p.heavy_case + 1,
             "tests": json.dumps({"format": "stdio", "cases": cases, "float_tolerance": p.float_tolerance}),
             "programs": rows}
 
 
+def comparable(row: dict) -> dict:
+    """A row without what calibration measures on the building machine."""
+    return {**{k: v for k, v in row.items() if k not in ("cpu_limit", "programs")},
+            "programs": [{k: v for k, v in q.items() if k != "build_cpu_share"} for q in row.get("programs", [])]}
+
+
 def main() -> int:
     ap = argparse.ArgumentParser()
     ap.add_argument("--only", nargs="*", default=[])
+    ap.add_argument("--update", action="store_true", help="with --only: replace those rows in the stored file")
     ap.add_argument("--check", action="store_true", help="compare with the stored file, write nothing")
     args = ap.parse_args()
     problems = load_problems(args.only)
@@ -236,17 +263,17 @@ def main() -> int:
         return 1
     if args.check:
         stored = {r["id"]: r for r in map(json.loads, OUT.read_text().splitlines())}
-        strip = ("build_cpu_share",)
-        differ = [r["id"] for r in built if
-                  {k: v for k, v in r.items() if k != "programs"} !=
-                  {k: v for k, v in stored.get(r["id"], {}).items() if k != "programs"} or
-                  [{k: v for k, v in q.items() if k not in strip} for q in r["programs"]] !=
-                  [{k: v for k, v in q.items() if k not in strip} for q in stored.get(r["id"], {}).get("programs", [])]]
+        differ = [r["id"] for r in built if comparable(r) != comparable(stored.get(r["id"], {}))]
         print(json.dumps({"checked": len(built), "differ": differ}))
         return 1 if differ else 0
-    if args.only:
+    if args.only and not args.update:
         print("--only builds nothing to disk; checked:", [r["id"] for r in built])
         return 0
+    if args.only:
+        fresh = {r["id"]: r for r in built}
+        order = [p.id for _, p in load_problems([])]
+        stored = {r["id"]: r for r in map(json.loads, OUT.read_text().splitlines())}
+        built = [fresh.get(i) or stored[i] for i in order if i in fresh or i in stored]
     OUT.write_text("".join(json.dumps(r, sort_keys=True) + "\n" for r in built))
     print(f"wrote {OUT} ({OUT.stat().st_size} bytes)", file=sys.stderr)
     return 0

@@ -543,7 +543,7 @@ PROBLEMS = [
         generate=_hull_cases,
         float_tolerance=TOL,
         heavy_case=6,
-        cpu_limit=1.5,
+        cpu_limit=3.0,  # a cap: the builder calibrates the limit
         correct="""
             import math
             n = int(input())

@@ -99,7 +99,7 @@ def _candy_cases(rng):
 
 def _boat_cases(rng):
     out = [lines("1 10", "10"), lines("4 10", "5 5 5 5"), lines("3 10", "9 9 9")]
-    for n in (15, 20000):
+    for n in (15, 40000):
         limit = rng.randint(50, 100)
         out.append(lines(f"{n} {limit}", ints(rng.randint(1, limit) for _ in range(n))))
     return out
@@ -701,7 +701,7 @@ PROBLEMS = [
         samples=[(lines("3 0"), lines(21601472))],
         generate=_sorted_checksum_cases,
         heavy_case=5,
-        cpu_limit=1.8,
+        cpu_limit=3.0,  # a cap: the builder calibrates the limit
         correct=_gen("""
             a.sort()
             print(sum((i + 1) * v for i, v in enumerate(a)) % 1000000007)

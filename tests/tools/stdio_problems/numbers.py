@@ -214,7 +214,7 @@ PROBLEMS = [
         samples=[(lines(5, 1, 2, 9, 97, 1000000007), lines("NO", "YES", "NO", "YES", "YES"))],
         generate=_primality_cases,
         heavy_case=3,
-        cpu_limit=1.0,
+        cpu_limit=3.0,  # a cap: the builder calibrates the limit
         correct="""
             import sys
             def is_prime(n):
@@ -290,7 +290,7 @@ PROBLEMS = [
         samples=[(lines(10), lines(4)), (lines(30), lines(10))],
         generate=_count_primes_cases,
         heavy_case=6,
-        cpu_limit=1.6,
+        cpu_limit=3.0,  # a cap: the builder calibrates the limit
         correct="""
             n = int(input())
             sieve = bytearray([1]) * (n + 1)

@@ -246,7 +246,7 @@ PROBLEMS = [
         samples=[_sample(_window_brute, lines("6 2 1")), _sample(_window_brute, lines("8 3 5"))],
         generate=_window_cases,
         heavy_case=7,
-        cpu_limit=2.0,
+        cpu_limit=3.0,  # a cap: the builder calibrates the limit
         correct=_window_program("""
             from collections import deque
             dq, total = deque(), 0
@@ -324,7 +324,7 @@ PROBLEMS = [
         samples=[_sample(_range_sum_brute, lines("4 3 7"))],
         generate=_range_sum_cases,
         heavy_case=4,
-        cpu_limit=1.2,
+        cpu_limit=3.0,  # a cap: the builder calibrates the limit
         correct=_queries_program("""
             from itertools import accumulate
             pre = [0, *accumulate(a)]
@@ -488,7 +488,7 @@ PROBLEMS = [
         samples=[_sample(_median_brute, lines("5 2")), _sample(_median_brute, lines("6 4"))],
         generate=_median_cases,
         heavy_case=6,
-        cpu_limit=0.7,
+        cpu_limit=3.0,  # a cap: the builder calibrates the limit
         correct=_stream_program("""
             import heapq
             low, high, total = [], [], 0
@@ -586,7 +586,7 @@ PROBLEMS = [
         samples=[_sample(_josephus_brute, lines("7 3")), _sample(_josephus_brute, lines("6 1"))],
         generate=_josephus_cases,
         heavy_case=8,
-        cpu_limit=1.3,
+        cpu_limit=3.0,  # a cap: the builder calibrates the limit
         correct="""
             n, k = map(int, input().split())
             r = 0
