@@ -33,7 +33,7 @@ def _random_graph(rng, n, m, directed=False, weights=None):
 
 def _bfs_cases(rng):
     out = [lines("1 0"), lines("2 0"), lines("3 1", "1 3"), lines("4 3", "1 2", "2 3", "3 1")]
-    for n, m in ((10, 12), (2000, 3000), (20000, 19000)):
+    for n, m in ((10, 12), (600, 900), (5000, 4800)):
         out.append(lines(f"{n} {m}", *_random_graph(rng, n, m)))
     return out
 
@@ -69,15 +69,15 @@ def _snake(r, c):
 
 def _island_cases(rng):
     out = [lines("1 1", "."), lines("1 1", "#"), lines("2 2", "##", ".#"), lines("3 3", "###", "#.#", "###")]
-    for r, c, p in ((8, 10, 0.45), (200, 200, 0.4)):
+    for r, c, p in ((8, 10, 0.45), (100, 100, 0.4)):
         out.append(lines(f"{r} {c}", *("".join("#" if rng.random() < p else "." for _ in range(c)) for _ in range(r))))
-    out.append(lines("300 300", *_snake(300, 300)))
+    out.append(lines("150 150", *_snake(150, 150)))
     return out
 
 
 def _topo_cases(rng):
     out = [lines("1 0"), lines("3 0"), lines("3 3", "1 2", "2 3", "3 1"), lines("3 2", "3 1", "2 1")]
-    for n, m in ((10, 12), (3000, 8000)):
+    for n, m in ((10, 12), (1000, 3000)):
         order = list(range(1, n + 1))
         rng.shuffle(order)
         pos = {v: i for i, v in enumerate(order)}
@@ -169,7 +169,7 @@ def _lca_cases(rng):
 
 def _mst_cases(rng):
     out = [lines("1 0"), lines("2 0"), lines("3 3", "1 2 5", "2 3 5", "1 3 5"), lines("4 2", "1 2 1", "3 4 1")]
-    for n, m in ((10, 20), (5000, 20000)):
+    for n, m in ((10, 20), (1500, 5000)):
         edges = [f"{i} {rng.randint(1, i - 1)} {rng.randint(1, 10**6)}" for i in range(2, n + 1)]
         edges += _random_graph(rng, n, m - (n - 1), weights=(1, 10**6))
         rng.shuffle(edges)
@@ -188,7 +188,7 @@ def _paths_cases(rng):
     n = 2 + layers * width
     edges += [f"1 {2 + i}" for i in range(width)] + [f"{2 + (layers - 1) * width + i} {n}" for i in range(width)]
     out.append(lines(f"{n} {len(edges)}", *edges))
-    out.append(lines("3000 9000", *_random_graph(rng, 3000, 9000)))
+    out.append(lines("1500 4500", *_random_graph(rng, 1500, 4500)))
     return out
 
 
@@ -202,7 +202,7 @@ def _knight_cases(rng):
 
 def _cycle_cases(rng):
     out = [lines("1 0"), lines("2 2", "1 2", "2 1"), lines("3 3", "1 2", "1 3", "2 3"), lines("1 1", "1 1")]
-    for n, m in ((10, 9), (5000, 12000)):
+    for n, m in ((10, 9), (2000, 5000)):
         order = list(range(1, n + 1))
         rng.shuffle(order)
         pos = {v: i for i, v in enumerate(order)}
@@ -224,14 +224,14 @@ def _maze(rng, r, c, p):
 
 def _maze_cases(rng):
     out = [lines("1 2", "SE"), lines("1 3", "S#E"), lines("3 3", "S..", "##.", "E..")]
-    for r, c, p in ((6, 8, 0.25), (300, 300, 0.3)):
+    for r, c, p in ((6, 8, 0.25), (150, 150, 0.3)):
         out.append(lines(f"{r} {c}", *_maze(rng, r, c, p)))
     return out
 
 
 def _dsu_cases(rng):
     out = [lines("1 0 1", "1 1"), lines("3 1 2", "1 2", "1 2", "2 3")]
-    for n, m, q in ((10, 6, 10), (50000, 30000, 50000)):
+    for n, m, q in ((10, 6, 10), (10000, 7000, 4000)):
         edges = [f"{rng.randint(1, n)} {rng.randint(1, n)}" for _ in range(m)]
         qs = [f"{rng.randint(1, n)} {rng.randint(1, n)}" for _ in range(q)]
         out.append(lines(f"{n} {m} {q}", *edges, *qs))
@@ -249,7 +249,7 @@ def _floyd_cases(rng):
 
 def _dag_cases(rng):
     out = [lines("1 0"), lines("3 0"), lines("3 3", "1 2", "2 3", "1 3")]
-    for n, m in ((12, 20), (20000, 60000)):
+    for n, m in ((12, 20), (3000, 9000)):
         edges = set()
         while len(edges) < m:
             u, v = sorted(rng.sample(range(1, n + 1), 2))

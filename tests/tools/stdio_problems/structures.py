@@ -16,7 +16,7 @@ def _read(inp):
 def _nge_cases(rng):
     out = [lines(1, "5"), lines(4, "1 2 3 4"), lines(4, "4 3 2 1"), lines(5, "2 2 2 2 2")]
     out.append(lines(50, ints(rng.randint(1, 20) for _ in range(50))))
-    out.append(lines(20000, ints(sorted((rng.randint(1, 10**5) for _ in range(20000)), reverse=True))))
+    out.append(lines(15000, ints(sorted((rng.randint(1, 9999) for _ in range(15000)), reverse=True))))
     return out
 
 
@@ -80,7 +80,7 @@ def _median_cases(rng):
 def _span_cases(rng):
     out = [lines(1, "7"), lines(5, "1 2 3 4 5"), lines(5, "5 4 3 2 1"), lines(4, "3 3 3 3")]
     out.append(lines(40, ints(rng.randint(1, 10) for _ in range(40))))
-    out.append(lines(30000, ints(rng.randint(1, 1000) for _ in range(30000))))
+    out.append(lines(5000, ints(rng.randint(1, 1000) for _ in range(5000))))
     return out
 
 
@@ -113,14 +113,14 @@ def _inversions_cases(rng):
 def _distinct_cases(rng):
     out = [lines("1 1", "5"), lines("4 4", "1 2 1 2"), lines("5 1", "1 1 2 2 3")]
     out.append(lines("30 5", ints(rng.randint(1, 6) for _ in range(30))))
-    out.append(lines("50000 20000", ints(rng.randint(1, 30000) for _ in range(50000))))
+    out.append(lines("24000 12000", ints(rng.randint(1, 9999) for _ in range(24000))))
     return out
 
 
 def _parens_cases(rng):
     return [lines(1, ")"), lines(3, "(((", "()()", ")("),
             lines(200, *("".join(rng.choice("()") for _ in range(rng.randint(1, 40))) for _ in range(200))),
-            lines(1, "".join(rng.choice("()") for _ in range(100000)))]
+            lines(1, "".join(rng.choice("()") for _ in range(20000)))]
 
 
 def _robin_cases(rng):
@@ -133,7 +133,7 @@ def _robin_cases(rng):
 def _topk_cases(rng):
     out = [lines("1 1", "9"), lines("5 2", "5 5 -1 -1 3"), lines("4 4", "4 3 2 1")]
     out.append(lines("30 3", ints(rng.randint(-5, 5) for _ in range(30))))
-    out.append(lines("50000 10", ints(rng.randint(-1000, 1000) for _ in range(50000))))
+    out.append(lines("10000 10", ints(rng.randint(-1000, 1000) for _ in range(10000))))
     return out
 
 
@@ -691,6 +691,7 @@ PROBLEMS = [
         """,
         samples=[(lines("7 4", "1 2 1 3 4 2 3"), lines("3 4 4 3"))],
         generate=_distinct_cases,
+        cpu_limit=0.5,
         correct="""
             from collections import defaultdict
             n, k = map(int, input().split())
