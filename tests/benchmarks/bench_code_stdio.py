@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # tests.support, when run as a script
 
 from steplabel.verifiers.code import Sandbox, run_tests  # noqa: E402
-from tests.support.processes import tree_cpu  # noqa: E402
+from tests.support.sandbox import tree_cpu  # noqa: E402
 from tests.support.stdio_set import expected, load_problems, verdict  # noqa: E402
 
 

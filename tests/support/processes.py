@@ -20,21 +20,3 @@ def terminate_then_kill(procs: list[psutil.Process], grace: float) -> list[str]:
         except psutil.NoSuchProcess:
             continue
     return killed
-
-
-def tree_cpu(pid: int) -> float:
-    """CPU seconds (user + system) of a process and everything under it, including the children
-    each has already reaped (so work done by processes that came and went is counted once)."""
-    try:
-        root = psutil.Process(pid)
-        procs = [root, *root.children(recursive=True)]
-    except psutil.NoSuchProcess:
-        return 0.0
-    total = 0.0
-    for p in procs:
-        try:
-            t = p.cpu_times()
-        except psutil.NoSuchProcess:
-            continue
-        total += t.user + t.system + t.children_user + t.children_system
-    return total

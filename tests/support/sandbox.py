@@ -53,3 +53,17 @@ def run_program(sb: Sandbox, program: str, timeout: float = 2.0):
     program to have run to its end: passed when it did, else why not."""
     (result,) = sb.run(program, [{"name": "t", "code": "pass"}], timeout=timeout)
     return result
+
+
+def tree_cpu(pid: int) -> float:
+    """CPU seconds (user + system) of `pid` and everything under it, with the children each has
+    already reaped: work done by processes that came and went is counted once, by their reaper."""
+    hz = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in descendants(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    return total / hz
