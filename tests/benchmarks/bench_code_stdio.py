@@ -7,7 +7,8 @@ programs, variants, slow correct ones calibrated to a share of the CPU limit, pl
 through `run_tests` with its problem's CPU limit per case. The verdict is the status of the first
 case that did not pass and that case's number (or passed); it must equal the one the data states,
 which the data's builder got from a judge of its own. Slow correct programs are also run alone on
-their problem's heavy case to measure the share of the limit they use in the sandbox.
+their problem's heavy case to measure the share of the limit they use in the sandbox (their own
+CPU seconds, reported by a line appended to the program, and the whole sandbox tree's).
 
 With --spinners N the whole set runs a second time beside N CPU-bound processes (`yes` into
 /dev/null, started here and killed by pid at the end): CPU-second limits should make every
@@ -26,6 +27,7 @@ import sys
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Optional
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))  # tests.support, when run as a script
@@ -95,10 +97,15 @@ def run_pass(problems: list[dict], label: str) -> tuple[dict, dict]:
     return figures, verdicts
 
 
+# Appended to a slow correct program when its share is measured: its own CPU seconds, on stderr
+# (which the comparison ignores), as the limit counts them: the program's process, all threads.
+REPORT_CPU = "\nimport sys as _s, time as _t\n_s.stderr.write(f'\\n@cpu {_t.process_time()}\\n')\n"
+
+
 def slow_shares(sb: Sandbox, problems: list[dict]) -> dict:
-    """Each slow correct program alone on its problem's heavy case: sandbox CPU / the CPU limit
-    (the run's whole process tree, so a little above the program's own share)."""
-    shares, build = {}, {}
+    """Each slow correct program alone on its problem's heavy case: its own CPU seconds over the
+    CPU limit, and the whole sandbox tree's (tester, server, program) over the same limit."""
+    own, tree, build = {}, {}, {}
     for prob in problems:
         heavy = prob.get("heavy_case")
         for prog in prob["programs"]:
@@ -106,14 +113,22 @@ def slow_shares(sb: Sandbox, problems: list[dict]) -> dict:
                 continue
             case = json.loads(prob["tests"])["cases"][heavy - 1]
             before = tree_cpu(sb.server_pid)
-            (result,) = sb.run_io(prog["program"], [case], timeout=prob["cpu_limit"],
+            (result,) = sb.run_io(prog["program"] + REPORT_CPU, [case], timeout=prob["cpu_limit"],
                                   float_tolerance=prob["float_tolerance"])
-            share = (tree_cpu(sb.server_pid) - before) / prob["cpu_limit"]
-            shares[prob["id"]] = round(share, 2) if result.passed else f"{result.status}: {result.message[:80]}"
+            after = tree_cpu(sb.server_pid)
             build[prob["id"]] = prog.get("build_cpu_share")
-    numeric = [v for v in shares.values() if isinstance(v, float)]
-    return {"each": shares, "at_build": build,
-            "min_median_max": [min(numeric), statistics.median(numeric), max(numeric)] if numeric else None}
+            if not result.passed:
+                own[prob["id"]] = tree[prob["id"]] = f"{result.status}: {result.message[:80]}"
+                continue
+            cpu = [float(line.split()[1]) for line in result.output.splitlines() if line.startswith("@cpu ")]
+            own[prob["id"]] = round(cpu[-1] / prob["cpu_limit"], 2) if cpu else "no report"
+            tree[prob["id"]] = round((after - before) / prob["cpu_limit"], 2)
+
+    def spread(values: dict) -> Optional[list]:
+        numeric = [v for v in values.values() if isinstance(v, float)]
+        return [min(numeric), statistics.median(numeric), max(numeric)] if numeric else None
+    return {"program_cpu": own, "program_cpu_min_median_max": spread(own),
+            "sandbox_tree_cpu_min_median_max": spread(tree), "at_build": build}
 
 
 def start_spinners(n: int) -> list[subprocess.Popen]:
