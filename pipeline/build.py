@@ -22,13 +22,14 @@ import pyarrow as pa
 
 from . import __version__
 from .card import write_card
+from .cascade import Cascade, stage_order
 from .config import BuildConfig
 from .labelers import Context, labeler_class, stage_groups
 from .labelers.watchdog import WALL_FACTOR, class_path, load_class
 from .lease import Lease
 from .llm.cache import ObjectCache, is_uri
 from .merge import MergeStage
-from .progress import ShardProgress
+from .progress import ShardProgress, ledger_now, llm_figures
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
 from .schema import rows_to_table
 from .segment import SegmentStage
@@ -235,9 +236,11 @@ def _dataset(plan: pa.Table, config: BuildConfig, build: dict[str, Any], cache_d
     seg = config.segment
     ds = ds.map_batches(_run_light, fn_args=(lambda: SegmentStage(seg.splitter, seg.pattern, seg.fallback),),
                         batch_size=bs, batch_format="pyarrow", num_cpus=0.25)
-    for group in stage_groups(config.labelers):
+    cascade = Cascade.of(config.merge)  # under a cascade the labelers run in merge order
+    for group in stage_order(stage_groups(config.labelers), config.merge.order, cascade is not None):
         lc = group[0]
-        context = Context(cache_dir=cache_dir, build_id=build["build_id"], request_cache=_request_cache(config))
+        context = Context(cache_dir=cache_dir, build_id=build["build_id"], request_cache=_request_cache(config),
+                          cascade=cascade)
         factory = _LabelerFactory([(g.name, g.options, g.row_timeout) for g in group], context)
         ds = ds.map_batches(StageUDF, fn_constructor_args=(factory,),
                             batch_size=lc.batch_size or bs, batch_format="pyarrow",
@@ -366,6 +369,7 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
     manifest["shards_total"] = total
     manifest["inputs"] = intake.files
     cache_dir = str(build_cache_dir(out))
+    ledger_before = ledger_now(cache_dir)  # this run's LLM figures are the ledger's growth from here
     written, stopped = 0, None
     started_ray = init_ray(config.run.address) if pending else False
     try:
@@ -375,7 +379,7 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
         manifest["status"] = "running"
         write_manifest(out, manifest)
         if pending:
-            tracker = ShardProgress(sum(pending.values()), len(pending), total, cache_dir)
+            tracker = ShardProgress(sum(pending.values()), len(pending), total, cache_dir, ledger_before)
 
             def shard_done(shard: int, counts: dict[str, int]) -> None:
                 if on_shard is not None:
@@ -384,7 +388,8 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
             written, stopped = _execute(plan.assignment, pending, config, build, cache_dir, out, manifest, say, shard_done, lease)
     except BaseException as exc:  # a crash or Ctrl-C: the manifest must not claim a build is running
         if manifest.get("status") == "running" and lease.lost is None:  # OUT is no longer ours otherwise
-            manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+            manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500],
+                            llm=llm_figures(ledger_before, ledger_now(cache_dir)))
             write_manifest(out, manifest)
         raise
     finally:
@@ -395,6 +400,7 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
     lease.check()
     finished = not stopped and len(manifest["shards"]) >= total
     manifest["counts"] = _totals(manifest)
+    manifest["llm"] = llm_figures(ledger_before, ledger_now(cache_dir))
     with query_memory(QUERY_MEMORY):  # the driver stays small however large the dataset
         manifest["inputs"], missing = account(out, intake.files, keys)
     manifest["stopped_reason"] = stopped

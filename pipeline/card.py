@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .evaluate import agreement_report
-from .llm.budget import read_ledger
+from .llm.budget import ledger_usage, read_ledger
 from .atomic import write_atomic
 from .pictures import PICTURES, draw_pictures
 from .place import LocalPlace, place
@@ -67,9 +67,6 @@ def card_figures(out: Path) -> dict[str, Any]:
     datasets = q("SELECT DISTINCT source.dataset FROM chains ORDER BY 1")
     segmenters = q("SELECT segmenter, count(*) FROM chains GROUP BY 1 ORDER BY 1")
     tokens = q("SELECT coalesce(sum(tokens), 0) FROM verdicts")[0][0]
-    ledger = read_ledger(cache_dir(out)) if cache_dir(out).exists() else {}
-    usage = [(role, v.get("requests", 0), v.get("prompt_tokens", 0), v.get("completion_tokens", 0), v.get("failed", 0))
-             for role, v in sorted(ledger.items()) if isinstance(v, dict) and v.get("requests")]
     pairs = agreement_report(out)
     agreement = [(a, b, e["n"], f"{e['agreement']:.3f}", "null" if e["kappa"] is None else f"{e['kappa']:.3f}")
                  for (a, b), e in sorted(pairs.items())]
@@ -83,14 +80,37 @@ def card_figures(out: Path) -> dict[str, Any]:
         "datasets": ", ".join(f"`{d}`" for (d,) in datasets) or "(none)",
         "segmenters": ", ".join(f"`{s or 'unsplit'}` ({c})" for s, c in segmenters) or "(none)",
         "tokens": tokens,
-        "llm_usage": _table(["role", "paid requests", "prompt tokens", "completion tokens", "failed"], usage)
-        if usage else "No LLM requests were paid for.",
+        "llm_usage": llm_usage_table(read_manifest(out) or {},
+                                     read_ledger(cache_dir(out)) if cache_dir(out).exists() else {}),
         "agreement_table": _table(["labeler a", "labeler b", "steps both rated", "agreement", "Cohen's kappa"], agreement),
         "filtered_note": (f"{n_filtered} chains were filtered by the merge policy and kept for audit "
                           "(`status = 'filtered'`); most common reasons:\n\n"
                           + "\n".join(f"- {r} ({c})" for r, c in filtered)) if filtered else
                          "No chain was filtered by the merge policy.",
     }
+
+
+USAGE_COLUMNS = (("answered", "requests answered"), ("failed", "requests failed"),
+                 ("failed_attempts", "attempts of the failed"), ("retried_attempts", "retried attempts"),
+                 ("cache_hits", "cache hits (samples)"), ("prompt_tokens", "prompt tokens"),
+                 ("completion_tokens", "completion tokens"))
+
+
+def llm_usage_table(manifest: dict[str, Any], ledger: dict[str, Any]) -> str:
+    """Per role, this run's and every run's LLM counts, each once: answered requests (what an
+    endpoint was paid for), failed ones with their attempts, retries, cache hits and tokens."""
+    runs = dict(manifest.get("llm") or {})
+    runs["all_runs"] = ledger_usage(ledger) if ledger else runs.get("all_runs", {})
+    rows = []
+    for role in sorted({r for figures in runs.values() for r in figures}, key=lambda r: (r == "total", r)):
+        for run, label in (("this_run", "this run"), ("all_runs", "all runs")):
+            counts = runs.get(run, {}).get(role)
+            if counts is not None:
+                rows.append((f"**{role}**" if role == "total" else role, label,
+                             *(counts.get(k, 0) for k, _ in USAGE_COLUMNS)))
+    if not any(row[2] or row[3] or row[6] for row in rows):
+        return "No LLM request was made (or read from the request cache) for this build."
+    return _table(["role", "run", *(name for _, name in USAGE_COLUMNS)], rows)
 
 
 def _inputs_table(manifest: dict[str, Any]) -> str:

@@ -153,11 +153,17 @@ class MergeConfig(_Strict):
     # Math-Shepherd's hard estimate with the chain as its own rollout: in a chain whose outcome is
     # correct, a step the merge left unrated becomes +1 (decided_by `own_rollout`)
     own_rollout: bool = False
+    # LLM labelers ask only about the steps no labeler before them in `order` decided (cascade.py);
+    # the merged ratings are those of running everything. priority and consensus only
+    cascade: bool = False
 
     @model_validator(mode="after")
     def _consensus_names_labelers(self) -> "MergeConfig":
         if self.policy == "consensus" and len(self.agree) < 2:
             raise ValueError("merge.policy consensus needs at least two labelers in merge.agree")
+        if self.cascade and self.policy == "vote":
+            raise ValueError("merge.cascade needs policy priority or consensus: under vote every labeler's "
+                             "verdict on every step counts")
         return self
 
 

@@ -10,11 +10,14 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..validation import validation_message
+
+if TYPE_CHECKING:  # cascade.py reads the merge, which reads the config, which reads this package
+    from ..cascade import Cascade
 
 
 def verdict(
@@ -65,6 +68,8 @@ class Context:
     build_id: Optional[str] = None
     # run.cache: a request cache shared by every build (many nodes, many nightly OUTs); None = cache_dir's
     request_cache: Optional[str] = None
+    # merge.cascade: which steps the merge still needs an LLM labeler for (cascade.py); None = every step
+    cascade: Optional["Cascade"] = None
 
 
 def validated_options(labeler: str, model: type[Options], options: dict[str, Any]) -> Any:

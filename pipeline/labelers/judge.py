@@ -123,7 +123,13 @@ class JudgeLabeler(ConcurrentLabeler):
     def flush(self) -> None:
         self.llm.flush()  # one ledger shared by the judges: exact per batch
 
-    async def _label_chain(self, chain: dict[str, Any]) -> Labeling:
+    def samples_for(self, chain: dict[str, Any]) -> tuple[int, bool]:
+        prompts = 1 if self.opts.mode == "chain" else len(chain["steps"])
+        return prompts * self.opts.votes * len(self.opts.judges), False
+
+    async def _label_chain(self, chain: dict[str, Any], skipped: frozenset[int] = frozenset()) -> Labeling:
+        # under a cascade the judge still rates every step of a chain it is asked about: a critique
+        # covers the whole chain, and in step mode its reasons are compared across the chain's steps
         n = len(chain["steps"])
         prompts = self.prompts_for(chain)
         indices = list(range(self.opts.votes))
