@@ -21,12 +21,13 @@ from typing import Any, Callable, Optional
 import pyarrow as pa
 
 from . import __version__
-from .card import write_card
+from .card import cascade_savings, write_card
 from .cascade import Cascade, stage_order
 from .config import BuildConfig
 from .labelers import Context, labeler_class, stage_groups
 from .labelers.watchdog import WALL_FACTOR, class_path, load_class
 from .lease import Lease
+from .llm.budget import read_ledger
 from .llm.cache import ObjectCache, is_uri
 from .merge import MergeStage
 from .progress import ShardProgress, ledger_now, llm_figures
@@ -403,6 +404,8 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
     manifest["llm"] = llm_figures(ledger_before, ledger_now(cache_dir))
     with query_memory(QUERY_MEMORY):  # the driver stays small however large the dataset
         manifest["inputs"], missing = account(out, intake.files, keys)
+        if config.merge.cascade:  # what the cascade did not ask for, from the rows on disk
+            manifest["cascade"] = cascade_savings(out, read_ledger(cache_dir) if Path(cache_dir).exists() else {})
     manifest["stopped_reason"] = stopped
     manifest.pop("error", None)
     manifest["unaccounted"] = missing if finished else None

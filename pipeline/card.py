@@ -13,6 +13,7 @@ from typing import Any, Optional
 from .evaluate import agreement_report
 from .llm.budget import ledger_usage, read_ledger
 from .atomic import write_atomic
+from .cascade import SKIPPED
 from .pictures import PICTURES, draw_pictures
 from .place import LocalPlace, place
 from .store import cache_dir, connect, read_manifest
@@ -39,6 +40,8 @@ def _size_category(n: int) -> str:
 def card_figures(out: Path) -> dict[str, Any]:
     con = connect(out)
     q = lambda sql: con.execute(sql).fetchall()  # noqa: E731
+    manifest = read_manifest(out) or {}
+    ledger = read_ledger(cache_dir(out)) if cache_dir(out).exists() else {}
     n_chains, n_problems = q("SELECT count(*), count(DISTINCT problem_id) FROM chains")[0]
     n_steps = q("SELECT count(*) FROM steps")[0][0]
     n_quarantined = q("SELECT count(*) FROM quarantine")[0][0]
@@ -55,13 +58,13 @@ def card_figures(out: Path) -> dict[str, Any]:
     own_rollout = q("SELECT count(*) FROM steps WHERE decided_by = 'own_rollout'")[0][0]
     if own_rollout:
         counts.append(("steps rated +1 as their outcome-correct chain's own rollout (`own_rollout`)", own_rollout))
-    ratings = q("""
+    ratings = q(f"""
         SELECT labeler, count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
-               count(*) FILTER (rating IS NULL)
+               count(*) FILTER (rating IS NULL AND NOT {IS_SKIP}), count(*) FILTER ({IS_SKIP})
         FROM verdicts GROUP BY 1
         UNION ALL
         SELECT '**merged**', count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
-               count(*) FILTER (rating IS NULL)
+               count(*) FILTER (rating IS NULL), 0
         FROM steps ORDER BY 1""")
     first_error = q("SELECT first_error, count(*), count(first_flag) FROM chains GROUP BY 1 ORDER BY 1 NULLS LAST")
     datasets = q("SELECT DISTINCT source.dataset FROM chains ORDER BY 1")
@@ -75,19 +78,69 @@ def card_figures(out: Path) -> dict[str, Any]:
     return {
         "n_chains": n_chains,
         "counts_table": "\n".join(f"| {k} | {v} |" for k, v in counts),
-        "ratings_table": _table(["labeler", "+1", "0", "-1", "null"], ratings),
+        "ratings_table": _table(["labeler", "+1", "0", "-1", "null", "skipped (cascade)"], ratings),
         "first_error_table": _table(["first_error", "chains", "of which with a -1 step (first_flag)"], first_error),
         "datasets": ", ".join(f"`{d}`" for (d,) in datasets) or "(none)",
         "segmenters": ", ".join(f"`{s or 'unsplit'}` ({c})" for s, c in segmenters) or "(none)",
         "tokens": tokens,
-        "llm_usage": llm_usage_table(read_manifest(out) or {},
-                                     read_ledger(cache_dir(out)) if cache_dir(out).exists() else {}),
+        "llm_usage": llm_usage_table(manifest, ledger),
+        "cascade_section": cascade_section(manifest, cascade_savings(out, ledger))
+        if ((manifest.get("config") or {}).get("merge") or {}).get("cascade") else "",
         "agreement_table": _table(["labeler a", "labeler b", "steps both rated", "agreement", "Cohen's kappa"], agreement),
         "filtered_note": (f"{n_filtered} chains were filtered by the merge policy and kept for audit "
                           "(`status = 'filtered'`); most common reasons:\n\n"
                           + "\n".join(f"- {r} ({c})" for r, c in filtered)) if filtered else
                          "No chain was filtered by the merge policy.",
     }
+
+
+IS_SKIP = f"starts_with(evidence, '{SKIPPED}')"  # a verdict the cascade wrote instead of asking (cascade.py)
+
+
+def cascade_savings(out: str | Path, ledger: Optional[dict[str, Any]] = None) -> dict[str, dict[str, Any]]:
+    """Per cascaded labeler, from the rows on disk: chains it was asked about and chains it skipped,
+    steps skipped, samples not asked for (`estimated` when some of it is an estimate: a binary
+    search's length), and the tokens those would have cost at this build's tokens per sample."""
+    con = connect(out)
+    rows = con.execute(f"""
+        WITH per_chain AS (
+            SELECT labeler, chain_id, count(*) FILTER ({IS_SKIP}) AS skipped, count(*) AS steps,
+                   sum(CASE WHEN {IS_SKIP} THEN CAST(json_extract(evidence, '$.samples_not_asked') AS BIGINT) END)
+                       AS samples,
+                   bool_or(CASE WHEN {IS_SKIP} THEN coalesce(CAST(json_extract(evidence, '$.estimated') AS BOOLEAN),
+                                                             false) END) AS estimated
+            FROM verdicts GROUP BY 1, 2)
+        SELECT labeler, count(*) FILTER (skipped < steps), count(*) FILTER (skipped = steps), sum(skipped),
+               coalesce(sum(samples), 0), coalesce(bool_or(estimated), false)
+        FROM per_chain GROUP BY 1 HAVING sum(skipped) > 0 ORDER BY 1""").fetchall()
+    used = ledger_usage(ledger or {})
+    found: dict[str, dict[str, Any]] = {}
+    for labeler, asked, skipped_chains, steps, samples, estimated in rows:
+        role = used.get(labeler, {})
+        per_sample = role["tokens"] / role["samples"] if role.get("samples") else None
+        found[labeler] = {"chains_asked": asked, "chains_skipped": skipped_chains, "steps_skipped": int(steps),
+                         "samples_not_asked": int(samples), "samples_estimated": bool(estimated),
+                         "tokens_not_spent_estimate": None if per_sample is None else round(samples * per_sample)}
+    return found
+
+
+def cascade_section(manifest: dict[str, Any], savings: dict[str, dict[str, Any]]) -> str:
+    merge = (manifest.get("config") or {}).get("merge") or {}
+    if not merge.get("cascade"):
+        return ""
+    rows = [(name, e["chains_asked"], e["chains_skipped"], e["steps_skipped"],
+             ("≈ " if e["samples_estimated"] else "") + str(e["samples_not_asked"]),
+             "unknown" if e["tokens_not_spent_estimate"] is None else f"≈ {e['tokens_not_spent_estimate']}")
+            for name, e in sorted(savings.items())]
+    return ("## Cascade\n\n`merge.cascade`: each LLM labeler was asked only about the steps that no labeler before it in "
+            "the order decided (and, with stop at first error, none after a step one of them rated -1). The merged "
+            "ratings are those of asking every labeler about every step; a skipped step carries a verdict with rating "
+            "null and evidence `{\"cascade\": \"skipped\", \"why\": ...}` naming who decided it. Samples not asked "
+            "for are exact where a labeler's requests follow from the chain (the judge, skipped prefixes), estimated "
+            "(≈) for skipped binary searches; tokens at this build's tokens per sample of that labeler. Agreement "
+            "counts only the verdicts given.\n\n"
+            + (_table(["labeler", "chains asked", "chains skipped", "steps skipped", "samples not asked",
+                       "tokens not spent"], rows) if rows else "No step was skipped.") + "\n")
 
 
 USAGE_COLUMNS = (("answered", "requests answered"), ("failed", "requests failed"),

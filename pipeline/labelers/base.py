@@ -99,6 +99,7 @@ class Labeler(ABC):
     domains: ClassVar[tuple[str, ...]] = ("math", "code")
     options_model: ClassVar[type[Options]] = Options
     row_timeout: ClassVar[Optional[float]] = 60.0
+    cascades: ClassVar[bool] = False  # asks only about the steps the merge needs it for (merge.cascade)
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
         if context is not None and not isinstance(context, Context):

@@ -24,6 +24,7 @@ from .base import Labeler, Labeling, verdict
 
 class ConcurrentLabeler(Labeler):
     row_timeout = None  # in-process: requests have their own deadlines, and a slow endpoint is no abstain
+    cascades = True  # under merge.cascade: the requests are the cost worth saving
 
     @abstractmethod
     async def _label_chain(self, chain: dict[str, Any], skipped: frozenset[int] = frozenset()) -> Labeling:

@@ -79,3 +79,27 @@ def test_cascade_is_refused_under_vote_and_kept_in_the_config_hash():
     cascaded = BuildConfig(merge=MergeConfig(order=["outcome"], cascade=True))
     assert plain.config_hash() != cascaded.config_hash()  # other rows: skip verdicts instead of requests
     assert Cascade.of(plain.merge) is None and Cascade.of(cascaded.merge) == Cascade(order=("outcome",))
+
+
+def _config(**merge):
+    endpoint = {"base_url": "http://127.0.0.1:9/v1", "model": "m"}
+    return BuildConfig.model_validate({
+        "labelers": [{"name": "outcome"}, {"name": "judge", "options": {"endpoint": endpoint}},
+                     {"name": "rollout", "options": {"endpoint": endpoint}}],
+        "merge": {"order": ["outcome", "judge", "rollout"], **merge}})
+
+
+def test_remerge_of_a_cascaded_build_refuses_a_merge_that_needs_skipped_verdicts():
+    from steplabel.pipeline.remerge import _skipped_verdicts_needed
+
+    stored = _config(cascade=True)
+    assert _skipped_verdicts_needed(stored, _config()) == ""  # the same merge, now without the cascade
+    assert _skipped_verdicts_needed(stored, _config(own_rollout=True)) == ""
+    assert "judge, rollout skipped" in _skipped_verdicts_needed(stored, _config(stop_at_first_error=False))
+    reordered = _config()
+    reordered.merge.order = ["outcome", "rollout", "judge"]
+    assert "did not need" in _skipped_verdicts_needed(stored, reordered)
+    assert "vote counts every verdict" in _skipped_verdicts_needed(stored, _config(policy="vote"))
+    assert "first errors of judge" in _skipped_verdicts_needed(stored, _config(policy="consensus",
+                                                                                agree=["outcome", "judge"]))
+    assert _skipped_verdicts_needed(_config(), _config(policy="vote")) == ""  # no cascade, nothing skipped
