@@ -40,7 +40,7 @@ def _world(seed: int, chains: int = 14):
         n = rng.randint(3, 9)
         problem = f"Problem {seed}-{c}: what is 6 * 7?"
         right = rng.random() < 0.4
-        steps = [f"Step {j} of chain {seed}-{c} works on it." for j in range(n - 1)]
+        steps = [f"Then {j + 2} * 3 = {3 * (j + 2)} in chain {seed}-{c}." for j in range(n - 1)]
         steps.append(f"The answer is {42 if right else 41}.")
         row = new_chain(chain_id=f"{seed}-{c}", problem_id=f"p{seed}-{c}", problem=problem,
                         reference={"answer": "42"}, text="\n\n".join(steps), steps=make_steps(steps),

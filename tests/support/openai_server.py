@@ -15,7 +15,8 @@ Scripted answers (the `script` dict):
           the longest `match` (all of whose substrings are) in the prompt decides, default: every step +1. Chain mode
           counts <paragraph_i> tags; single-step mode finds "[Step to judge]" <paragraph_i>.
   judge_style: "json" | "fenced" | "boxed" | "malformed" | "partial" (also per judge entry as "style");
-          an entry's "reason" replaces every step's distinct scripted reason (a degenerate judge)
+          an entry's "reason" replaces every step's distinct scripted reason (a degenerate judge),
+          its "reasons" list the reason of each step in turn
   reject_response_format: ["json_schema", ...] answered with a 500 validation error, as llama.cpp's
           Python server does for json_schema
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
@@ -53,6 +54,7 @@ FAULT_KINDS = ("429", "500", "503", "timeout", "drop", "malformed", "truncated")
 _REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests",
             500: "Internal Server Error", 503: "Service Unavailable"}
 _PARA = re.compile(r"<paragraph_(\d+)>")
+_PARA_TEXT = re.compile(r"<paragraph_(\d+)>\s*(.*?)\s*</paragraph_\1>", re.S)
 _STEP = re.compile(r"\[Step to judge\]\s*<paragraph_(\d+)>")
 
 
@@ -184,6 +186,14 @@ class ServerState:
             ratings = [1] * count
         ratings += [1] * (count - len(ratings))
         first_error = next((i for i, r in enumerate(ratings) if r == -1), -1)
+        texts = {int(i): " ".join(t.split()[:6]) for i, t in _PARA_TEXT.findall(prompt)}
+
+        def reason(i: int, r: int) -> str:  # a scripted reason that refers to its step, as a real one does
+            given = entry.get("reasons") or []
+            if i < len(given):
+                return given[i]
+            return entry.get("reason", f"paragraph {i} ({texts.get(i, '')!r}) scripted as {r}")
+
         if style == "malformed":
             return "I think the solution looks {fine, mostly"
         if step is not None:
@@ -191,12 +201,11 @@ class ServerState:
             r = ratings[i] if i < len(ratings) else 1
             if style == "boxed":
                 return f"The step is {'correct' if r >= 0 else 'wrong'}. \\boxed{{{r}}}"
-            body = json.dumps({"rating": r, "reason": entry.get("reason", f"paragraph {i} scripted as {r}")})
+            body = json.dumps({"rating": r, "reason": reason(i, r)})
         else:
             if style == "boxed":
                 return f"Reviewing each paragraph... The earliest error is in paragraph \\boxed{{{first_error}}}."
-            steps = [{"index": i, "rating": r, "reason": entry.get("reason", f"paragraph {i} scripted as {r}")}
-                     for i, r in enumerate(ratings[:count])]
+            steps = [{"index": i, "rating": r, "reason": reason(i, r)} for i, r in enumerate(ratings[:count])]
             if style == "partial":
                 steps = steps[: max(1, len(steps) // 2)]
             body = json.dumps({"steps": steps, "first_error": first_error})
