@@ -29,6 +29,8 @@ Counting: every request body is keyed by a hash of its canonical JSON; `attempts
 arrivals, `served[key]` counts complete successful answers, so "no request sent twice" is
 max(served.values()) <= 1. An answer ready after its client hung up (its timeout passed while this
 server was slow) is not sent: it counts in `abandoned`, as a real server's would go unread.
+`prompt_tokens_served` / `completion_tokens_served` add up the usage of the answers sent (tokens are
+words here).
 
 In-process:  with OpenAIServer(script=...) as srv: srv.base_url ...
 Subprocess:  python tests/support/openai_server.py --port 0 --script s.json  (prints "LISTENING <port>")
@@ -102,6 +104,8 @@ class ServerState:
         self.served: Counter = Counter()
         self.abandoned: Counter = Counter()  # answers whose client had hung up before they were ready
         self.choices_served = 0  # samples handed out (a request with n=4 hands out 4)
+        self.prompt_tokens_served = 0  # the usage of the answers handed out, as the server billed it
+        self.completion_tokens_served = 0
         self.fault_counts: Counter = Counter()
         self.by_model: Counter = Counter()  # arrivals per model
         self.served_by_model: Counter = Counter()  # complete answers per model
@@ -123,6 +127,8 @@ class ServerState:
             "max_in_flight": self.max_in_flight,
             "max_served_per_key": max(self.served.values(), default=0),
             "choices_served": self.choices_served,
+            "prompt_tokens_served": self.prompt_tokens_served,
+            "completion_tokens_served": self.completion_tokens_served,
             "answering": self.answering,
         }
 
@@ -384,6 +390,8 @@ class _Server:
             reply = st.answer(path, body)
             answer = json.dumps(reply).encode()
             st.choices_served += len(reply.get("choices") or [])
+            st.prompt_tokens_served += reply["usage"]["prompt_tokens"]
+            st.completion_tokens_served += reply["usage"]["completion_tokens"]
             st.served[key] += 1  # counted as it is handed to the socket, before the client can see it
             st.served_by_model[str(body.get("model"))] += 1
             self._send(writer, 200, answer)
