@@ -29,6 +29,7 @@ from .labelers.watchdog import WALL_FACTOR, class_path, load_class
 from .lease import Lease
 from .llm.budget import read_ledger
 from .llm.cache import ObjectCache, is_uri
+from .llm.reproducible import samplers, sampling_report
 from .merge import MergeStage
 from .progress import ShardProgress, ledger_now, llm_figures
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
@@ -378,6 +379,9 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
             local = None if is_uri(out) else out  # an object store is the same from every node
             say(f"cluster: steplabel imports on all {check_nodes(out=local)} nodes, and each sees OUT")
         manifest["status"] = "running"
+        probed = (manifest.get("sampling") or {}).get("build_id") == build["build_id"]
+        if pending and samplers(config) and not probed:  # is the sampling seeded, and do the servers reproduce it?
+            manifest["sampling"] = {"build_id": build["build_id"], "endpoints": sampling_report(config, cache_dir)}
         write_manifest(out, manifest)
         if pending:
             tracker = ShardProgress(sum(pending.values()), len(pending), total, cache_dir, ledger_before)

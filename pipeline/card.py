@@ -6,6 +6,7 @@ disk, not what the build thought it wrote.
 """
 from __future__ import annotations
 
+import json
 import tempfile
 from pathlib import Path
 from typing import Any, Optional
@@ -84,6 +85,7 @@ def card_figures(out: Path) -> dict[str, Any]:
         "segmenters": ", ".join(f"`{s or 'unsplit'}` ({c})" for s, c in segmenters) or "(none)",
         "tokens": tokens,
         "llm_usage": llm_usage_table(manifest, ledger),
+        "sampling": sampling_section(manifest),
         "cascade_section": cascade_section(manifest, cascade_savings(out, ledger))
         if ((manifest.get("config") or {}).get("merge") or {}).get("cascade") else "",
         "agreement_table": _table(["labeler a", "labeler b", "steps both rated", "agreement", "Cohen's kappa"], agreement),
@@ -141,6 +143,19 @@ def cascade_section(manifest: dict[str, Any], savings: dict[str, dict[str, Any]]
             "counts only the verdicts given.\n\n"
             + (_table(["labeler", "chains asked", "chains skipped", "steps skipped", "samples not asked",
                        "tokens not spent"], rows) if rows else "No step was skipped.") + "\n")
+
+
+def sampling_section(manifest: dict[str, Any]) -> str:
+    """Per endpoint the build sampled from: seeded or not, and what the run's probe found."""
+    probed = (manifest.get("sampling") or {}).get("endpoints") or []
+    if not probed:
+        return "No model was sampled for this build."
+    yes = {True: "yes", False: "**no**", None: "unknown"}
+    rows = [(p["role"], f"`{p['model']}` at {p['endpoint']}", p["temperature"],
+             "no" if p["seed"] is None else f"yes ({p['seed']})",
+             ", ".join(f"`{k}: {json.dumps(v)}`" for k, v in sorted(p["extra_body"].items())) or "none",
+             yes[p["reproducible"]], p["how"]) for p in probed]
+    return _table(["role", "model", "temperature", "seeded", "extra body", "reproducible", "how we know"], rows)
 
 
 USAGE_COLUMNS = (("answered", "requests answered"), ("failed", "requests failed"),

@@ -40,7 +40,7 @@ def _merged(out) -> dict[str, list]:
 
 
 def test_a_cascaded_build_writes_the_full_builds_ratings_for_fewer_requests(ray_session, tmp_path):
-    chains = sample_chains()
+    chains = [c for c in sample_chains() if c["problem_id"] <= "math-010"]  # ten problems, about 35 chains
     judge = judge_script(chains, lambda n, c: c["first_error"])
     for n, entry in enumerate(judge):
         if n % 3 == 0:  # a judge that gives one stock sentence for every step: its ratings are not trusted
@@ -81,6 +81,10 @@ def test_a_cascaded_build_writes_the_full_builds_ratings_for_fewer_requests(ray_
     assert events[-1]["llm_failed"] == 0 and events[-1]["llm_cache_hits"] >= 0
     this_run = cascaded.manifest["llm"]["this_run"]["total"]
     assert this_run["answered"] == answered and this_run["failed"] == 0
+    probed = cascaded.manifest["sampling"]["endpoints"]  # three requests to each endpoint sampled from
+    assert [(p["role"], p["reproducible"]) for p in probed] == [("rollout", True), ("judge", True)]
+    assert cascaded.manifest["llm"]["this_run"]["probe"]["answered"] == 3 * len(probed)
     for model, role in (("judge-model", "judge"), ("policy", "rollout")):
-        assert cascaded.manifest["llm"]["this_run"][role]["answered"] == asked["served_by_model"][model]
+        assert cascaded.manifest["llm"]["this_run"][role]["answered"] + 3 == asked["served_by_model"][model]
     assert f"| **total** | this run | {answered} | 0 | 0 | 0 |" in card
+    assert "| rollout | `policy` at http://127.0.0.1:" in card and "| yes (0) |" in card

@@ -18,6 +18,7 @@ import yaml
 
 from steplabel.pipeline.build import run_build
 from steplabel.pipeline.config import load_config
+from steplabel.pipeline.llm.budget import read_ledger
 from steplabel.pipeline.llm.cache import RequestCache
 from steplabel.pipeline.store import connect, read_chains
 from tests.support import sample_problems, scripts_from_sample
@@ -64,12 +65,15 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
             assert time.monotonic() < deadline, "no shard written within 120 s"
             time.sleep(0.02)
         # stop answering, let the answers already decided be sent and land in the cache (every sample
-        # handed out is one cache entry), then kill: a request the server answered is one the build received
+        # handed out is one cache entry, but the sampling probe's, which no build reuses), then kill: a
+        # request the server answered is one the build received
         srv.configure(faults={"rate": 1.0, "kinds": ["timeout"]}, hang=30.0)
         settle, cache = time.monotonic() + 20, RequestCache(out / "cache")
-        while time.monotonic() < settle and (srv.stats()["answering"] or len(cache) < srv.stats()["choices_served"]):
+        probed = read_ledger(out / "cache")["probe"]["samples"]
+        while time.monotonic() < settle and (srv.stats()["answering"]
+                                             or len(cache) + probed < srv.stats()["choices_served"]):
             time.sleep(0.05)
-        settled = len(cache) >= srv.stats()["choices_served"]
+        settled = len(cache) + probed >= srv.stats()["choices_served"]
         cache.close()
         assert settled, "the killed build's cache never caught up with the answers the server sent"
         os.killpg(proc.pid, signal.SIGKILL)
@@ -139,10 +143,13 @@ def test_budget_stops_the_build_cleanly_and_a_larger_budget_resumes_it(tmp_path,
         assert stopped.stopped and "BudgetExhausted" in stopped.stopped
         assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "stopped"
         served = srv.stats()["served_total"]
-        assert 6 <= served <= 8  # the ceiling, give or take requests already in flight
+        assert 6 <= served <= 8  # the ceiling (the sampling probe's three included), give or take requests in flight
         data["generation"]["budget"] = {"max_requests": 1000}  # not part of the config hash: a resume
         cfg_path.write_text(yaml.safe_dump(data))
         done = run_build(load_config(cfg_path))
         assert done.stopped is None and len(read_chains(tmp_path / "out")) == len(PROBLEMS) * 4
         assert srv.stats()["max_served_per_key"] == 1
-        assert srv.stats()["served_total"] == len(PROBLEMS)  # one request (n=4) per problem, ever
+        ledger = read_ledger(tmp_path / "out" / "cache")
+        assert ledger["policy"]["answered"] == len(PROBLEMS)  # one request (n=4) per problem, ever
+        assert ledger["probe"]["answered"] == 3  # the sampling probe: once per build, not again on resume
+        assert srv.stats()["served_total"] == ledger["total"]["answered"] == len(PROBLEMS) + 3

@@ -20,6 +20,8 @@ Scripted answers (the `script` dict):
   reject_response_format: ["json_schema", ...] answered with a 500 validation error, as llama.cpp's
           Python server does for json_schema
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
+drift (policy answers shift with every request served before: seeded sampling that a server's
+cache state changes),
 faults: {"rate": 0.2, "kinds": [...], "seed": 0, "first": 0} — `rate` fails that fraction of
 attempts at random; `first` fails the first k attempts of every distinct request. Fault kinds:
 "429", "500", "503", "timeout", "drop", "malformed", "truncated" (the default mix), and "400" (a
@@ -81,6 +83,7 @@ class ServerState:
         self.honor_n = True
         self.hang = 30.0
         self.judge_models: list[str] = []
+        self.drift = False  # sampling that depends on what came before (a server reusing its prompt cache)
         self.faults: dict[str, Any] = {}
         self.configure(**settings)
         self.reset()
@@ -92,7 +95,7 @@ class ServerState:
             elif key == "faults":
                 self.faults = dict(value or {})
                 self._rng = random.Random(self.faults.get("seed", 0))
-            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models"):
+            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models", "drift"):
                 setattr(self, key, value)
             else:
                 raise KeyError(f"unknown server setting {key!r}")
@@ -160,7 +163,8 @@ class ServerState:
             chains = [self.script.get("default_chain", "I will add the numbers.\n\nThe answer is: 0")]
         out = []
         for j in range(n):
-            pick = chains[((seed or 0) + j) % len(chains)] if seed is not None else chains[j % len(chains)]
+            shift = self.total if self.drift else 0
+            pick = chains[((seed or 0) + j + shift) % len(chains)] if seed is not None else chains[(j + shift) % len(chains)]
             text, reason = (pick["text"], pick.get("finish_reason", "stop")) if isinstance(pick, dict) else (pick, "stop")
             if max_tokens is not None and _words(text) > max_tokens:
                 text, reason = _truncate_words(text, max_tokens), "length"
