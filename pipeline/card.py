@@ -14,7 +14,7 @@ from typing import Any, Optional
 from .evaluate import agreement_report
 from .llm.budget import ledger_usage, read_ledger
 from .atomic import write_atomic
-from .cascade import SKIPPED
+from .cascade import IS_SKIP
 from .pictures import PICTURES, draw_pictures
 from .place import LocalPlace, place
 from .store import cache_dir, connect, read_manifest
@@ -96,7 +96,6 @@ def card_figures(out: Path) -> dict[str, Any]:
     }
 
 
-IS_SKIP = f"starts_with(evidence, '{SKIPPED}')"  # a verdict the cascade wrote instead of asking (cascade.py)
 
 
 def cascade_savings(out: str | Path, ledger: Optional[dict[str, Any]] = None) -> dict[str, dict[str, Any]]:

@@ -29,7 +29,8 @@ from typing import Any, Optional, Sequence, TypeVar
 
 from .merge import decide_priority
 
-SKIPPED = '{"cascade": "skipped"'  # how a skip verdict's evidence begins (SQL: evidence LIKE '{"cascade": "skipped"%')
+SKIPPED = '{"cascade": "skipped"'  # how a skip verdict's evidence begins
+IS_SKIP = f"starts_with(evidence, '{SKIPPED}')"  # the same test in SQL over the `verdicts` view
 T = TypeVar("T")
 
 

@@ -80,18 +80,20 @@ def _json_line(event: dict[str, Any]) -> None:
 
 
 def _summary(result: Any) -> None:
+    from .cascade import IS_SKIP
     from .store import connect
 
     con = connect(result.out)
     table = Table(title=f"build {result.manifest['build']['build_id']} — {result.out}")
-    for col in ("labeler", "+1", "0", "-1", "abstain"):
+    for col in ("labeler", "+1", "0", "-1", "abstain", "skipped"):
         table.add_column(col, justify="right" if col != "labeler" else "left")
-    rows = con.execute("""
+    rows = con.execute(f"""
         SELECT labeler, count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
-               count(*) FILTER (rating IS NULL) FROM verdicts GROUP BY 1 ORDER BY 1""").fetchall()
+               count(*) FILTER (rating IS NULL AND NOT {IS_SKIP}), count(*) FILTER ({IS_SKIP})
+        FROM verdicts GROUP BY 1 ORDER BY 1""").fetchall()
     rows += con.execute("""
         SELECT 'merged', count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
-               count(*) FILTER (rating IS NULL) FROM steps""").fetchall()
+               count(*) FILTER (rating IS NULL), 0 FROM steps""").fetchall()
     for row in rows:
         table.add_row(*(str(v) for v in row))
     console.print(table)
