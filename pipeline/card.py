@@ -100,27 +100,28 @@ def card_figures(out: Path) -> dict[str, Any]:
 
 def cascade_savings(out: str | Path, ledger: Optional[dict[str, Any]] = None) -> dict[str, dict[str, Any]]:
     """Per cascaded labeler, from the rows on disk: chains it was asked about and chains it skipped,
-    steps skipped, samples not asked for (`estimated` when some of it is an estimate: a binary
-    search's length), and the tokens those would have cost at this build's tokens per sample."""
+    steps skipped, samples not asked for (`samples_at_most` when some of it is a bound: what rollouts
+    ask depends on their answers), and the tokens those would have cost at this build's tokens per
+    sample (an estimate)."""
     con = connect(out)
     rows = con.execute(f"""
         WITH per_chain AS (
             SELECT labeler, chain_id, count(*) FILTER ({IS_SKIP}) AS skipped, count(*) AS steps,
                    sum(CASE WHEN {IS_SKIP} THEN CAST(json_extract(evidence, '$.samples_not_asked') AS BIGINT) END)
                        AS samples,
-                   bool_or(CASE WHEN {IS_SKIP} THEN coalesce(CAST(json_extract(evidence, '$.estimated') AS BOOLEAN),
-                                                             false) END) AS estimated
+                   bool_or(CASE WHEN {IS_SKIP} THEN coalesce(CAST(json_extract(evidence, '$.at_most') AS BOOLEAN),
+                                                             false) END) AS at_most
             FROM verdicts GROUP BY 1, 2)
         SELECT labeler, count(*) FILTER (skipped < steps), count(*) FILTER (skipped = steps), sum(skipped),
-               coalesce(sum(samples), 0), coalesce(bool_or(estimated), false)
+               coalesce(sum(samples), 0), coalesce(bool_or(at_most), false)
         FROM per_chain GROUP BY 1 HAVING sum(skipped) > 0 ORDER BY 1""").fetchall()
     used = ledger_usage(ledger or {})
     found: dict[str, dict[str, Any]] = {}
-    for labeler, asked, skipped_chains, steps, samples, estimated in rows:
+    for labeler, asked, skipped_chains, steps, samples, at_most in rows:
         role = used.get(labeler, {})
         per_sample = role["tokens"] / role["samples"] if role.get("samples") else None
         found[labeler] = {"chains_asked": asked, "chains_skipped": skipped_chains, "steps_skipped": int(steps),
-                         "samples_not_asked": int(samples), "samples_estimated": bool(estimated),
+                         "samples_not_asked": int(samples), "samples_at_most": bool(at_most),
                          "tokens_not_spent_estimate": None if per_sample is None else round(samples * per_sample)}
     return found
 
@@ -130,16 +131,17 @@ def cascade_section(manifest: dict[str, Any], savings: dict[str, dict[str, Any]]
     if not merge.get("cascade"):
         return ""
     rows = [(name, e["chains_asked"], e["chains_skipped"], e["steps_skipped"],
-             ("≈ " if e["samples_estimated"] else "") + str(e["samples_not_asked"]),
+             ("≤ " if e["samples_at_most"] else "") + str(e["samples_not_asked"]),
              "unknown" if e["tokens_not_spent_estimate"] is None else f"≈ {e['tokens_not_spent_estimate']}")
             for name, e in sorted(savings.items())]
     return ("## Cascade\n\n`merge.cascade`: each LLM labeler was asked only about the steps that no labeler before it in "
             "the order decided (and, with stop at first error, none after a step one of them rated -1). The merged "
             "ratings are those of asking every labeler about every step; a skipped step carries a verdict with rating "
             "null and evidence `{\"cascade\": \"skipped\", \"why\": ...}` naming who decided it. Samples not asked "
-            "for are exact where a labeler's requests follow from the chain (the judge, skipped prefixes), estimated "
-            "(≈) for skipped binary searches; tokens at this build's tokens per sample of that labeler. Agreement "
-            "counts only the verdicts given.\n\n"
+            "for are exact where a labeler's requests follow from the chain (the judge), a bound (≤) where they "
+            "depend on answers never asked for (rollouts: k per prefix or per probe of a search, and k from the "
+            "question alone, which a problem pays once); tokens are estimated at this build's tokens per sample "
+            "of that labeler. Agreement counts only the verdicts given.\n\n"
             + (_table(["labeler", "chains asked", "chains skipped", "steps skipped", "samples not asked",
                        "tokens not spent"], rows) if rows else "No step was skipped.") + "\n")
 

@@ -74,11 +74,11 @@ class Cascade:
         return out
 
 
-def skip_evidence(why: str, samples: int = 0, estimated: bool = False) -> str:
+def skip_evidence(why: str, samples: int = 0, at_most: bool = False) -> str:
     """A skip verdict's evidence: why, and the samples (completions) the labeler did not ask for."""
     body: dict[str, Any] = {"cascade": "skipped", "why": why, "samples_not_asked": int(samples)}
-    if estimated:
-        body["estimated"] = True
+    if at_most:  # a bound: what was not asked depends on answers never received
+        body["at_most"] = True
     return json.dumps(body)
 
 

@@ -33,20 +33,20 @@ class ConcurrentLabeler(Labeler):
 
     def samples_for(self, chain: dict[str, Any]) -> tuple[int, bool]:
         """The samples (completions) labeling the whole chain would ask for, and whether that number
-        is an estimate: what a chain the cascade skips saves."""
+        is only a bound (what rollouts ask depends on their answers): what a skipped chain saves."""
         return 0, True
 
-    def skip_verdict(self, why: str, samples: int = 0, estimated: bool = False) -> dict[str, Any]:
+    def skip_verdict(self, why: str, samples: int = 0, at_most: bool = False) -> dict[str, Any]:
         """A step the cascade spares this labeler: no rating, no request, the reason and the saving."""
-        return verdict(self, None, skip_evidence(why, samples, estimated))
+        return verdict(self, None, skip_evidence(why, samples, at_most))
 
     def _skips(self, chain: dict[str, Any]) -> dict[int, str]:
         cascade = self.context.cascade
         return cascade.skips(chain, self.name) if cascade is not None else {}
 
     def _skipped_chain(self, chain: dict[str, Any], skips: dict[int, str]) -> Labeling:
-        samples, estimated = self.samples_for(chain)
-        return Labeling(verdicts={i: self.skip_verdict(why, samples if i == 0 else 0, estimated)
+        samples, at_most = self.samples_for(chain)
+        return Labeling(verdicts={i: self.skip_verdict(why, samples if i == 0 else 0, at_most)
                                   for i, why in skips.items()})
 
     def flush(self) -> None:

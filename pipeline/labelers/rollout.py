@@ -213,11 +213,13 @@ class RolloutLabeler(ConcurrentLabeler):
 
     def samples_for(self, chain: dict[str, Any]) -> tuple[int, bool]:
         prefixes = len(chain["steps"]) - (1 if chain.get("final_answer") else 0)
-        if self.opts.mode == "exhaustive":  # unless the policy never solves the problem: then none
-            return self.opts.k * prefixes, True
+        # bounds: k per prefix (or per probe of a search, at most log2 of them), and k from the question
+        # alone unless the chain's answer is right (cached once per problem, so often nothing)
+        if self.opts.mode == "exhaustive":
+            return self.opts.k * (prefixes + 1), True
         if chain["outcome"].get("correct") is True:
             return 0, False  # a right chain is its own right completion: a binary search asks nothing
-        return self.opts.k * math.ceil(math.log2(prefixes + 1)), True
+        return self.opts.k * (math.ceil(math.log2(prefixes + 1)) + 1), True
 
     async def _label_chain(self, chain: dict[str, Any], skipped: frozenset[int] = frozenset()) -> Labeling:
         n = len(chain["steps"])
@@ -296,7 +298,7 @@ class RolloutLabeler(ConcurrentLabeler):
                                             else self._inferred(1 if i < lo else -1, where))
             return labeling
         where = f"binary search stopped with the first error in steps {lo}..{hi}"
-        left = self.opts.k * math.ceil(math.log2(hi - lo + 1))  # what finishing the search would have asked
+        left = self.opts.k * math.ceil(math.log2(hi - lo + 1))  # at most what finishing the search would ask
         for i in range(n):
             if i in labeling.verdicts:
                 continue

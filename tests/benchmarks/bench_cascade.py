@@ -3,13 +3,14 @@ with `outcome`, `math_steps`, a `judge` and binary `rollout`s under `priority`, 
 labeler about every step (what Math-Shepherd and the Qwen consensus recipe do: the reference) and
 once with `merge.cascade`, in the same run against the same scripted server.
 
-    python tests/benchmarks/bench_cascade.py [--data ../shared/data] [--problems 100] [--n]
+    python tests/benchmarks/bench_cascade.py [--data ../shared/data] [--problems 100] [--n] [--judge-failures 0.24]
 
 The server (tests/support/openai_server.py, tokens are words) plays a world built from the chains:
 - the judge rates each chain by its first error (the sample's annotation; for a GSM8K solution none
   when `is_correct`, else a step picked by a hash) and, as real judges do now and then, gives a
   stock sentence for every step (12 % of chains), contradicts itself on one step (6 %) or answers
-  for half the steps (6 %): those are abstains the rollouts must fill;
+  for half the steps (6 %): those are abstains the rollouts must fill (`--judge-failures` scales the
+  24 %);
 - the rollout policy continues a prefix as the chain itself does (so completions are as long as the
   rest of the chain) and reaches the right answer from prefixes before the first error, not after —
   with noise: 8 % of those prefixes never reach it and 5 % of the later ones sometimes do, so the MC
@@ -94,14 +95,15 @@ def _first_error(chain: dict[str, Any]) -> int:
     return -1 if has_human else len(chain["steps"]) - 1
 
 
-def _world(chains: list[dict[str, Any]]) -> dict[str, Any]:
-    """The server script: a judge and a rollout policy for these chains (see the module docstring)."""
+def _world(chains: list[dict[str, Any]], failures: float) -> dict[str, Any]:
+    """The server script: a judge and a rollout policy for these chains (see the module docstring);
+    `failures` is the share of chains the judge answers in a way its checks reject."""
     judge, policy = [], {}
     for c in chains:
         steps = [s["text"] for s in c["steps"]]
         n, fe = len(steps), _first_error(c)
         entry: dict[str, Any] = {"match": [c["problem"], *steps], "first_error": fe}
-        luck = _share(c["chain_id"], "judge")
+        luck = _share(c["chain_id"], "judge") / max(failures, 1e-9) * 0.24  # the default mix scaled to `failures`
         if luck < 0.12:
             entry["reason"] = "This step is correct and follows from the previous work."  # stock: all abstain
         elif luck < 0.18 and n > 1:
@@ -153,6 +155,9 @@ def main() -> int:
     parser.add_argument("--problems", type=int, default=100, help="GSM8K problems (four solutions each)")
     parser.add_argument("--n", action="store_true", help="the endpoint batches samples with n (vLLM); default: a "
                         "request per sample, as llama.cpp's server and configs/gsm8k.yaml")
+    parser.add_argument("--judge-failures", type=float, default=0.24,
+                        help="share of chains the judge answers with a stock sentence (half of them), a "
+                             "contradiction (a quarter) or half the steps (a quarter)")
     args = parser.parse_args()
     solutions = Path(args.data) / "gsm8k" / "example_model_solutions.jsonl"
     if not solutions.is_file():
@@ -162,14 +167,15 @@ def main() -> int:
               "gsm8k": {"kind": "gsm8k_solutions", "path": str(solutions), "limit": args.problems}}
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     init_ray(None)
-    figures: dict[str, Any] = {"load_before": _load(), "supports_n": args.n, "k": K, "order": ORDER}
+    figures: dict[str, Any] = {"load_before": _load(), "supports_n": args.n, "k": K, "order": ORDER,
+                               "judge_failures": args.judge_failures}
     identical, totals = True, {"full": {}, "cascade": {}}
     with tempfile.TemporaryDirectory(prefix="bench-cascade-") as tmp:
         chains = {name: _chains(_config(name, spec, "http://127.0.0.1:9/v1", Path(tmp), False, True))
                   for name, spec in inputs.items()}
         world = {"judge": [], "policy": {}}
         for rows in chains.values():
-            part = _world(rows)
+            part = _world(rows, args.judge_failures)
             world["judge"] += part["judge"]
             for key, options in part["policy"].items():
                 world["policy"].setdefault(key, options)

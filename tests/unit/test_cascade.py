@@ -49,10 +49,10 @@ def test_only_earlier_labelers_count_and_the_priority_winner_is_named():
 
 
 def test_skip_evidence_begins_with_the_marker_and_is_json():
-    evidence = skip_evidence("rated +1 by judge", 3, estimated=True)
+    evidence = skip_evidence("rated +1 by judge", 3, at_most=True)
     assert evidence.startswith(SKIPPED)
     assert json.loads(evidence) == {"cascade": "skipped", "why": "rated +1 by judge", "samples_not_asked": 3,
-                                    "estimated": True}
+                                    "at_most": True}
 
 
 class _L:
