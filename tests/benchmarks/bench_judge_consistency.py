@@ -13,8 +13,9 @@ its development cases are in tests/unit/test_judge_consistency.py):
 Each line has `rating`, `reason` and the hand label `contradicts`: read as a whole, the reason says
 the opposite of the rating (an error announced under +1, correctness under -1).
 
-Figures per source and overall: contradictions caught (true positives), missed, consistent ratings
-wrongly abstained (false positives), precision and recall of `contradiction()`. For the SmolLM2
+Figures per source, overall and over distinct (rating, reason) pairs (the small model repeats its
+favourite sentences): contradictions caught (true positives), missed, consistent ratings wrongly
+abstained (false positives), precision and recall of `contradiction()`. For the SmolLM2
 outputs also what the stock-reason check abstains (the same sentence one answer gave to different
 steps), by itself and together with the contradictions: how many of the small model's ratings
 survive. Exit 1 if the contradiction check's precision falls under `PRECISION_FLOOR`.
@@ -61,7 +62,7 @@ def _stock(items: list[dict[str, Any]]) -> dict[str, Any]:
     """The stock-reason check over each answer's (chain mode) or each chain's (step mode) reasons."""
     groups: dict[tuple, dict[int, dict[str, Any]]] = defaultdict(dict)
     for it in items:
-        if it["reason"] not in DERIVED_REASONS:
+        if it["reason"] not in DERIVED_REASONS and it["step_text"] is not None:  # the labeler drops other indices
             groups[(it["mode"], it["chain_id"])][it["step"]] = it
     stock = contradicted = either = 0
     for steps in groups.values():
@@ -85,9 +86,11 @@ def main() -> int:
                 item = json.loads(line)
                 sources[item["source"].split(":")[0]].append(item)
     every = [it for items in sources.values() for it in items]
+    distinct = list({(it["rating"], it["reason"]): it for it in every}.values())  # a small model repeats itself
     figures = {"outputs": {s: len(items) for s, items in sources.items()},
                **{s: _scores(items) for s, items in sorted(sources.items())},
-               "all": _scores(every)}
+               "all": _scores(every), "all_distinct_pairs": _scores(distinct)}
+    figures["all_distinct_pairs"].pop("wrongly_abstained")
     if "smollm2" in sources:
         figures["smollm2_stock"] = _stock(sources["smollm2"])
     figures["all"].pop("wrongly_abstained")
