@@ -379,7 +379,9 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
             local = None if is_uri(out) else out  # an object store is the same from every node
             say(f"cluster: steplabel imports on all {check_nodes(out=local)} nodes, and each sees OUT")
         manifest["status"] = "running"
-        probed = (manifest.get("sampling") or {}).get("build_id") == build["build_id"]
+        sampling = manifest.get("sampling") or {}  # probed once per build; an endpoint that did not answer, again
+        probed = sampling.get("build_id") == build["build_id"] and all(
+            e["reproducible"] is not None for e in sampling.get("endpoints", []))
         if pending and samplers(config) and not probed:  # is the sampling seeded, and do the servers reproduce it?
             manifest["sampling"] = {"build_id": build["build_id"], "endpoints": sampling_report(config, cache_dir)}
         write_manifest(out, manifest)
