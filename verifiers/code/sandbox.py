@@ -267,7 +267,7 @@ class Sandbox:
                 return [TestResult(name=name, status="error", infra=True,
                                    message=f"sandbox died or missed its deadline; restarted ({why})")
                         for name in names]
-            self.runs += 1
+            self.runs += len(results)
             return results
 
     @staticmethod

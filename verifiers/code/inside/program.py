@@ -2,7 +2,9 @@
 
 It is forked by the zygote before any test content exists anywhere near it, as the first process
 of a fresh PID namespace, in its own mount and IPC namespaces (fresh /tmp, its own /proc), with
-no capabilities. It never receives the tests: it gets the program, then call requests (a
+no capabilities. It never receives the tests: it gets the program (compiled by the test
+process, which is warm, with asserts kept; marshal travels only towards this process, never
+from it), then call requests (a
 function or a handle, plain-data arguments), and answers each with plain data (see `wire.py`),
 a handle for anything else, or the builtin exception type its exception derives from. Nothing
 it writes decides a verdict: the test process compares, and this process cannot see, signal,
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import io
+import marshal
 import os
 import sys
 import traceback
@@ -122,48 +125,50 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
             os.dup2(fd, target)
         confine.close_fds_except((ctl, reply))
         requests = frames.BlockingFrames(ctl, MESSAGE_CAP)
-        job = wire.loads(requests.read())
+        # the job, from the test process: (mode, module name, rlimits, the program compiled there)
+        mode, module_name, limits, compiled = marshal.loads(requests.read())
+        code = marshal.loads(compiled)
     except BaseException:
         os._exit(70)
     _streams()
-    confine.set_limits(job.get("limits", {}))
-    if job.get("mode") == "io":
-        os._exit(run_script(job["program"], reply))
-    serve(job["program"], job.get("module"), requests, reply)
+    confine.set_limits(limits)
+    if mode == "io":
+        os._exit(run_script(code, reply))
+    serve(code, module_name, requests, reply)
     os._exit(0)
 
 
-def run_script(source: str, reply: int) -> int:
+def run_script(code: Any, reply: int) -> int:
     """Run the program as a script, as `python solution.py < input` would; the exit code."""
     module = ModuleType("__main__")
     module.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = module
     sys.argv = [SOLUTION]
-    code = 0
+    status = 0
     try:
-        exec(compile(source, SOLUTION, "exec", dont_inherit=True, optimize=0), module.__dict__)
+        exec(code, module.__dict__)
         import threading
         threading._shutdown()  # a script that works in a thread (deep recursion) finishes first
     except SystemExit as exc:
         if exc.code is None:
-            code = 0
+            status = 0
         elif isinstance(exc.code, int):
-            code = exc.code & 0xFF
+            status = exc.code & 0xFF
         else:
             print(exc.code, file=sys.stderr)
-            code = 1
+            status = 1
     except BaseException as exc:
         traceback.print_exc()
         try:
             frames.send_frame(reply, wire.dumps({"e": describe(exc)}))
         except BaseException:
             pass
-        code = 1
+        status = 1
     _flush()
-    return code
+    return status
 
 
-def serve(source: str, module_name: Any, requests: frames.BlockingFrames, reply: int) -> None:
+def serve(code: Any, module_name: Any, requests: frames.BlockingFrames, reply: int) -> None:
     """Run the program, send its top-level names, then answer calls until the channel closes."""
     handles = Handles()
     module = ModuleType(module_name if isinstance(module_name, str) else "__main__")
@@ -172,7 +177,7 @@ def serve(source: str, module_name: Any, requests: frames.BlockingFrames, reply:
     if isinstance(module_name, str):
         sys.modules[module_name] = module
     try:
-        exec(compile(source, SOLUTION, "exec", dont_inherit=True, optimize=0), module.__dict__)
+        exec(code, module.__dict__)
     except BaseException as exc:
         _flush()
         frames.send_frame(reply, wire.dumps({"e": describe(exc)}))

@@ -27,6 +27,7 @@ Protocol with the host:
 from __future__ import annotations
 
 import builtins
+import ctypes
 import errno
 import gc
 import json
@@ -71,6 +72,8 @@ def warm_up(config: dict) -> None:
             __import__(name)
         except ImportError as exc:
             sys.stderr.write(f"sandbox: preload {name} failed: {exc}\n")
+    if "random" in sys.modules:  # (see raw_fork)
+        sys.modules["random"].seed(0)
     namespace = {"__name__": "__warmup__", "__builtins__": builtins}
     exec(compile(WARM_UP, "<warmup>", "exec", optimize=0), namespace)
     try:
@@ -79,6 +82,18 @@ def warm_up(config: dict) -> None:
         tester.failure(exc, "failed")
     marshal.loads(marshal.dumps(({"a": [1.0, None, "x"]}, {"b": True}, b"x")))
     program.wire.loads(program.wire.dumps({"a": (1, 2.5, {3}, b"x", None)}))
+
+
+def raw_fork() -> int:
+    """libc's fork, without Python's at-fork work: this process is single-threaded, and a child
+    that skips the after-fork hooks touches (copies) about 60 fewer pages; nor does `random`
+    reseed itself from the OS, so every program process starts from the same seeded state and a
+    program that uses `random` behaves the same in every run and every build."""
+    pid = confine.libc.fork()
+    if pid < 0:
+        err = ctypes.get_errno()
+        raise OSError(err, f"fork: {os.strerror(err)}")
+    return pid
 
 
 class Zygote:
@@ -96,8 +111,7 @@ class Zygote:
         self.tester: Optional[int] = None
         self.tester_dir: Optional[str] = None
         self.channel: Optional[socket.socket] = None  # to the test process
-        self.programs: dict[int, Optional[str]] = {}  # this run's program processes -> their directory
-        self.spare: Optional[tuple[int, tuple[int, ...], Optional[str]]] = None  # forked ahead of its run
+        self.programs: dict[int, Optional[str]] = {}  # handed to the test process -> their directory
         self.exited: dict[int, int] = {}  # pid -> wait status, for processes not yet accounted for
 
     def fork(self, child: Any) -> int:
@@ -105,7 +119,7 @@ class Zygote:
         if self.pidns is not None:
             self.pidns.enter()
         try:
-            pid = os.fork()
+            pid = raw_fork()
         except BaseException:
             if self.pidns is not None:
                 self.pidns.leave()
@@ -139,6 +153,7 @@ class Zygote:
         frames.send_msg(self.server, {"tester": self.tester}, (job_w, res_r))
         os.close(job_w)
         os.close(res_r)
+        self.give_program()  # one waits there ahead of every run
 
     def fork_program(self) -> tuple[int, tuple[int, ...], Optional[str]]:
         """A program process waiting for its program; (pid, the test process's ends, directory)."""
@@ -160,11 +175,10 @@ class Zygote:
     def give_program(self) -> None:
         assert self.channel is not None
         try:
-            pid, theirs, rundir = self.spare or self.fork_program()
+            pid, theirs, rundir = self.fork_program()
         except OSError as exc:
             frames.send_msg(self.channel, {"refused": True, "why": str(exc)})
             return
-        self.spare = None
         self.programs[pid] = rundir
         try:
             frames.send_msg(self.channel, {"program": True, "pid": pid}, theirs)
@@ -209,18 +223,19 @@ class Zygote:
                     continue
                 self.exited[got] = status
 
-    def finish(self, replace: bool) -> dict:
-        """The run is over: its program processes killed and reaped (and the test process, to be
-        replaced by a fresh one, when it ended or missed its deadline)."""
-        pids = list(self.programs)
+    def finish(self, used: list[int], replace: bool) -> dict:
+        """The run is over: the program processes it used are killed and reaped (those handed over
+        ahead and not used stay for the next run: nothing reached them). With `replace` the test
+        process ended or missed its deadline: it goes too, with every program it held."""
         tester_pid = self.tester
+        pids = list(self.programs) if replace else [p for p in used if p in self.programs]
         if replace and tester_pid is not None:
             pids.append(tester_pid)
         self.kill_and_reap(pids)
-        for directory in self.programs.values():
+        for pid in pids:
+            directory = self.programs.pop(pid, None)
             if directory:
                 remove_tree(directory)
-        self.programs = {}
         status = self.exited.get(tester_pid) if tester_pid is not None else None
         for pid in pids:
             self.exited.pop(pid, None)
@@ -240,11 +255,6 @@ class Zygote:
         signal.signal(signal.SIGCHLD, lambda *_: None)
         self.start_tester()
         while True:
-            if self.spare is None:
-                try:
-                    self.spare = self.fork_program()  # ahead of the next request: overlaps the wait
-                except OSError:
-                    self.spare = None
             watch = [self.server.fileno(), woken] + ([self.channel.fileno()] if self.channel is not None else [])
             try:
                 ready, _, _ = select.select(watch, [], [])
@@ -281,7 +291,8 @@ class Zygote:
                     os._exit(0)
                 if "finish" in msg:
                     replace = bool(msg.get("replace"))
-                    frames.send_msg(self.server, self.finish(replace))
+                    used = [int(p) for p in msg.get("used", []) if isinstance(p, int)]
+                    frames.send_msg(self.server, self.finish(used, replace))
                     if replace:
                         self.start_tester()
 
@@ -382,22 +393,18 @@ def backstop(request: dict) -> float:
     return (n + 1) * float(request.get("wall_limit", 30.0)) + SLACK
 
 
-def collect(reader: frames.FrameReader, deadline: float) -> tuple[list[dict], bool]:
-    """One run's results, as the test process reports them; (results, whether it said done)."""
-    results: list[dict] = []
+def collect(reader: frames.FrameReader, deadline: float) -> Optional[dict]:
+    """The test process's report of one run ({"results": [...], "used": [pids]}), or None when
+    it ended or missed the deadline."""
     while True:
         frame = reader.pop()
         if frame is not None:
-            msg = json.loads(frame)
-            if msg.get("done"):
-                return results, True
-            results.append(msg)
-            continue
+            return json.loads(frame)
         if reader.closed:
-            return results, False
+            return None
         remaining = deadline - time.monotonic()
         if remaining <= 0:
-            return results, False
+            return None
         ready, _, _ = select.select([reader.fd], [], [], remaining)
         if ready:
             reader.feed()
@@ -431,8 +438,8 @@ class Server:
         os.set_blocking(result_r, False)
         self.results = frames.FrameReader(result_r, 64 << 20)
 
-    def finish(self, replace: bool) -> dict:
-        frames.send_msg(self.zygote, {"finish": True, "replace": replace})
+    def finish(self, used: list[int], replace: bool) -> dict:
+        frames.send_msg(self.zygote, {"finish": True, "used": used, "replace": replace})
         finished, _ = frames.recv_msg(self.zygote)
         if replace:
             os.close(self.job_w)
@@ -451,13 +458,14 @@ class Server:
             pass  # the test process is gone: its missing results say so
         deadline = time.monotonic() + backstop(request)
         expected = len(request.get("tests") or request.get("cases") or [])
-        results, done = collect(self.results, deadline)
-        if done and len(results) == expected:
+        report = collect(self.results, deadline)
+        results = report.get("results", []) if report else []
+        if report is not None and len(results) == expected:
             answer(results)
-            self.finish(replace=False)
+            self.finish(report.get("used", []), replace=False)
             return
         timed_out = time.monotonic() >= deadline
-        finished = self.finish(replace=True)
+        finished = self.finish([], replace=True)
         answer(results[:expected] + unreported(request, results, finished.get("tester_status"), timed_out))
 
 

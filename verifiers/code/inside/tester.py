@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import builtins
 import importlib
+import marshal
 import os
 import select
 import shutil
@@ -268,47 +269,32 @@ def program_exception(info: dict) -> BaseException:
     return exc
 
 
-class Tester:
-    def __init__(self, zsock: socket.socket, results: int, job: dict) -> None:
-        self.zsock, self.results, self.job = zsock, results, job
-        limits = job.get("limits", {})
-        self.cpu_limit = float(job.get("cpu_limit", 3.0))
-        self.wall_limit = float(job.get("wall_limit", 30.0))
-        self.output_cap = int(job.get("output_cap", 65536))
-        self.program_limits = limits
-        self.fresh: list[tuple[int, list[int]]] = []  # program processes handed over, not yet used
+class Link:
+    """The channel to the zygote, for the whole life of this process: program processes it handed
+    over ahead of need (one is always waiting, so a run never waits for a fork), and exits."""
+
+    def __init__(self, sock: socket.socket) -> None:
+        self.sock = sock
+        self.fresh: list[tuple[int, list[int]]] = []
         self.exits: dict[int, tuple[int, float]] = {}  # pid -> (wait status, CPU seconds)
-        self.incidents: list[Incident] = []
-        self.current: Optional[Program] = None
-        self.budget: Optional[Budget] = None
-        self.modules: dict[str, Any] = {}
         self.refused = ""
+        self.programs: dict[int, Program] = {}  # handed out in this run, by pid
 
-    # --- the zygote -------------------------------------------------------------------------
-
-    def zygote(self, msg: dict) -> None:
+    def send(self, msg: dict) -> None:
         try:
-            frames.send_msg(self.zsock, msg)
+            frames.send_msg(self.sock, msg)
         except OSError:
             pass
-
-    def wait(self, fds: list[int], writable: tuple[int, ...] = (), timeout: float = POLL) -> list[int]:
-        """select() over `fds` and the zygote's channel (its notices are handled here)."""
-        zfd = self.zsock.fileno()
-        ready, wready, _ = select.select([*fds, zfd], list(writable), [], timeout)
-        if zfd in ready:
-            self.take_notices()
-        return [fd for fd in ready if fd != zfd] + list(wready)
 
     def take_notices(self) -> None:
         """The zygote's messages: a program process handed over (with its pipes), or one that exited."""
         while True:
             try:
-                msg, fds = frames.recv_msg_nowait(self.zsock)
+                msg, fds = frames.recv_msg_nowait(self.sock)
             except BlockingIOError:
                 return
             except frames.ChannelClosed:
-                os._exit(0)  # the zygote is gone: the run is over
+                os._exit(0)  # the zygote is gone: so is the sandbox
             pid = int(msg.get("pid", 0))
             if msg.get("program") and len(fds) == 5:
                 self.fresh.append((pid, fds))
@@ -316,21 +302,70 @@ class Tester:
                 self.refused = str(msg.get("why", ""))
             elif msg.get("exited"):
                 self.exits[pid] = (int(msg["status"]), float(msg["cpu"]))
-                if self.current is not None and self.current.pid == pid:
-                    self.current.exit_status, self.current.exit_cpu = self.exits[pid]
+                program = self.programs.get(pid)
+                if program is not None:
+                    program.exit_status, program.exit_cpu = self.exits.pop(pid)
+
+
+class Tester:
+    def __init__(self, link: Link, job: dict) -> None:
+        self.link, self.job = link, job
+        self.cpu_limit = float(job.get("cpu_limit", 3.0))
+        self.wall_limit = float(job.get("wall_limit", 30.0))
+        self.output_cap = int(job.get("output_cap", 65536))
+        self.program_limits = job.get("limits", {})
+        self.incidents: list[Incident] = []
+        self.current: Optional[Program] = None
+        self.budget: Optional[Budget] = None
+        self.modules: dict[str, Any] = {}
+        self.results: list[dict] = []
+        self.compiled = b""
+        link.programs = {}
+
+    def compile(self) -> Optional[dict]:
+        """The program compiled here, once per run (asserts kept whatever the host's flags): the
+        program's processes get the code object, marshalled. A report when it does not compile."""
+        try:
+            code = compile(self.job["program"], "<solution>", "exec", dont_inherit=True, optimize=0)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None) or 0
+            return {"status": "error", "message": f"{type(exc).__name__}: {exc}",
+                    "frames": [["<solution>", int(line), "<module>"]], "tb": ""}
+        self.compiled = marshal.dumps(code)
+        return None
+
+    # --- the zygote -------------------------------------------------------------------------
+
+    def zygote(self, msg: dict) -> None:
+        self.link.send(msg)
+
+    def wait(self, fds: list[int], writable: tuple[int, ...] = (), timeout: float = POLL) -> list[int]:
+        """select() over `fds` and the zygote's channel (its notices are handled here)."""
+        zfd = self.link.sock.fileno()
+        ready, wready, _ = select.select([*fds, zfd], list(writable), [], timeout)
+        if zfd in ready:
+            self.link.take_notices()
+        return [fd for fd in ready if fd != zfd] + list(wready)
 
     def program(self) -> Program:
-        """A fresh program process from the zygote."""
-        self.zygote({"want": "program"})
-        self.refused = ""
-        while not self.fresh:
-            if self.refused:
-                raise Incident("error", f"no program process could be started ({self.refused})", infra=True)
+        """A fresh program process (the one the zygote handed over ahead; it forks the next now)."""
+        link = self.link
+        if not link.fresh:
+            link.take_notices()
+        if not link.fresh and link.refused:  # the last fork failed: ask again
+            link.refused = ""
+            self.zygote({"want": "program"})
+        deadline = time.monotonic() + 60.0
+        while not link.fresh:
+            if link.refused or time.monotonic() > deadline:
+                raise Incident("error", f"no program process could be started ({link.refused or 'no answer'})",
+                               infra=True)
             self.wait([], timeout=1.0)
-        pid, fds = self.fresh.pop(0)
-        self.current = Program(self, pid, fds)
-        if pid in self.exits:
-            self.current.exit_status, self.current.exit_cpu = self.exits[pid]
+        pid, fds = link.fresh.pop(0)
+        self.zygote({"want": "program"})  # the next one, forked while this run goes on
+        self.current = link.programs[pid] = Program(self, pid, fds)
+        if pid in link.exits:
+            self.current.exit_status, self.current.exit_cpu = link.exits.pop(pid)
         return self.current
 
     def wait_exit(self, program: Program, budget: Optional[Budget]) -> None:
@@ -419,7 +454,7 @@ class Tester:
     # --- reporting ----------------------------------------------------------------------------
 
     def report(self, result: dict) -> None:
-        frames.send_frame(self.results, frames.json_bytes(result))
+        self.results.append(result)
 
 
 def failure(exc: BaseException, status: str) -> dict:
@@ -454,8 +489,7 @@ def start_program(tester: Tester) -> tuple[Optional[Program], dict[str, Any], Op
     except Incident as exc:
         return None, {}, {"status": exc.status, "message": exc.message, "infra": exc.infra}
     tester.budget = Budget(tester, program)
-    program.send(wire.dumps({"program": job["program"], "mode": "call", "module": job.get("module"),
-                             "limits": tester.program_limits}))
+    program.send(marshal.dumps(("call", job.get("module"), tester.program_limits, tester.compiled)))
     try:
         reply = wire.loads(program.answer(tester.budget), tester.handle, tester.module)
         if type(reply) is not dict:
@@ -588,14 +622,14 @@ def _close(got: bytes, want: bytes, tolerance: float) -> bool:
     return abs(g - w) <= tolerance * max(1.0, abs(w))
 
 
-def run_case(tester: Tester, source: str, case: dict, tolerance: Optional[float]) -> dict:
+def run_case(tester: Tester, case: dict, tolerance: Optional[float]) -> dict:
     """One stdin/stdout case in a fresh program process; the verdict formed here."""
     try:
         program = tester.program()
     except Incident as exc:
         return {"status": exc.status, "message": exc.message, "infra": exc.infra}
     budget = tester.budget = Budget(tester, program, own=False)
-    program.send(wire.dumps({"program": source, "mode": "io", "limits": tester.program_limits}))
+    program.send(marshal.dumps(("io", None, tester.program_limits, tester.compiled)))
     data = str(case.get("input", "")).encode("utf-8")
     os.set_blocking(program.stdin, False)
     while program.alive or program.open_streams:
@@ -656,7 +690,7 @@ def run_io(tester: Tester) -> None:
     cases, tolerance = job["cases"], job.get("float_tolerance")
     for i, case in enumerate(cases):
         start = time.monotonic()
-        result = run_case(tester, job["program"], case, tolerance)
+        result = run_case(tester, case, tolerance)
         result.update(name=f"case {i + 1}", duration=round(time.monotonic() - start, 6))
         tester.report(result)
         if result["status"] != "passed":
@@ -733,7 +767,7 @@ def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
         for fd in (0, 1, 2):
             os.dup2(null, fd)
         os.close(null)
-        zsock = socket.socket(fileno=zsock_fd)
+        link = Link(socket.socket(fileno=zsock_fd))
         signal.signal(signal.SIGPROF, on_alarm)
         signal.signal(signal.SIGALRM, on_alarm)
         jobs = frames.BlockingFrames(job_fd, JOB_CAP)
@@ -742,13 +776,19 @@ def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
                 job = frames.json.loads(jobs.read())
             except frames.ChannelClosed:
                 break
-            tester = Tester(zsock, results_fd, job)
-            if job.get("mode") == "io":
+            tester = Tester(link, job)
+            unusable = tester.compile()
+            if unusable is not None:
+                names = [t["name"] for t in job.get("tests") or []] or [
+                    f"case {i + 1}" for i in range(len(job.get("cases") or []))]
+                tester.results = [{**unusable, "name": name} for name in names]
+            elif job.get("mode") == "io":
                 run_io(tester)
             else:
                 run_calls(tester)
             tidy(job)
-            frames.send_frame(results_fd, b'{"done": true}')
+            frames.send_frame(results_fd, frames.json_bytes(
+                {"results": tester.results, "used": sorted(link.programs)}))
     except BaseException:
         if os.environ.get("STEPLABEL_SANDBOX_DEBUG"):
             with open(os.environ["STEPLABEL_SANDBOX_DEBUG"], "a") as f:
