@@ -24,7 +24,6 @@ from __future__ import annotations
 import codecs
 import glob
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -33,6 +32,8 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from .config import InputConfig
+from .fields import HUMAN, MappingError, kind_of as _kind, object_field as _object, reference as _reference
+from .fields import text_field as _text, with_verdicts as _with_human
 from .first_error import ratings_from_first_error
 from .llm.config import GenerationConfig
 from .place import is_uri
@@ -40,7 +41,6 @@ from .schema import new_chain, stable_id
 from .segment import make_steps, split_steps
 
 Record = dict[str, Any]
-HUMAN = {"labeler": "human", "score": None, "cost": {"ms": 0.0, "tokens": 0}, "cached": False}
 KEPT_CHARS = 2000  # of an unreadable record's text, kept in its quarantined row
 
 
@@ -49,10 +49,6 @@ INPUT_SUFFIXES = (".jsonl", ".json", ".parquet")
 
 class SourceError(ValueError):
     """The input cannot be read at all (missing or unreadable file, unknown dataset) — as opposed to a bad record."""
-
-
-class MappingError(ValueError):
-    """A record whose fields do not fit the format (wrong type, out of range): it is quarantined."""
 
 
 # --- reading records ----------------------------------------------------------------------------
@@ -284,29 +280,6 @@ def read_entries(cfg: InputConfig) -> Iterator[Entry]:
 
 # --- checked fields -----------------------------------------------------------------------------
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    kinds = {list: "a list", dict: "an object", int: "a number", float: "a number", str: "a string", type(None): "null"}
-    return kinds.get(type(value), type(value).__name__)
-
-
-def _text(value: Any, name: str, *, numbers: bool = False, required: bool = False) -> Optional[str]:
-    """A text field as it is: a string stays a string; a list or object where text belongs is an
-    error, never its Python repr. `numbers` admits numbers (answers, ids) as their decimal text."""
-    if value is None:
-        if required:
-            raise MappingError(f"field {name!r} is missing")
-        return None
-    if isinstance(value, str):
-        return value
-    if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(value, float) and not math.isfinite(value):  # a NaN from Parquet or a hub dataset
-            raise MappingError(f"field {name!r} is {value}, not a finite number")
-        return str(value)
-    raise MappingError(f"field {name!r} is {_kind(value)} where text belongs")
-
-
 def _steps(value: Any, name: str) -> Optional[list[str]]:
     if value is None:
         return None
@@ -334,12 +307,6 @@ def _rating(value: Any, name: str) -> Optional[int]:
     return int(value)
 
 
-def _object(value: Any, name: str) -> dict:
-    if not isinstance(value, dict):
-        raise MappingError(f"field {name!r} is {'missing' if value is None else _kind(value)}, not an object")
-    return value
-
-
 def _domain(value: Any, name: str, ctx: "Context") -> str:
     domain = _text(value, name) or ctx.cfg.domain
     if domain not in ("math", "code"):
@@ -361,12 +328,6 @@ def human_first_error_verdicts(n_steps: int, first_error: int, version: str) -> 
     return {i: {**HUMAN, "version": version, "rating": r,
                 "evidence": "human first error" if r == -1 else "before the human first error"}
             for i, r in enumerate(ratings) if r is not None}
-
-
-def _with_human(row: dict, verdicts: dict[int, dict]) -> dict:
-    for i, v in verdicts.items():
-        row["steps"][i]["verdicts"].append(v)
-    return row
 
 
 def _gsm8k_answer(solution: str) -> Optional[str]:
@@ -423,11 +384,6 @@ class Context:
             source=self.source(), generator={"kind": "imported", "model": model},
             text=text, steps=make_steps(steps or []), segmenter=segmenter, final_answer=final_answer,
         )
-
-
-def _reference(answer: Any = None, solution: Any = None, tests: Any = None, entry_point: Any = None) -> dict:
-    return {"answer": _text(answer, "answer", numbers=True), "solution": _text(solution, "solution"),
-            "tests": _text(tests, "tests"), "entry_point": _text(entry_point, "entry_point")}
 
 
 # --- importers: (context, record index, record) -> chain rows -----------------------------------
