@@ -60,6 +60,8 @@ class InputConfig(_Strict):
     fields: dict[str, str] = Field(default_factory=dict)
     limit: Optional[int] = Field(default=None, ge=1)
     repeat: int = Field(default=1, ge=1)  # replicate the input (benchmarks at scale)
+    # the importer's own options (code datasets: which tests and solutions), checked by its model
+    options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("kind")
     @classmethod
@@ -75,6 +77,17 @@ class InputConfig(_Strict):
         unknown = sorted(set(value) - known)
         if unknown:
             raise ValueError(f"unknown field mapping keys {unknown}; known: {sorted(known)}")
+        return value
+
+    @field_validator("options")
+    @classmethod
+    def _options_fit_the_kind(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Checked by the importer's own options model, so a typo fails here and not mid-build.
+        The user's dict is kept as written (it is what the config hash covers)."""
+        if "kind" in info.data:  # an unknown kind is already reported
+            from .sources import importer_options
+
+            importer_options(info.data["kind"], value)
         return value
 
     @model_validator(mode="after")

@@ -17,7 +17,8 @@ or in another order gives the same ids. An exact duplicate is kept once and the 
 quarantined as duplicates of it.
 
 A new input format is one importer function `(ctx, index, record) -> rows` plus one line in
-`IMPORTERS`.
+`IMPORTERS`; one that takes `input.options` carries their pydantic model as `options_model`
+(`importers.common.takes_options`), and reads them checked as `ctx.options`.
 """
 from __future__ import annotations
 
@@ -35,6 +36,7 @@ from .config import InputConfig
 from .fields import HUMAN, MappingError, kind_of as _kind, object_field as _object, reference as _reference
 from .fields import text_field as _text, with_verdicts as _with_human
 from .first_error import ratings_from_first_error
+from .importers import apps, codecontests, livecodebench
 from .llm.config import GenerationConfig
 from .place import is_uri
 from .schema import new_chain, stable_id
@@ -342,6 +344,7 @@ class Context:
 
     def __init__(self, cfg: InputConfig, generation: Optional[GenerationConfig]) -> None:
         self.cfg, self.generation = cfg, generation
+        self.options = importer_options(cfg.kind, cfg.options)  # the importer's model, or None
         self.dataset = cfg.name or (cfg.path if cfg.kind != "sample" else "steplabel-sample")
 
     def source(self) -> dict:
@@ -595,7 +598,21 @@ IMPORTERS: dict[str, Importer] = {
     "math": _math,
     "gsm8k_solutions": _gsm8k_solutions,
     "math_shepherd": _math_shepherd,
+    "apps": apps.import_record,
+    "taco": apps.import_record,
+    "codecontests": codecontests.import_record,
+    "livecodebench": livecodebench.import_record,
 }
+
+
+def importer_options(kind: str, options: dict[str, Any]) -> Any:
+    """`input.options` checked by the kind's importer's `options_model` (None: it takes none)."""
+    model = getattr(IMPORTERS[kind], "options_model", None)
+    if model is None:
+        if options:
+            raise ValueError(f"input kind {kind!r} takes no options")
+        return None
+    return model.model_validate(options)
 
 
 # --- the whole input: rows, counts, duplicates --------------------------------------------------
