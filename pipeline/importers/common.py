@@ -137,7 +137,7 @@ def problem_text(question: str, starter_code: Optional[str] = None, fn_name: Opt
     tests run the program (the statements themselves often leave that to the judge's prompt)."""
     parts = [question.strip()]
     if starter_code and starter_code.strip():
-        parts.append(f"Starter code:\n{FENCE}python\n{starter_code.strip(chr(10))}\n{FENCE}")
+        parts.append(f"Starter code:\n{FENCE}python\n{starter_code.rstrip().lstrip(chr(10))}\n{FENCE}")
     if fn_name:
         parts.append(f"The tests call `{fn_name}` with each case's arguments and compare what it returns.")
     else:
