@@ -91,6 +91,20 @@ class InputConfig(_Strict):
         return value
 
     @model_validator(mode="after")
+    def _domain_of_the_kind(self) -> "InputConfig":
+        """An importer of one domain's problems (the code datasets) sets the input's domain, so
+        checks and the sandbox probe see code; naming another one is a mistake."""
+        from .sources import IMPORTERS
+
+        fixed = getattr(IMPORTERS.get(self.kind), "domain", None)
+        if fixed is not None and fixed != self.domain:
+            if "domain" in self.model_fields_set:
+                _problems("InputConfig", [(("domain",), f"input kind {self.kind!r} holds {fixed} problems",
+                                           self.domain)])
+            self.domain = fixed
+        return self
+
+    @model_validator(mode="after")
     def _path_unless_sample(self) -> "InputConfig":
         if self.kind != "sample" and not self.path:
             _problems("InputConfig", [(("path",), f"input kind {self.kind!r} needs a path", self.path)])

@@ -18,7 +18,7 @@ quarantined as duplicates of it.
 
 A new input format is one importer function `(ctx, index, record) -> rows` plus one line in
 `IMPORTERS`; one that takes `input.options` carries their pydantic model as `options_model`
-(`importers.common.takes_options`), and reads them checked as `ctx.options`.
+(`importers.common.code_importer`), and reads them checked as `ctx.options`.
 """
 from __future__ import annotations
 

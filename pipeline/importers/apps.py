@@ -19,10 +19,10 @@ from typing import Any
 
 from ..fields import MappingError, kind_of, object_field, reference, text_field
 from .common import (SolutionOptions, calls_document, function_name, io_text, json_field, paired, problem_text,
-                     solution_rows, stdio_document, takes_options, text_list)
+                     solution_rows, stdio_document, code_importer, text_list)
 
 
-@takes_options(SolutionOptions)
+@code_importer(SolutionOptions)
 def import_record(ctx: Any, index: int, r: dict) -> list[dict]:
     """An APPS- or TACO-shaped record (the input kind names which: `apps` or `taco`)."""
     if r.get("input_output") in (None, ""):

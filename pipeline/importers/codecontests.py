@@ -24,7 +24,7 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..fields import MappingError, kind_of, reference, text_field
-from .common import SolutionOptions, io_text, paired, problem_text, solution_rows, stdio_document, takes_options
+from .common import SolutionOptions, io_text, paired, problem_text, solution_rows, stdio_document, code_importer
 
 TEST_SETS = ("public", "private", "generated")
 PYTHON3 = (3, "PYTHON3")
@@ -34,7 +34,7 @@ class CodeContestsOptions(SolutionOptions):
     tests: list[Literal["public", "private", "generated"]] = Field(default=list(TEST_SETS), min_length=1)
 
 
-@takes_options(CodeContestsOptions)
+@code_importer(CodeContestsOptions)
 def import_record(ctx: Any, index: int, r: dict) -> list[dict]:
     for field in ("input_file", "output_file"):
         if text_field(r.get(field), field):

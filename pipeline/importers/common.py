@@ -44,10 +44,11 @@ class SolutionOptions(ImportOptions):
     max_solutions: Optional[int] = Field(default=None, ge=1)  # per problem and kind, in the dataset's order
 
 
-def takes_options(model: type[BaseModel]) -> Callable[[F], F]:
-    """Marks an importer as taking `input.options` checked by `model` (see `sources.importer_options`)."""
+def code_importer(model: type[BaseModel]) -> Callable[[F], F]:
+    """Marks an importer of code problems (the input's domain) taking `input.options` checked by
+    `model` (see `sources.importer_options`)."""
     def mark(importer: F) -> F:
-        importer.options_model = model  # type: ignore[attr-defined]
+        importer.options_model, importer.domain = model, "code"  # type: ignore[attr-defined]
         return importer
     return mark
 

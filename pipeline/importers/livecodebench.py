@@ -28,7 +28,7 @@ from pydantic import Field
 
 from ..fields import MappingError, kind_of, object_field, reference, text_field
 from .common import (ImportOptions, calls_document, function_name, json_field, problem_text, stdio_document,
-                     takes_options)
+                     code_importer)
 from .plain_pickle import UnsafePickle, loads_plain
 
 TEST_TYPES = ("stdin", "functional")
@@ -41,7 +41,7 @@ class LiveCodeBenchOptions(ImportOptions):
     max_private_mb: float = Field(default=256, gt=0)  # inflated size of one record's private tests
 
 
-@takes_options(LiveCodeBenchOptions)
+@code_importer(LiveCodeBenchOptions)
 def import_record(ctx: Any, index: int, r: dict) -> list[dict]:
     opts: LiveCodeBenchOptions = ctx.options
     cases: list[tuple[str, dict]] = []  # (where, case)

@@ -341,3 +341,12 @@ def test_options_are_part_of_the_config_hash():
     a = BuildConfig.model_validate({"input": {"kind": "codecontests", "path": "x"}})
     b = BuildConfig.model_validate({"input": {"kind": "codecontests", "path": "x", "options": {"max_cases": 5}}})
     assert a.config_hash() != b.config_hash()
+
+
+def test_code_kinds_set_the_input_domain_and_refuse_another():
+    assert InputConfig(kind="taco", path="x").domain == "code"
+    assert InputConfig(kind="livecodebench", path="x", domain="code").domain == "code"
+    assert InputConfig(kind="files", path="x").domain == "math"
+    with pytest.raises(ValidationError) as exc:
+        BuildConfig.model_validate({"input": {"kind": "apps", "path": "x", "domain": "math"}})
+    assert "input.domain: input kind 'apps' holds code problems" in validation_message(exc.value, "config")
