@@ -350,3 +350,17 @@ def test_code_kinds_set_the_input_domain_and_refuse_another():
     with pytest.raises(ValidationError) as exc:
         BuildConfig.model_validate({"input": {"kind": "apps", "path": "x", "domain": "math"}})
     assert "input.domain: input kind 'apps' holds code problems" in validation_message(exc.value, "config")
+
+
+def test_codecontests_read_from_parquet_structs_as_the_hub_ships_them(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    solutions = {"language": [2, 3, 1, 3], "solution": _contest()["solutions"]["solution"]}  # int64, as on the hub
+    record = _contest(solutions=solutions, time_limit={"seconds": 2, "nanos": 500000000})
+    pq.write_table(pa.Table.from_pylist([record, {**record, "name": "9999_B", "input_file": "in.txt"}]),
+                   tmp_path / "train-00000-of-00001.parquet")
+    rows = list(iter_chains(InputConfig(kind="codecontests", path=str(tmp_path / "*.parquet"))))
+    assert [r["status"] for r in rows] == ["labeled"] * 3 + ["quarantined"]
+    assert len(_doc(rows[0])["cases"]) == 4 and rows[0]["source"]["row_index"] == 0
+    assert "train-00000-of-00001.parquet record 1: field 'input_file'" in rows[3]["status_reason"]
