@@ -134,15 +134,31 @@ def pytest_tests(test_file: str) -> list[dict[str, str]]:
 
 
 def _report(sandbox: Sandbox, program: str, tests: list[dict[str, str]], timeout: Optional[float],
-            module: Optional[str] = None) -> RunReport:
-    results = sandbox.run(program, tests, timeout=timeout, module=module)
-    return RunReport(results=results, isolation=sandbox.isolation, run_id=run_digest(program, tests))
+            module: Optional[str] = None, trusted: Optional[str] = None, own: Sequence[str] = ()) -> RunReport:
+    results = sandbox.run(program, tests, timeout=timeout, module=module, trusted=trusted, own=own)
+    return RunReport(results=results, isolation=sandbox.isolation,
+                     run_id=run_digest(program, [tests, trusted]))
+
+
+def trusted_prompt(problem: str, entry_point: Optional[str]) -> Optional[str]:
+    """The problem statement when it is Python code defining the entry point (a HumanEval prompt):
+    its helpers are what the tests call, whatever the program redefines."""
+    if not entry_point or f"def {entry_point}" not in problem:
+        return None
+    try:
+        tree = ast.parse(problem)
+    except (SyntaxError, ValueError):
+        return None
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return problem if entry_point in defined else None
 
 
 def run_humaneval(sandbox: Sandbox, program: str, test: str, entry_point: str,
-                  timeout: Optional[float] = None) -> RunReport:
-    """`program` is the full code (prompt + completion, or a complete function)."""
-    return _report(sandbox, program, humaneval_tests(test, entry_point), timeout)
+                  timeout: Optional[float] = None, prompt: Optional[str] = None) -> RunReport:
+    """`program` is the full code (prompt + completion, or a complete function); `prompt`, when
+    given, is run in the test process (see `trusted_prompt`)."""
+    return _report(sandbox, program, humaneval_tests(test, entry_point), timeout,
+                   trusted=trusted_prompt(prompt or "", entry_point), own=[entry_point])
 
 
 def run_mbpp(sandbox: Sandbox, program: str, asserts: Sequence[str], setup_code: str = "",
@@ -250,7 +266,7 @@ def split_asserts(tests: str) -> tuple[list[str], str]:
 
 
 def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[str] = None,
-              timeout: Optional[float] = None) -> RunReport:
+              timeout: Optional[float] = None, prompt: Optional[str] = None) -> RunReport:
     """Dispatch on the style of `tests` (a string as stored in `reference.tests`)."""
     style = detect_style(tests)
     if style in ("stdio", "calls"):
@@ -266,7 +282,7 @@ def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[
         if not entry_point:
             return RunReport(error="HumanEval-style tests need an entry_point",
                              isolation=sandbox.isolation)
-        return run_humaneval(sandbox, program, tests, entry_point, timeout)
+        return run_humaneval(sandbox, program, tests, entry_point, timeout, prompt)
     if style == "pytest":
         return run_pytest_file(sandbox, program, tests, timeout)
     try:
@@ -307,7 +323,7 @@ def check_code(sandbox: Sandbox, steps: Sequence[str], problem: str, reference: 
         return CodeCheck(program, None, "failed", "the chain contains no python code block")
     if program.syntax_error is not None:
         return CodeCheck(program, None, "failed", f"program does not parse: {program.syntax_error}")
-    report = run_tests(sandbox, program.source, tests, entry)
+    report = run_tests(sandbox, program.source, tests, entry, prompt=problem)
     if report.error:
         return CodeCheck(program, report, "unknown", f"the tests cannot run: {report.error}")
     if report.infra:

@@ -22,7 +22,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
                         remove_cgroup, rlimits_launch, tag)
@@ -220,17 +220,20 @@ class Sandbox:
         return line
 
     def run(self, setup: str, tests: list[dict[str, str]], timeout: Optional[float] = None,
-            module: Optional[str] = None) -> list[TestResult]:
+            module: Optional[str] = None, trusted: Optional[str] = None,
+            own: Sequence[str] = ()) -> list[TestResult]:
         """Run the program `setup` once, in a process of its own, and each test (a dict with name
         and code) in the test process, one after another, calling into it.
 
         The program is compiled as "<solution>" and each test as "<test>", so traceback frames
         say which side an exception came from. With `module`, the tests import the program's
-        names from a module of that name (pytest style: `from solution import f`)."""
+        names from a module of that name (pytest style: `from solution import f`). `trusted` is
+        the problem's own code (a HumanEval prompt), run in the test process: its names take the
+        place of the program's, except those in `own` (the entry point)."""
         if not tests:
             return []
         request = {"mode": "call", "program": setup, "tests": tests, "module": module,
-                   **self.limits.request(len(tests), timeout)}
+                   "trusted": trusted, "own": list(own), **self.limits.request(len(tests), timeout)}
         return self._request(request, [t.get("name", "") for t in tests], timeout)
 
     def run_io(self, program: str, cases: list[dict[str, str]], timeout: Optional[float] = None,

@@ -65,11 +65,13 @@ class Handles:
         self.objects: dict[int, Any] = {}
 
     def tag(self, obj: Any) -> dict:
+        """A handle for `obj`, described for evidence ("function add", "class Solution", "Eq object")."""
         n = len(self.objects) + 1
         self.objects[n] = obj
-        kind = "class" if isinstance(obj, type) else type(obj).__name__
-        name = getattr(obj, "__qualname__", None) if isinstance(obj, type) or callable(obj) else None
-        what = f"{kind} {name}" if isinstance(name, str) and name else kind
+        name = getattr(obj, "__qualname__", None) if callable(obj) else None
+        kind = "class" if isinstance(obj, type) else "function" if callable(obj) else None
+        what = f"{kind} {name}" if kind and isinstance(name, str) and name else \
+            f"{type(obj).__name__ or '(nameless)'} object"
         return {"h": n, "k": str(what)[:200]}
 
     def get(self, n: int, _what: str) -> Any:

@@ -351,6 +351,10 @@ def probe(zygote: Zygote) -> dict:
 
 def zygote_main(channel: socket.socket, config: dict) -> None:
     try:
+        if config.get("private_runs"):  # a /proc that numbers processes as this namespace does
+            confine.check(confine.libc.unshare(confine.CLONE_NEWNS), "unshare(mnt)")
+            confine.check(confine.libc.mount(b"proc", b"/proc", b"proc", confine.MS_NOSUID | confine.MS_NODEV |
+                                             confine.MS_NOEXEC, None), "mount /proc")
         zygote = Zygote(channel, config)
         warm_up(config)
         facts = probe(zygote)
@@ -361,6 +365,10 @@ def zygote_main(channel: socket.socket, config: dict) -> None:
         gc.freeze()  # children then never touch (copy) the zygote's objects when they collect
         frames.send_msg(channel, {"ready": True, **facts})
         zygote.serve()
+    except BaseException:
+        import traceback
+        sys.stderr.write("sandbox: the zygote failed:\n" + traceback.format_exc())
+        sys.stderr.flush()
     finally:
         os._exit(0)
 
@@ -474,6 +482,10 @@ def main(config_text: str) -> None:
     os.dup2(os.open("/dev/null", os.O_WRONLY), 1)  # stray prints can never corrupt the protocol
     os.dup2(os.open("/dev/null", os.O_RDONLY), 0)
     mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
+    if config.get("private_runs"):
+        # the zygote becomes the init of a PID namespace of our own user namespace: it may then
+        # make a fresh one for each child (setns back, unshare), which bwrap's may not allow
+        confine.check(confine.libc.unshare(confine.CLONE_NEWPID), "unshare(pid)")
     pid = os.fork()
     if pid == 0:
         mine.close()

@@ -471,9 +471,36 @@ def start_program(tester: Tester) -> tuple[Optional[Program], dict[str, Any], Op
         report["message"] = "the program raised before any test ran: " + report["message"]
         return program, {}, report
     names = reply.get("names") if type(reply.get("names")) is list else []
-    base = {name: value for name, value in names
-            if type(name) is str and name.isidentifier() and name not in BUILTIN_NAMES and value is not SKIP}
-    return program, base, None
+    base = {name: value for name, value in names if type(name) is str and name.isidentifier()
+            and not name.startswith("__") and name not in BUILTIN_NAMES and value is not SKIP}
+    return program, with_trusted(job, base), None
+
+
+def with_trusted(job: dict, base: dict[str, Any]) -> dict[str, Any]:
+    """The problem's own code (a HumanEval prompt: helpers such as `poly` that the tests call)
+    run here, its names in place of the program's, but for the program's own (the entry point):
+    a program cannot redefine what the tests trust. Prompt code that fails to run is left out."""
+    trusted = job.get("trusted")
+    if not trusted:
+        return base
+    namespace = {**base, "__name__": "__main__", "__builtins__": builtins}
+    try:
+        exec(compile(trusted, "<prompt>", "exec", dont_inherit=True, optimize=0), namespace)
+    except BaseException:
+        return base
+    own = set(job.get("own") or [])
+    merged = {k: v for k, v in namespace.items() if not k.startswith("__") and k not in BUILTIN_NAMES}
+    merged.update({k: base[k] for k in own if k in base})
+    return merged
+
+
+def program_output(tester: Tester, program: Optional[Program]) -> dict:
+    """What the program printed during a test (informational), within the output cap."""
+    if program is None:
+        return {"output": "", "truncated": False}
+    output = bytes(program.output + program.errors)
+    return {"output": output[:tester.output_cap].decode("utf-8", "replace"),
+            "truncated": len(program.output) > tester.output_cap or len(program.errors) > tester.output_cap}
 
 
 def run_calls(tester: Tester) -> None:
@@ -488,8 +515,7 @@ def run_calls(tester: Tester) -> None:
             program.close()
             program, base, setup_error = start_program(tester)
         if setup_error is not None or program is None:
-            shown = bytes(program.output + program.errors).decode("utf-8", "replace") if program else ""
-            tester.report({"name": test["name"], **(setup_error or {}), "output": shown})
+            tester.report({"name": test["name"], **(setup_error or {}), **program_output(tester, program)})
             continue
         tester.incidents.clear()
         program.output.clear()
@@ -525,31 +551,34 @@ def run_calls(tester: Tester) -> None:
             if why is not None:
                 result = {"status": "timeout", "message": why}
         program.drain(tester.wait(list(program.open_streams), timeout=0))
-        output = bytes(program.output + program.errors)
         result.update(name=test["name"], duration=round(time.monotonic() - start, 6),
-                      output=output[:tester.output_cap].decode("utf-8", "replace"),
-                      truncated=len(output) > tester.output_cap)
+                      **program_output(tester, program))
         tester.report(result)
     if program is not None:
         program.close()
 
 
-def compare_output(actual: str, expected: str, tolerance: Optional[float]) -> Optional[str]:
-    """None when the outputs agree token by token after whitespace normalisation (numbers within
-    `tolerance`, absolute or relative to the expected value, when one is given); else where not."""
+def compare_output(actual: bytes, expected: bytes, tolerance: Optional[float]) -> Optional[str]:
+    """None when the outputs agree token by token after whitespace normalisation (ASCII
+    whitespace, as judges split; numbers within `tolerance`, absolute or relative to the expected
+    value, when one is given); else where they differ."""
     got, want = actual.split(), expected.split()
     if got == want:
         return None
     for i, (g, w) in enumerate(zip(got, want)):
         if g != w and not (tolerance is not None and _close(g, w, tolerance)):
-            return f"token {i + 1}: expected {w[:60]!r}, got {g[:60]!r}"
+            return f"token {i + 1}: expected {_show(w)}, got {_show(g)}"
     if len(got) != len(want):
-        extra = f"; first extra token {got[len(want)][:60]!r}" if len(got) > len(want) else ""
+        extra = f"; first extra token {_show(got[len(want)])}" if len(got) > len(want) else ""
         return f"{len(got)} tokens, expected {len(want)}{extra}"
     return None
 
 
-def _close(got: str, want: str, tolerance: float) -> bool:
+def _show(token: bytes) -> str:
+    return repr(token[:60].decode("utf-8", "replace"))
+
+
+def _close(got: bytes, want: bytes, tolerance: float) -> bool:
     try:
         g, w = float(got), float(want)
     except ValueError:
@@ -615,7 +644,7 @@ def run_case(tester: Tester, source: str, case: dict, tolerance: Optional[float]
             report["message"] = f"runtime error ({describe_status(status)}): {report['message']}"
             report["frames"] = [f for f in report["frames"] if f[0] != TEST_FILE]
         return {**report, **shown}
-    why = compare_output(output.decode("utf-8", "replace"), str(case.get("output", "")), tolerance)
+    why = compare_output(output, str(case.get("output", "")).encode("utf-8"), tolerance)
     if why is not None:
         return {"status": "failed", "message": f"wrong answer: {why}", **shown}
     return {"status": "passed", "message": "", **shown}
