@@ -22,6 +22,16 @@ from .common import (SolutionOptions, calls_document, function_name, io_text, js
                      solution_rows, stdio_document, code_importer, text_list)
 
 
+# what APPS's and TACO's judges (eval/testing_util.py) put before every program; numpy only when
+# the sandbox's interpreter has it
+PRELUDE = ("import sys\nimport time\nimport itertools\nfrom itertools import accumulate, product, permutations, "
+           "combinations\nimport collections\nfrom collections import Counter, OrderedDict, deque, defaultdict, "
+           "ChainMap\nfrom functools import lru_cache\nimport math\nfrom math import sqrt, sin, cos, tan, ceil, "
+           "fabs, floor, gcd, exp, log, log2\nimport fractions\nfrom typing import List, Tuple\ntry:\n"
+           "    import numpy as np\nexcept ImportError:\n    pass\nimport random\nimport heapq\n"
+           "from heapq import *\n")
+
+
 @code_importer(SolutionOptions)
 def import_record(ctx: Any, index: int, r: dict) -> list[dict]:
     """An APPS- or TACO-shaped record (the input kind names which: `apps` or `taco`)."""
@@ -32,13 +42,13 @@ def import_record(ctx: Any, index: int, r: dict) -> list[dict]:
     cases = paired(io, ("inputs", "outputs"), "input_output")
     if fn_name is None:
         tests = stdio_document([(io_text(i, f"input_output.inputs[{n}]"), io_text(o, f"input_output.outputs[{n}]"))
-                                for n, (i, o) in enumerate(cases)], ctx.options)
+                                for n, (i, o) in enumerate(cases)], ctx.options, prelude=PRELUDE)
     else:
         for n, (args, _) in enumerate(cases):
             if not isinstance(args, list):
                 raise MappingError(f"field 'input_output.inputs[{n}]' is {kind_of(args)}, "
                                    f"not a list of arguments for {fn_name}")
-        tests = calls_document(fn_name, cases, ctx.options)
+        tests = calls_document(fn_name, cases, ctx.options, prelude=PRELUDE, unwrap=True)
     problem = problem_text(text_field(r.get("question"), "question", required=True),  # type: ignore[arg-type]
                            text_field(r.get("starter_code"), "starter_code"), fn_name)
     solutions = r.get("solutions")

@@ -51,7 +51,8 @@ def import_record(ctx: Any, index: int, r: dict) -> list[dict]:
     problem = problem_text(text_field(r.get("description"), "description", required=True))  # type: ignore[arg-type]
     problem_id = text_field(r.get("name"), "name", numbers=True) or f"{ctx.dataset}#{index}"
     return solution_rows(ctx, "codecontests", problem_id, problem,
-                         reference(tests=stdio_document(cases, ctx.options)),
+                         # DeepMind's checker compares tokens ignoring case ("YES" and "yes")
+                         reference(tests=stdio_document(cases, ctx.options, case_insensitive=True)),
                          _python3(r.get("solutions"), "solutions"), _python3(r.get("incorrect_solutions"),
                                                                              "incorrect_solutions"))
 

@@ -3,8 +3,10 @@ problem text a policy sees, a dataset's solutions as chains, and fields stored a
 
 The test documents are the two of `steplabel.verifiers.code.runner`, stored as the string
 `reference.tests`:
-  {"format": "stdio", "cases": [{"input": str, "output": str}], "float_tolerance": float|null}
-  {"format": "calls", "fn_name": str, "cases": [{"input": [args...], "output": value}]}
+  {"format": "stdio", "cases": [{"input": str, "output": str}], "float_tolerance": float|null,
+   "case_insensitive": bool, "prelude": str|null}
+  {"format": "calls", "fn_name": str, "cases": [{"input": [args...], "output": value}], "unwrap": bool,
+   "prelude": str|null}
 
 A float tolerance is written only for problems whose expected outputs hold a decimal number
 (`0.5`, `1e-9`): the runner compares tolerant tokens as floats, and two integers past 2**53 are the
@@ -116,18 +118,24 @@ def _has_decimal(outputs: Iterable[str]) -> bool:
     return any(_DECIMAL.fullmatch(token) for text in outputs for token in text.split())
 
 
-def stdio_document(cases: Sequence[tuple[str, str]], options: ImportOptions) -> str:
-    """The runner's stdin/stdout document for (input, expected output) cases."""
+def stdio_document(cases: Sequence[tuple[str, str]], options: ImportOptions, prelude: Optional[str] = None,
+                   case_insensitive: bool = False) -> str:
+    """The runner's stdin/stdout document for (input, expected output) cases, with the dataset
+    judge's imports (`prelude`) and its case rule."""
     kept = _capped(cases, options.max_cases)
     tolerance = options.float_tolerance if _has_decimal(out for _, out in kept) else None
-    doc = {"format": "stdio", "cases": [{"input": i, "output": o} for i, o in kept], "float_tolerance": tolerance}
+    doc = {"format": "stdio", "cases": [{"input": i, "output": o} for i, o in kept], "float_tolerance": tolerance,
+           "case_insensitive": case_insensitive, "prelude": prelude}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 
-def calls_document(fn_name: str, cases: Sequence[tuple[list, Any]], options: ImportOptions) -> str:
-    """The runner's function-call document: each case's arguments and the expected value, as stored."""
+def calls_document(fn_name: str, cases: Sequence[tuple[list, Any]], options: ImportOptions,
+                   prelude: Optional[str] = None, unwrap: bool = True) -> str:
+    """The runner's function-call document: each case's arguments and the expected value, as stored;
+    `unwrap`: an expected one-element list also accepts its element (APPS's rule)."""
     kept = _capped(cases, options.max_cases)
-    doc = {"format": "calls", "fn_name": fn_name, "cases": [{"input": a, "output": o} for a, o in kept]}
+    doc = {"format": "calls", "fn_name": fn_name, "cases": [{"input": a, "output": o} for a, o in kept],
+           "unwrap": unwrap, "prelude": prelude}
     return json.dumps(doc, ensure_ascii=False, separators=(",", ":"))
 
 

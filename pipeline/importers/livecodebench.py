@@ -41,6 +41,15 @@ class LiveCodeBenchOptions(ImportOptions):
     max_private_mb: float = Field(default=256, gt=0)  # inflated size of one record's private tests
 
 
+# what LiveCodeBench's judge (lcb_runner/evaluation/testing_util.py) puts before every program
+PRELUDE = "".join(f"from {m} import *\n" for m in (
+    "string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math", "random", "statistics",
+    "itertools", "functools", "operator", "io", "sys", "json", "builtins", "typing")) + "".join(
+    f"import {m}\n" for m in ("string", "re", "datetime", "collections", "heapq", "bisect", "copy", "math",
+                              "random", "statistics", "itertools", "functools", "operator", "io", "sys",
+                              "json")) + "sys.setrecursionlimit(50000)\n"
+
+
 @code_importer(LiveCodeBenchOptions)
 def import_record(ctx: Any, index: int, r: dict) -> list[dict]:
     opts: LiveCodeBenchOptions = ctx.options
@@ -62,9 +71,9 @@ def import_record(ctx: Any, index: int, r: dict) -> list[dict]:
     if fn_name is None:
         tests = stdio_document([(text_field(c.get("input"), f"{at}.input", required=True),
                                  text_field(c.get("output"), f"{at}.output", required=True))
-                                for at, c in cases], opts)
-    else:
-        tests = calls_document(fn_name, [_call(c, at) for at, c in cases], opts)
+                                for at, c in cases], opts, prelude=PRELUDE)
+    else:  # LiveCodeBench compares the returned value exactly: no one-element-list unwrapping
+        tests = calls_document(fn_name, [_call(c, at) for at, c in cases], opts, prelude=PRELUDE, unwrap=False)
     problem = problem_text(text_field(r.get("question_content"), "question_content", required=True),  # type: ignore[arg-type]
                            text_field(r.get("starter_code"), "starter_code"), fn_name)
     problem_id = text_field(r.get("question_id"), "question_id", numbers=True) or f"{ctx.dataset}#{index}"

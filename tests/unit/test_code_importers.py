@@ -10,6 +10,8 @@ import pickle
 import zlib
 
 import pytest
+
+from steplabel.pipeline.importers import apps, livecodebench
 from pydantic import ValidationError
 
 from steplabel.pipeline.config import BuildConfig, InputConfig
@@ -58,7 +60,8 @@ def test_apps_stdio_cases_with_lists_of_lines_and_solution_chains(tmp_path):
     rows = _rows(tmp_path, "apps", [_apps()])
     assert len(rows) == 2 and all(r["status"] == "labeled" and r["domain"] == "code" for r in rows)
     assert _doc(rows[0]) == {"format": "stdio", "float_tolerance": None, "cases": [
-        {"input": "3\n", "output": "6\n"}, {"input": "5", "output": "10"}, {"input": "7\n", "output": "14\n"}]}
+        {"input": "3\n", "output": "6\n"}, {"input": "5", "output": "10"}, {"input": "7\n", "output": "14\n"}],
+        "case_insensitive": False, "prelude": apps.PRELUDE}  # the imports APPS's judge puts first
     assert rows[0]["reference"]["entry_point"] is None and rows[0]["problem_id"] == "12"
     assert rows[0]["problem"].startswith("Print twice the number n.")
     assert rows[0]["problem"].endswith("reads its input from standard input and writes the answer to standard output.")
@@ -76,7 +79,8 @@ def test_apps_call_based_cases_keep_outputs_as_stored_and_starter_code_goes_with
     (row,) = _rows(tmp_path, "apps", [_apps(input_output=json.dumps(io), starter_code="def pair_sum(xs, t):\n\t",
                                             solutions=json.dumps(["def pair_sum(xs, t):\n    return any(a + b == t for a in xs for b in xs if a is not b)\n"]))])
     assert _doc(row) == {"format": "calls", "fn_name": "pair_sum", "cases": [
-        {"input": [[1, 2, 3], 5], "output": [True]}, {"input": [[], 0], "output": [False]}]}
+        {"input": [[1, 2, 3], 5], "output": [True]}, {"input": [[], 0], "output": [False]}],
+        "unwrap": True, "prelude": apps.PRELUDE}
     assert row["reference"]["entry_point"] == "pair_sum"
     assert "Starter code:\n```python\ndef pair_sum(xs, t):\n```" in row["problem"]
     assert row["problem"].endswith("The tests call `pair_sum` with each case's arguments and compare what it returns.")
@@ -242,7 +246,7 @@ def test_livecodebench_functional_cases_for_a_solution_class(tmp_path):
     row = rows[0]
     assert _doc(row) == {"format": "calls", "fn_name": "pairIndices", "cases": [
         {"input": [[2, 7, 11], 9], "output": [0, 1]}, {"input": [[3, 3], 6], "output": [0, 1]},
-        {"input": [[1, 5, 4], 9], "output": [1, 2]}]}
+        {"input": [[1, 5, 4], 9], "output": [1, 2]}], "unwrap": False, "prelude": livecodebench.PRELUDE}
     assert row["reference"]["entry_point"] == "pairIndices" and row["problem_id"] == "9001"
     assert "```python\nclass Solution:\n    def pairIndices(self, nums: List[int], target: int) -> List[int]:\n```" \
         in row["problem"]
@@ -257,7 +261,8 @@ def test_livecodebench_stdin_cases_and_plain_json_private_tests(tmp_path):
     packed, unpacked = _rows(tmp_path, "livecodebench", [_stdin_lcb(), _stdin_lcb(private_test_cases=plain)],
                              generation)
     assert _doc(packed) == {"format": "stdio", "float_tolerance": None, "cases": [
-        {"input": "3\n", "output": "6\n"}, {"input": "21\n", "output": "42\n"}]}
+        {"input": "3\n", "output": "6\n"}, {"input": "21\n", "output": "42\n"}],
+        "case_insensitive": False, "prelude": livecodebench.PRELUDE}
     assert [c["input"] for c in _doc(unpacked)["cases"]] == ["3\n", "5\n"]
     assert packed["reference"]["entry_point"] is None and "standard input" in packed["problem"]
 

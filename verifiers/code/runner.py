@@ -17,8 +17,11 @@ and one style runs the program as a script:
              token after whitespace normalisation (numbers within `float_tolerance` if given)
 
 `reference.tests` holds the first three as code; the last two as a JSON document:
-  {"format": "stdio", "cases": [{"input": str, "output": str}], "float_tolerance": float|null}
-  {"format": "calls", "fn_name": str, "cases": [{"input": [args...], "output": value}]}
+  {"format": "stdio", "cases": [{"input": str, "output": str}], "float_tolerance": float|null,
+   "case_insensitive": bool, "prelude": str|null}
+  {"format": "calls", "fn_name": str, "cases": [{"input": [args...], "output": value}],
+   "unwrap": bool (default true: APPS's one-element-list rule), "prelude": str|null}
+`prelude` is code run before the program in its own process (the imports a dataset's judge adds).
 """
 from __future__ import annotations
 
@@ -134,10 +137,12 @@ def pytest_tests(test_file: str) -> list[dict[str, str]]:
 
 
 def _report(sandbox: Sandbox, program: str, tests: list[dict[str, str]], timeout: Optional[float],
-            module: Optional[str] = None, trusted: Optional[str] = None, own: Sequence[str] = ()) -> RunReport:
-    results = sandbox.run(program, tests, timeout=timeout, module=module, trusted=trusted, own=own)
+            module: Optional[str] = None, trusted: Optional[str] = None, own: Sequence[str] = (),
+            prelude: Optional[str] = None) -> RunReport:
+    results = sandbox.run(program, tests, timeout=timeout, module=module, trusted=trusted, own=own,
+                          prelude=prelude)
     return RunReport(results=results, isolation=sandbox.isolation,
-                     run_id=run_digest(program, [tests, trusted]))
+                     run_id=run_digest(program, [tests, trusted, prelude]))
 
 
 def trusted_prompt(problem: str, entry_point: Optional[str]) -> Optional[str]:
@@ -193,13 +198,13 @@ def __steplabel_lists(x):
         return [__steplabel_lists(v) for v in x]
     return x
 
-def __steplabel_same(got, want):
+def __steplabel_same(got, want, unwrap):
     got, want = __steplabel_lists(got), __steplabel_lists(want)
-    return got == want or (type(want) is list and len(want) == 1 and got == want[0])
+    return got == want or (unwrap and type(want) is list and len(want) == 1 and got == want[0])
 """
 
 
-def call_tests(fn_name: str, cases: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+def call_tests(fn_name: str, cases: Sequence[Mapping[str, Any]], unwrap: bool = True) -> list[dict[str, str]]:
     """One test per function-call case: the arguments and the expected value travel as JSON."""
     tests = []
     for i, case in enumerate(cases):
@@ -208,26 +213,28 @@ def call_tests(fn_name: str, cases: Sequence[Mapping[str, Any]]) -> list[dict[st
         code = (f"{_CALL_HELPERS}\n__steplabel_args = __steplabel_json.loads({json.dumps(args)!r})\n"
                 f"__steplabel_want = __steplabel_json.loads({json.dumps(case.get('output'))!r})\n"
                 f"__steplabel_got = __steplabel_target({fn_name!r})(*__steplabel_args)\n"
-                "assert __steplabel_same(__steplabel_got, __steplabel_want), "
+                f"assert __steplabel_same(__steplabel_got, __steplabel_want, {unwrap!r}), "
                 "f'expected {__steplabel_want!r:.200}, got {__steplabel_got!r:.200}'\n")
         tests.append({"name": f"case {i + 1}", "code": code})
     return tests
 
 
 def run_calls(sandbox: Sandbox, program: str, fn_name: str, cases: Sequence[Mapping[str, Any]],
-              timeout: Optional[float] = None) -> RunReport:
+              timeout: Optional[float] = None, unwrap: bool = True, prelude: Optional[str] = None) -> RunReport:
     if not fn_name or not fn_name.isidentifier():
         return RunReport(error=f"function-call cases need a function name, got {fn_name!r}",
                          isolation=sandbox.isolation)
-    return _report(sandbox, program, call_tests(fn_name, cases), timeout)
+    return _report(sandbox, program, call_tests(fn_name, cases, unwrap), timeout, prelude=prelude)
 
 
 def run_stdio(sandbox: Sandbox, program: str, cases: Sequence[Mapping[str, Any]],
-              float_tolerance: Optional[float] = None, timeout: Optional[float] = None) -> RunReport:
+              float_tolerance: Optional[float] = None, timeout: Optional[float] = None,
+              case_insensitive: bool = False, prelude: Optional[str] = None) -> RunReport:
     plain = [{"input": str(c.get("input", "")), "output": str(c.get("output", ""))} for c in cases]
-    results = sandbox.run_io(program, plain, timeout=timeout, float_tolerance=float_tolerance)
+    results = sandbox.run_io(program, plain, timeout=timeout, float_tolerance=float_tolerance,
+                             case_insensitive=case_insensitive, prelude=prelude)
     return RunReport(results=results, isolation=sandbox.isolation,
-                     run_id=run_digest(program, [plain, float_tolerance]))
+                     run_id=run_digest(program, [plain, float_tolerance, case_insensitive, prelude]))
 
 
 def case_document(tests: str) -> Optional[dict]:
@@ -274,10 +281,13 @@ def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[
         cases = doc.get("cases")
         if not isinstance(cases, list) or not cases or not all(isinstance(c, dict) for c in cases):
             return RunReport(error=f"the {style} test document has no cases", isolation=sandbox.isolation)
+        prelude = doc.get("prelude") if isinstance(doc.get("prelude"), str) else None
         if style == "calls":
-            return run_calls(sandbox, program, str(doc.get("fn_name") or entry_point or ""), cases, timeout)
+            return run_calls(sandbox, program, str(doc.get("fn_name") or entry_point or ""), cases, timeout,
+                             unwrap=doc.get("unwrap", True) is not False, prelude=prelude)
         tolerance = doc.get("float_tolerance")
-        return run_stdio(sandbox, program, cases, float(tolerance) if tolerance is not None else None, timeout)
+        return run_stdio(sandbox, program, cases, float(tolerance) if tolerance is not None else None, timeout,
+                         case_insensitive=doc.get("case_insensitive") is True, prelude=prelude)
     if style == "humaneval":
         if not entry_point:
             return RunReport(error="HumanEval-style tests need an entry_point",

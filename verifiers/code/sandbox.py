@@ -221,7 +221,7 @@ class Sandbox:
 
     def run(self, setup: str, tests: list[dict[str, str]], timeout: Optional[float] = None,
             module: Optional[str] = None, trusted: Optional[str] = None,
-            own: Sequence[str] = ()) -> list[TestResult]:
+            own: Sequence[str] = (), prelude: Optional[str] = None) -> list[TestResult]:
         """Run the program `setup` once, in a process of its own, and each test (a dict with name
         and code) in the test process, one after another, calling into it.
 
@@ -229,21 +229,25 @@ class Sandbox:
         say which side an exception came from. With `module`, the tests import the program's
         names from a module of that name (pytest style: `from solution import f`). `trusted` is
         the problem's own code (a HumanEval prompt), run in the test process: its names take the
-        place of the program's, except those in `own` (the entry point)."""
+        place of the program's, except those in `own` (the entry point). `prelude` is code the
+        program's process runs before the program (the imports a dataset's judge adds)."""
         if not tests:
             return []
-        request = {"mode": "call", "program": setup, "tests": tests, "module": module,
+        request = {"mode": "call", "program": setup, "tests": tests, "module": module, "prelude": prelude,
                    "trusted": trusted, "own": list(own), **self.limits.request(len(tests), timeout)}
         return self._request(request, [t.get("name", "") for t in tests], timeout)
 
     def run_io(self, program: str, cases: list[dict[str, str]], timeout: Optional[float] = None,
-               float_tolerance: Optional[float] = None) -> list[TestResult]:
+               float_tolerance: Optional[float] = None, case_insensitive: bool = False,
+               prelude: Optional[str] = None) -> list[TestResult]:
         """Run `program` as a script once per case (a dict with input and output), each time in a
-        fresh process, its stdout compared with the case's output token by token; the first case
-        that does not pass ends the run (the rest come back `skipped`)."""
+        fresh process, its stdout compared with the case's output token by token (numbers with a
+        decimal point or exponent within `float_tolerance`, if given; letters ignoring case, if
+        asked); the first case that does not pass ends the run (the rest come back `skipped`)."""
         if not cases:
             return []
         request = {"mode": "io", "program": program, "cases": cases, "float_tolerance": float_tolerance,
+                   "case_insensitive": case_insensitive, "prelude": prelude,
                    **self.limits.request(len(cases), timeout, io=True)}
         return self._request(request, [f"case {i + 1}" for i in range(len(cases))], timeout)
 

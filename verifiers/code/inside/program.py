@@ -126,19 +126,20 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
         confine.close_fds_except((ctl, reply))
         requests = frames.BlockingFrames(ctl, MESSAGE_CAP)
         # the job, from the test process: (mode, module name, rlimits, the program compiled there)
-        mode, module_name, limits, compiled = marshal.loads(requests.read())
+        mode, module_name, limits, prelude, compiled = marshal.loads(requests.read())
         code = marshal.loads(compiled)
+        prelude = marshal.loads(prelude) if prelude else None
     except BaseException:
         os._exit(70)
     _streams()
     confine.set_limits(limits)
     if mode == "io":
-        os._exit(run_script(code, reply))
-    serve(code, module_name, requests, reply)
+        os._exit(run_script(prelude, code, reply))
+    serve(prelude, code, module_name, requests, reply)
     os._exit(0)
 
 
-def run_script(code: Any, reply: int) -> int:
+def run_script(prelude: Any, code: Any, reply: int) -> int:
     """Run the program as a script, as `python solution.py < input` would; the exit code."""
     module = ModuleType("__main__")
     module.__dict__["__builtins__"] = builtins
@@ -146,6 +147,8 @@ def run_script(code: Any, reply: int) -> int:
     sys.argv = [SOLUTION]
     status = 0
     try:
+        if prelude is not None:
+            exec(prelude, module.__dict__)
         exec(code, module.__dict__)
         import threading
         threading._shutdown()  # a script that works in a thread (deep recursion) finishes first
@@ -168,7 +171,7 @@ def run_script(code: Any, reply: int) -> int:
     return status
 
 
-def serve(code: Any, module_name: Any, requests: frames.BlockingFrames, reply: int) -> None:
+def serve(prelude: Any, code: Any, module_name: Any, requests: frames.BlockingFrames, reply: int) -> None:
     """Run the program, send its top-level names, then answer calls until the channel closes."""
     handles = Handles()
     module = ModuleType(module_name if isinstance(module_name, str) else "__main__")
@@ -176,14 +179,18 @@ def serve(code: Any, module_name: Any, requests: frames.BlockingFrames, reply: i
     sys.modules["__main__"] = module
     if isinstance(module_name, str):
         sys.modules[module_name] = module
+    given: dict = {}
     try:
+        if prelude is not None:
+            exec(prelude, module.__dict__)
+            given = dict(module.__dict__)  # the prelude's names: the tests do not need them
         exec(code, module.__dict__)
     except BaseException as exc:
         _flush()
         frames.send_frame(reply, wire.dumps({"e": describe(exc)}))
         return
     names = [[k, handles.encode(v)] for k, v in list(module.__dict__.items())
-             if isinstance(k, str) and not k.startswith("__")]
+             if isinstance(k, str) and not k.startswith("__") and given.get(k, given) is not v]
     _flush()
     frames.send_frame(reply, wire.to_bytes({"d": [["names", names]]}))
     while True:

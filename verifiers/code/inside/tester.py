@@ -319,13 +319,16 @@ class Tester:
         self.budget: Optional[Budget] = None
         self.modules: dict[str, Any] = {}
         self.results: list[dict] = []
-        self.compiled = b""
+        self.compiled = self.prelude = b""
         link.programs = {}
 
     def compile(self) -> Optional[dict]:
         """The program compiled here, once per run (asserts kept whatever the host's flags): the
         program's processes get the code object, marshalled. A report when it does not compile."""
         try:
+            prelude = self.job.get("prelude")
+            self.prelude = marshal.dumps(compile(prelude, "<prelude>", "exec", dont_inherit=True, optimize=0)
+                                         if prelude else None)
             code = compile(self.job["program"], "<solution>", "exec", dont_inherit=True, optimize=0)
         except (SyntaxError, ValueError) as exc:
             line = getattr(exc, "lineno", None) or 0
@@ -489,7 +492,7 @@ def start_program(tester: Tester) -> tuple[Optional[Program], dict[str, Any], Op
     except Incident as exc:
         return None, {}, {"status": exc.status, "message": exc.message, "infra": exc.infra}
     tester.budget = Budget(tester, program)
-    program.send(marshal.dumps(("call", job.get("module"), tester.program_limits, tester.compiled)))
+    program.send(marshal.dumps(("call", job.get("module"), tester.program_limits, tester.prelude, tester.compiled)))
     try:
         reply = wire.loads(program.answer(tester.budget), tester.handle, tester.module)
         if type(reply) is not dict:
@@ -592,11 +595,15 @@ def run_calls(tester: Tester) -> None:
         program.close()
 
 
-def compare_output(actual: bytes, expected: bytes, tolerance: Optional[float]) -> Optional[str]:
+def compare_output(actual: bytes, expected: bytes, tolerance: Optional[float],
+                   case_insensitive: bool = False) -> Optional[str]:
     """None when the outputs agree token by token after whitespace normalisation (ASCII
-    whitespace, as judges split; numbers within `tolerance`, absolute or relative to the expected
-    value, when one is given); else where they differ."""
+    whitespace, as judges split; letters ignoring case when asked; numbers written with a decimal
+    point or an exponent within `tolerance`, absolute or relative to the expected value, when one
+    is given: integers always compare exactly); else where they differ."""
     got, want = actual.split(), expected.split()
+    if case_insensitive:
+        got, want = [g.lower() for g in got], [w.lower() for w in want]
     if got == want:
         return None
     for i, (g, w) in enumerate(zip(got, want)):
@@ -613,6 +620,8 @@ def _show(token: bytes) -> str:
 
 
 def _close(got: bytes, want: bytes, tolerance: float) -> bool:
+    if not any(c in token for token in (got, want) for c in b".eE"):
+        return False  # two integers: exact, however large
     try:
         g, w = float(got), float(want)
     except ValueError:
@@ -629,7 +638,7 @@ def run_case(tester: Tester, case: dict, tolerance: Optional[float]) -> dict:
     except Incident as exc:
         return {"status": exc.status, "message": exc.message, "infra": exc.infra}
     budget = tester.budget = Budget(tester, program, own=False)
-    program.send(marshal.dumps(("io", None, tester.program_limits, tester.compiled)))
+    program.send(marshal.dumps(("io", None, tester.program_limits, tester.prelude, tester.compiled)))
     data = str(case.get("input", "")).encode("utf-8")
     os.set_blocking(program.stdin, False)
     while program.alive or program.open_streams:
@@ -678,7 +687,8 @@ def run_case(tester: Tester, case: dict, tolerance: Optional[float]) -> dict:
             report["message"] = f"runtime error ({describe_status(status)}): {report['message']}"
             report["frames"] = [f for f in report["frames"] if f[0] != TEST_FILE]
         return {**report, **shown}
-    why = compare_output(output, str(case.get("output", "")).encode("utf-8"), tolerance)
+    why = compare_output(output, str(case.get("output", "")).encode("utf-8"), tolerance,
+                         bool(tester.job.get("case_insensitive")))
     if why is not None:
         return {"status": "failed", "message": f"wrong answer: {why}", **shown}
     return {"status": "passed", "message": "", **shown}
