@@ -140,6 +140,8 @@ def write_rows(header: list[str], rows: list[tuple], fmt: str, stream: Any) -> N
 def _export(args: argparse.Namespace) -> int:
     from .export import ExportOptions, export
 
+    if args.format == "tokens":
+        return _export_tokens(args)
     try:
         options = ExportOptions(neutral=args.neutral, placeholder=args.placeholder,
                                 positive_token=args.reward_tokens[0], negative_token=args.reward_tokens[1])
@@ -150,6 +152,31 @@ def _export(args: argparse.Namespace) -> int:
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items())) or "none"
     console.print(f"{args.format}: {report.written} of {report.read} chains written to {report.path} "
                   f"(neutral steps: {options.neutral}); skipped: {skipped}")
+    return 0
+
+
+def _export_tokens(args: argparse.Namespace) -> int:
+    """The tokenized export: Ray tasks over the build's shards (see export_tokens.py)."""
+    from .export_tokens import TokenOptions, export_tokens
+    from .tokens import TokenizerError
+
+    if not args.tokenizer:
+        console.print(Text("--format tokens needs --tokenizer NAME_OR_PATH (a local folder or a Hub id)", style="red"))
+        return 2
+    try:
+        options = TokenOptions(tokenizer=args.tokenizer, separator=args.separator, max_length=args.max_length,
+                               neutral=args.neutral, soft=args.soft)
+        report = export_tokens(args.out, options, args.to, address=args.address,
+                               progress=lambda msg: console.print(Text(f"  {msg}")))
+    except (TokenizerError, ValueError) as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    c = report.counts
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(c["skipped"].items())) or "none"
+    console.print(f"tokens: {c['written']} of {c['chains_read']} chains written to {report.path} "
+                  f"({c['steps_labeled']} labeled steps, {c['tokens']} tokens; {c['truncated']} chains cut at "
+                  f"max_length {args.max_length}, {c['steps_cut']} steps lost) in {report.seconds:.1f}s; "
+                  f"skipped: {skipped}")
     return 0
 
 
@@ -212,6 +239,22 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shard-size", type=int, dest="shard_size", help="chains per shard")
 
 
+def _token_args(e: argparse.ArgumentParser) -> None:
+    """The tokens format's options (new with it; the other formats ignore them)."""
+    from .tokens import DEFAULT_MAX_LENGTH
+
+    t = e.add_argument_group("tokens (input_ids and labels for token-classification PRM training)")
+    t.add_argument("--tokenizer", help="tokens: a local tokenizer folder or a Hub id")
+    t.add_argument("--separator", default="\n", help="tokens: the text after every step whose last token carries "
+                                                     "its label (default: a newline, as TRL's PRM trainer)")
+    t.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH, dest="max_length",
+                   help=f"tokens: cut every chain at this many tokens (default {DEFAULT_MAX_LENGTH}); steps beyond "
+                        "it lose their label, counted in export.json")
+    t.add_argument("--soft", action="store_true", help="tokens: the label is the step's score (e.g. a Monte-Carlo "
+                                                      "value) instead of 1/0; a step without one keeps its 1/0")
+    t.add_argument("--address", help="tokens: Ray cluster address (default: RAY_ADDRESS or a local Ray)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="steplabel", description="Automatic step labels for PRM training data.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -256,13 +299,14 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export a build for PRM trainers",
                        epilog="formats: " + "; ".join(f"{n}: {f.feeds}" for n, f in EXPORTERS.items()))
     e.add_argument("out")
-    e.add_argument("--format", choices=tuple(EXPORTERS), required=True)
+    e.add_argument("--format", choices=(*EXPORTERS, "tokens"), required=True)
     e.add_argument("--to", help="output folder (its files and export.json); default OUT/exports/<name>-<build id>/FORMAT/")
     e.add_argument("--neutral", choices=NEUTRAL_CHOICES, default="correct",
                    help="a neutral (0) step counts as correct (default), as incorrect, or ends the exported steps (cut)")
     e.add_argument("--placeholder", default="ки", help="math-shepherd: the tag after every step")
     e.add_argument("--reward-tokens", nargs=2, default=("+", "-"), metavar=("POS", "NEG"), dest="reward_tokens",
                    help="math-shepherd and chat-steps: the tokens for a correct and an incorrect step")
+    _token_args(e)
     e.set_defaults(func=_export)
 
     v = sub.add_parser("eval", help="score labels against human labels, or labelers against each other")
