@@ -180,6 +180,25 @@ def _export_tokens(args: argparse.Namespace) -> int:
     return 0
 
 
+def _score(args: argparse.Namespace) -> int:
+    """A trained PRM's step scores as a labeler's verdicts (see score.py)."""
+    from .score import ScoreError, ScoreOptions, score
+
+    try:
+        options = ScoreOptions(threshold=args.threshold, batch_size=args.batch_size, name=args.name,
+                               separator=args.separator, max_length=args.max_length, device=args.device,
+                               kind=args.kind, shard_size=args.shard_size)
+        result = score(args.model, args.input, args.out, options, progress=lambda msg: console.print(Text(f"  {msg}")))
+    except ScoreError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    s = result.manifest["scored"]
+    console.print(f"scored {result.chains} chains ({result.steps} steps) with {s['model']} as labeler "
+                  f"{s['labeler']} (version {s['version']}, threshold {args.threshold}, {s['device']}) into "
+                  f"{result.out} in {result.seconds:.1f}s; `steplabel eval processbench {result.out}` scores it")
+    return 0
+
+
 def _fmt(v: Any) -> Any:
     return round(v, 4) if isinstance(v, float) else v
 
@@ -308,6 +327,27 @@ def parser() -> argparse.ArgumentParser:
                    help="math-shepherd and chat-steps: the tokens for a correct and an incorrect step")
     _token_args(e)
     e.set_defaults(func=_export)
+
+    from .score import KINDS
+
+    s = sub.add_parser("score", help="a trained PRM's step scores, written as a labeler's verdicts (then `eval`)",
+                       epilog="exit codes: 0 done, 2 model, input or arguments")
+    s.add_argument("model", help="a token-classification PRM (a folder, e.g. from examples/train_prm.py, or a Hub id)")
+    s.add_argument("--input", required=True, help="a steplabel build, Parquet of its chains, ProcessBench JSON, "
+                                                  "PRM800K JSONL or our JSONL")
+    s.add_argument("--out", required=True, help="the folder (or s3:// prefix) the scored chains are written to")
+    s.add_argument("--kind", choices=KINDS, default="auto", help="what --input holds (default: found out)")
+    s.add_argument("--threshold", type=float, default=0.5, help="P(correct) from which a step is rated +1, "
+                                                                "below it -1 (default 0.5)")
+    s.add_argument("--name", help="the labeler's name (default: the model's folder name or Hub id)")
+    s.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="chains per forward pass")
+    s.add_argument("--separator", help="the step separator (default: the one the model was trained with, "
+                                       "from MODEL/steplabel.json, else a newline)")
+    s.add_argument("--max-length", type=int, dest="max_length", help="tokens the model sees (default: as trained)")
+    s.add_argument("--device", help="torch device (default: cuda when torch finds one, else cpu)")
+    s.add_argument("--shard-size", type=int, default=1000, dest="shard_size",
+                   help="chains per written shard when the input is not a build")
+    s.set_defaults(func=_score)
 
     v = sub.add_parser("eval", help="score labels against human labels, or labelers against each other")
     v.add_argument("what", choices=("processbench", "agreement"))
