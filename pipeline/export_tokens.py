@@ -20,9 +20,10 @@ import re
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
-from typing import Any, Callable, Optional
+from typing import Any, Callable, Iterator, Optional
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from .exporters.base import ExportOptions, Neutral, Skip, labeled_steps
 from .place import LocalPlace, Place, S3Place, place
@@ -60,7 +61,7 @@ def tokenize_table(table: pa.Table, tokenizer: Any, layout: Layout, options: Tok
     """A batch of chain rows → token rows, and what was written, cut and skipped (and why)."""
     counts, chosen = _counts(), []
     export = ExportOptions(neutral=options.neutral)
-    for chain in table.to_pylist():
+    for chain in _chains(table):
         counts["chains_read"] += 1
         try:
             steps = labeled_steps(chain, export)
@@ -90,9 +91,25 @@ def tokenize_table(table: pa.Table, tokenizer: Any, layout: Layout, options: Tok
         counts["steps_labeled"] += len(enc.positions)
         counts["tokens"] += len(enc.input_ids)
         for name, value in (("input_ids", enc.input_ids), ("labels", labels), ("step_positions", enc.positions),
-                            ("chain_id", chain["chain_id"]), ("build_id", (chain["build"] or {}).get("build_id"))):
+                            ("chain_id", chain["chain_id"]), ("build_id", chain["build_id"])):
             rows[name].append(value)
     return pa.table(rows, schema=schema(options.soft)), counts
+
+
+def _chains(table: pa.Table) -> Iterator[dict[str, Any]]:
+    """The rows as dicts of what the export reads (step text, rating, score), taken column by column:
+    the verdicts, the bulk of a row, are never turned into Python objects."""
+    steps = table["steps"].combine_chunks()
+    lengths = pc.fill_null(pc.list_value_length(steps), 0).to_pylist()
+    flat = steps.flatten()
+    texts, ratings, scores = (flat.field(name).to_pylist() for name in ("text", "rating", "score"))
+    columns = zip(table["chain_id"].to_pylist(), table["status"].to_pylist(), table["problem"].to_pylist(),
+                  pc.struct_field(table["build"], "build_id").to_pylist(), lengths)
+    at = 0
+    for chain_id, status, problem, build_id, n in columns:
+        yield {"chain_id": chain_id, "status": status, "problem": problem, "build_id": build_id,
+               "steps": [{"text": texts[j], "rating": ratings[j], "score": scores[j]} for j in range(at, at + n)]}
+        at += n
 
 
 class ShardTokenizer:

@@ -85,12 +85,23 @@ def encode_chains(tokenizer: Any, chains: Sequence[tuple[str, Sequence[str]]], l
     for problem, steps in chains:
         texts.append(problem)
         texts.extend(steps)
-    ids = tokenizer(texts, add_special_tokens=False)["input_ids"] if texts else []
+    ids = _ids(tokenizer, texts) if texts else []
     out, at = [], 0
     for _, steps in chains:
         out.append(encode_pieces(ids[at], ids[at + 1:at + 1 + len(steps)], layout))
         at += 1 + len(steps)
     return out
+
+
+def _ids(tokenizer: Any, texts: list[str]) -> list[list[int]]:
+    """`tokenizer(texts, add_special_tokens=False)["input_ids"]`, asked of the Rust tokenizer directly
+    when it has no padding or truncation set (as the call would leave it): the same ids, without
+    building a BatchEncoding for every text (a third of the export's time)."""
+    backend = getattr(tokenizer, "backend_tokenizer", None)
+    if backend is None or backend.padding is not None or backend.truncation is not None \
+            or backend.encode_special_tokens != bool(getattr(tokenizer, "split_special_tokens", False)):
+        return tokenizer(texts, add_special_tokens=False)["input_ids"]
+    return [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)]
 
 
 def _looks_local(name: str) -> bool:
