@@ -1,7 +1,7 @@
 """One chain as token ids for a process reward model: the layout the export trains on and `score` reads.
 
-The layout is the one TRL's `PRMTrainer.tokenize_row` (TRL 0.29, the last with a PRM trainer)
-built, so a model trained on our export sees what a model trained with TRL saw:
+The layout is the one TRL's `PRMTrainer.tokenize_row` built (the same from TRL 0.29.1 to 1.13.0,
+the last with a PRM trainer), so a model trained on our export sees what a model trained with TRL saw:
 
     [bos] problem  step_0 sep  step_1 sep  ...  step_k sep
 

@@ -7,8 +7,8 @@ shards) in a fresh driver process per size, which reports its own peak RSS. The 
 byte-level BPE of 32,000 tokens trained here with `tokenizers` on the same text (no hub), or any
 tokenizer folder given with --tokenizer.
 
-Reference, same run, same tokenizer and options: TRL 0.29's `PRMTrainer.tokenize_row` (the
-last TRL with a PRM trainer) mapped with `datasets` (2 processes) over our `trl` export of the
+Reference, same run, same tokenizer and options: TRL's `PRMTrainer.tokenize_row` (0.29.1; the
+same in 1.13.0, the last TRL with a PRM trainer) mapped with `datasets` (2 processes) over our `trl` export of the
 same build, as PRMTrainer did; loading is outside its timing. The first rows of both are
 compared id for id. Skipped (and said) when trl 0.29 is not installed.
 
@@ -99,7 +99,7 @@ def child(build: str, tokenizer: str, to: str) -> None:
 
 
 def reference(build: Path, tokenizer: str, work: Path, check: Path) -> dict:
-    """TRL 0.29's tokenize_row over our trl export with datasets.map; the first rows compared with ours."""
+    """TRL's tokenize_row over our trl export with datasets.map; the first rows compared with ours."""
     try:
         os.environ.setdefault("TRL_EXPERIMENTAL_SILENCE", "1")
         from trl.experimental.prm import PRMTrainer
