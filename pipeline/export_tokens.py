@@ -16,7 +16,6 @@ options, and every chain skipped or cut by `max_length`.
 from __future__ import annotations
 
 import json
-import re
 import time
 from dataclasses import asdict, dataclass
 from datetime import datetime, timezone
@@ -25,6 +24,7 @@ from typing import Any, Callable, Iterator, Optional
 import pyarrow as pa
 import pyarrow.compute as pc
 
+from .export import export_name
 from .exporters.base import ExportOptions, Neutral, Skip, labeled_steps
 from .place import LocalPlace, Place, S3Place, place
 from .schema import CHAINS_SCHEMA
@@ -145,9 +145,7 @@ def _add(total: dict[str, Any], counts: dict[str, Any]) -> None:
 
 def default_target(out: Place, manifest: dict[str, Any]) -> Place:
     """OUT/exports/<name>-<build id>/tokens, as for the other formats (export.export_folder)."""
-    build_id = (manifest.get("build") or {}).get("build_id") or "unknown-build"
-    name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(manifest.get("name") or "steplabel")).strip("-.") or "steplabel"
-    rel = f"exports/{name}-{build_id}/tokens"
+    rel = f"exports/{export_name(manifest)}/tokens"
     if isinstance(out, S3Place):
         return out.at(f"{out.prefix}/{rel}")
     return LocalPlace(out.root / rel)  # type: ignore[attr-defined]
