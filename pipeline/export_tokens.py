@@ -29,7 +29,8 @@ from .exporters.base import ExportOptions, Neutral, Skip, labeled_steps
 from .place import LocalPlace, Place, S3Place, place
 from .schema import CHAINS_SCHEMA
 from .store import read_manifest, shard_paths
-from .tokens import DEFAULT_MAX_LENGTH, DEFAULT_SEPARATOR, IGNORE, Layout, describe, encode_chains, load_tokenizer
+from .tokens import (DEFAULT_MAX_LENGTH, DEFAULT_SEPARATOR, IGNORE, Layout, describe, encode_chains, for_workers,
+                     load_tokenizer)
 
 FEEDS = ("transformers token classification: datasets.load_dataset('parquet') → Trainer with "
          "DataCollatorForTokenClassification (examples/train_prm.py)")
@@ -190,7 +191,9 @@ def export_tokens(out: str | Place, options: TokenOptions, to: Optional[str | Pl
 
         n = actors or max(1, min(len(files), int(ray.cluster_resources().get("CPU", 1))))
         worker = ray.remote(ShardTokenizer).options(num_cpus=1, max_restarts=1, max_task_retries=2)
-        shipped = ray.put(tokenizer)  # loaded once here, shipped once: nodes need neither the folder nor the Hub
+        # loaded once here, shipped once: nodes need neither the folder nor the Hub (nor, for a fast
+        # tokenizer, transformers: the Rust tokenizer goes alone)
+        shipped = ray.put(for_workers(tokenizer))
         pool = ActorPool([worker.remote([shipped], layout, options) for _ in range(n)])
         total = _counts()
         for done, counts in enumerate(pool.map_unordered(lambda a, rel: a.run.remote(source, target, rel), files), 1):

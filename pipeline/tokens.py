@@ -93,15 +93,25 @@ def encode_chains(tokenizer: Any, chains: Sequence[tuple[str, Sequence[str]]], l
     return out
 
 
-def _ids(tokenizer: Any, texts: list[str]) -> list[list[int]]:
-    """`tokenizer(texts, add_special_tokens=False)["input_ids"]`, asked of the Rust tokenizer directly
-    when it has no padding or truncation set (as the call would leave it): the same ids, without
-    building a BatchEncoding for every text (a third of the export's time)."""
+def for_workers(tokenizer: Any) -> Any:
+    """What workers need to tokenize: the Rust tokenizer alone when it gives the ids the transformers
+    call would (no padding or truncation set, special tokens read as the call reads them), so a
+    worker neither imports transformers nor builds a BatchEncoding per text; else the tokenizer."""
     backend = getattr(tokenizer, "backend_tokenizer", None)
     if backend is None or backend.padding is not None or backend.truncation is not None \
             or backend.encode_special_tokens != bool(getattr(tokenizer, "split_special_tokens", False)):
-        return tokenizer(texts, add_special_tokens=False)["input_ids"]
-    return [e.ids for e in backend.encode_batch(texts, add_special_tokens=False)]
+        return tokenizer
+    return backend
+
+
+def _ids(tokenizer: Any, texts: list[str]) -> list[list[int]]:
+    """`tokenizer(texts, add_special_tokens=False)["input_ids"]`, from the Rust tokenizer where it can."""
+    from tokenizers import Tokenizer
+
+    tokenizer = for_workers(tokenizer)
+    if isinstance(tokenizer, Tokenizer):
+        return [e.ids for e in tokenizer.encode_batch(texts, add_special_tokens=False)]
+    return tokenizer(texts, add_special_tokens=False)["input_ids"]
 
 
 def _looks_local(name: str) -> bool:
