@@ -91,10 +91,15 @@ def make_tokenizer(data: Path, folder: Path) -> Path:
 
 def child(build: str, tokenizer: str, to: str) -> None:
     """One export in this (fresh) process: the driver whose peak RSS is measured."""
+    from steplabel.pipeline.build import init_ray
     from steplabel.pipeline.export_tokens import TokenOptions, export_tokens
 
+    started = time.perf_counter()
+    init_ray(None)  # outside the timing, as the reference's imports are: its pool's processes are inside, as our actors
+    ray_start = time.perf_counter() - started
     report = export_tokens(build, TokenOptions(tokenizer), to=to)
-    print(json.dumps({"seconds": report.seconds, "counts": {k: v for k, v in report.counts.items() if k != "skipped"},
+    print(json.dumps({"seconds": report.seconds, "ray_start_s": round(ray_start, 1),
+                      "counts": {k: v for k, v in report.counts.items() if k != "skipped"},
                       "driver_peak_rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}))
 
 
