@@ -182,6 +182,8 @@ def export_tokens(out: str | Place, options: TokenOptions, to: Optional[str | Pl
     tokenizer = load_tokenizer(options.tokenizer)
     layout = Layout.of(tokenizer, options.separator, options.max_length)
     target = _absolute(place(to)) if to is not None else default_target(source, manifest)
+    if read_manifest(target) is not None:  # its data/ would be replaced by token shards
+        raise ValueError(f"--to {target} holds a steplabel build: the export needs a folder of its own")
     files = shard_paths(source, "data")
     for stale in set(shard_paths(target, "data")) - set(files):
         target.delete(stale)  # a shard of another build exported here before would mix its rows in

@@ -111,5 +111,8 @@ def test_the_command_line_says_what_is_missing(tmp_path, capsys):
     build = write_build(tmp_path / "build", [chain_of("c", [step(0, "2 + 3 = 5", 1, GOOD)])])
     assert main(["export", str(build), "--format", "tokens"]) == 2
     assert main(["export", str(build), "--format", "tokens", "--tokenizer", str(tmp_path / "nowhere")]) == 2
+    tokenizer = make_tokenizer(TEXTS * 20, tmp_path / "tok", vocab_size=300)
+    assert main(["export", str(build), "--format", "tokens", "--tokenizer", str(tokenizer), "--to", str(build)]) == 2
     err = capsys.readouterr().err
     assert "needs --tokenizer" in err and "no such folder" in err and "Traceback" not in err
+    assert "holds a steplabel build" in err and (build / "data" / "shard-00000.parquet").exists()
