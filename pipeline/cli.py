@@ -208,9 +208,10 @@ def _eval(args: argparse.Namespace) -> int:
 
     if args.what == "processbench":
         report = processbench_report(args.out)
-        header = ["subset", "labeler", "chains", "determined", "coverage", "f1", "acc_erroneous", "acc_error_free",
-                  "precision_strict", "precision_lenient", "flags", "flags_after_first_error",
-                  "exact_first_errors", "erroneous"]
+        header = ["subset", "labeler", "chains", "erroneous", "pb_f1", "pb_acc_erroneous", "pb_acc_error_free",
+                  "first_flag_precision", "first_flag_recall", "determined", "coverage", "f1", "acc_erroneous",
+                  "acc_error_free", "precision_strict", "precision_lenient", "flags", "flags_after_first_error",
+                  "exact_first_errors"]
         rows = [tuple(_fmt(r[k]) for k in header) for r in report]
     else:
         pairs = agreement_report(args.out)

@@ -24,6 +24,7 @@ from __future__ import annotations
 import codecs
 import glob
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -89,10 +90,39 @@ def _encodable(record: Any) -> bool:
     return True
 
 
+class _NonFinite:
+    """Stands where the JSON text had `NaN`, `Infinity` or `-Infinity` (Python's json reads them;
+    they are not JSON numbers): a record holding one is quarantined, never read as "nan" or "inf"."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+_NON_FINITE_TEXT = re.compile(r"NaN|Infinity")  # only then can a marker be in the value: walk it
+NON_FINITE_REASON = "a non-finite number ({}) is not a JSON number"
+
+
+def non_finite(value: Any) -> Optional[str]:
+    """The name of a `_NonFinite` constant anywhere in a parsed value, or None."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, _NonFinite):
+            return v.name
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return None
+
+
 def _parse(text: str) -> tuple[Any, Optional[str]]:
-    """JSON text → (value, None) or (None, why not)."""
+    """JSON text → (value, None) or (None, why not). Non-finite constants stay `_NonFinite` markers."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_NonFinite)
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})"
     except RecursionError:
@@ -124,6 +154,9 @@ def _read_jsonl(path: Path, file: str) -> Iterator[Entry]:
                             raw=data.decode("utf-8", "replace")[:KEPT_CHARS])
             else:
                 value, error = _parse(text)
+                bad = non_finite(value) if error is None and _NON_FINITE_TEXT.search(text) else None
+                if bad is not None:
+                    value, error = None, NON_FINITE_REASON.format(bad)
                 yield Entry(file, index, n, record=value, error=error, raw=text[:KEPT_CHARS] if error else "")
             index += 1
 
@@ -145,7 +178,11 @@ def _read_json(path: Path, file: str) -> Iterator[Entry]:
     if isinstance(value, dict) and isinstance(value.get("data"), list):
         value = value["data"]
     for i, record in enumerate(value if isinstance(value, list) else [value]):
-        yield Entry(file, i, record=record)
+        bad = non_finite(record) if _NON_FINITE_TEXT.search(text) else None
+        if bad is not None:
+            yield Entry(file, i, error=NON_FINITE_REASON.format(bad), raw=_dump(record)[:KEPT_CHARS])
+        else:
+            yield Entry(file, i, record=record)
 
 
 def _read_parquet(path: Path, file: str) -> Iterator[Entry]:
@@ -264,6 +301,8 @@ def _text(value: Any, name: str, *, numbers: bool = False, required: bool = Fals
     if isinstance(value, str):
         return value
     if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
+        if isinstance(value, float) and not math.isfinite(value):  # a NaN from Parquet or a hub dataset
+            raise MappingError(f"field {name!r} is {value}, not a finite number")
         return str(value)
     raise MappingError(f"field {name!r} is {_kind(value)} where text belongs")
 
@@ -439,7 +478,7 @@ def _processbench(ctx: Context, index: int, r: Record) -> list[dict]:
     if steps is None:
         raise MappingError("field 'steps' is missing")
     row = ctx.chain_row(_text(r.get("id"), "id", numbers=True, required=True),
-                        _text(r.get("problem"), "problem", required=True), _reference(), steps=steps,
+                        _text(r.get("problem"), "problem", required=True), _reference(r.get("answer")), steps=steps,
                         model=_text(r.get("generator"), "generator"))
     fe = first_error_index(r.get("label"), len(steps), "label")
     return [_with_human(row, human_first_error_verdicts(len(steps), fe, "processbench"))]
