@@ -101,5 +101,6 @@ def test_a_tiny_prm_trains_on_the_export_and_is_scored_on_the_sample(sample, tok
     capsys.readouterr()
     assert main(["eval", "processbench", str(scored), "--format", "json"]) == 0
     report = {(r["subset"], r["labeler"]): r for r in map(json.loads, capsys.readouterr().out.splitlines())}
-    assert report[("all", "tiny-prm")]["f1"] is not None and report[("all", "tiny-prm")]["coverage"] == 1.0
+    prm = report[("all", "tiny-prm")]
+    assert prm["pb_f1"] is not None and prm["f1"] is not None and prm["coverage"] == 1.0  # ProcessBench's F1, ours
     assert ("all", "merged") in report and ("all", "outcome") in report

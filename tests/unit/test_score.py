@@ -55,7 +55,8 @@ def test_processbench_json_is_scored_next_to_its_human_labels(model, processbenc
     capsys.readouterr()
     assert main(["eval", "processbench", str(tmp_path / "scored"), "--format", "json"]) == 0
     report = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
-    assert any(r["labeler"] == "tiny-prm" and r["subset"] == "all" and r["coverage"] == 1.0 for r in report)
+    assert any(r["labeler"] == "tiny-prm" and r["subset"] == "all" and r["coverage"] == 1.0
+               and r["pb_f1"] is not None for r in report)
 
 
 def test_the_model_reads_the_exports_layout_and_abstains_beyond_its_length(model, processbench, tmp_path):
