@@ -9,7 +9,10 @@ traceback is the evidence); on other code steps it abstains.
 
 How code is read out of a chain and checked is `steplabel.verifiers.code.check_code` (fenced
 python blocks, concatenated in order, step-aware), the same check rollouts use on code chains.
-Every verdict names the isolation the run had and the id of the run it comes from.
+Every verdict names the isolation the run had and the run it comes from (a digest of the program
+and its tests: the same in every build, so rows are reproducible). A check that needed a value
+that is not plain data (the program returned an object of its own class) is `unknown`: both
+labelers abstain and say so.
 
 The two labelers share work: in one process they use one sandbox per set of options, and a
 chain's tests run once for both (the build puts them in one stage, `shares_stage`). When the
@@ -209,6 +212,8 @@ class CodeOutcomeLabeler(_CodeLabeler):
             return Labeling(outcome={"correct": False, "evidence": evidence},
                             verdicts={f.step: verdict(self, -1, f"{f.evidence}\n{cite}", ms=clock.ms)})
         step = _entry_def_step(program, ref.get("entry_point"))
+        if step is None and len(program.code_steps()) == 1:  # the whole program is one step's code
+            step = program.code_steps()[0]
         verdicts = {step: verdict(self, -1, short, ms=clock.ms)} if step is not None else {}
         return Labeling(outcome={"correct": False, "evidence": evidence}, verdicts=verdicts)
 
