@@ -19,7 +19,8 @@ chain's tests run once for both (the build puts them in one stage, `shares_stage
 sandbox itself fails (not the program), both abstain: the chain waits for the next run.
 
 Options (config `labelers[].options`): isolation ("bwrap", or "rlimits" to run WITHOUT a sandbox
-on a trusted machine), timeout (s per test), memory_mb, output_bytes, nproc, tmp_mb.
+on a trusted machine), timeout (CPU seconds per test), wall_factor (the wall-clock backstop,
+timeout x this), memory_mb, output_bytes, nproc, tmp_mb.
 If bubblewrap cannot create namespaces, constructing the labeler raises `SandboxUnavailable`,
 so the build stops with the reason instead of running code unconfined.
 """
@@ -44,15 +45,16 @@ class SandboxOptions(Options):
     """How code is run; rollouts on code chains use the same model, so the same limits."""
 
     isolation: Literal["bwrap", "rlimits"] = "bwrap"  # rlimits: NO sandbox, trusted machines only
-    timeout: float = Field(default=_DEFAULT.timeout, gt=0)  # seconds per test
+    timeout: float = Field(default=_DEFAULT.timeout, gt=0)  # CPU seconds per test or stdin/stdout case
+    wall_factor: float = Field(default=_DEFAULT.wall_factor, ge=1)  # wall-clock backstop: timeout x this
     memory_mb: int = Field(default=_DEFAULT.memory_mb, ge=1)
     output_bytes: int = Field(default=_DEFAULT.output_bytes, ge=1)
     nproc: int = Field(default=_DEFAULT.nproc, ge=1)
     tmp_mb: int = Field(default=_DEFAULT.tmp_mb, ge=1)
 
     def limits(self) -> Limits:
-        return Limits(timeout=self.timeout, memory_mb=self.memory_mb, output_bytes=self.output_bytes,
-                      nproc=self.nproc, tmp_mb=self.tmp_mb)
+        return Limits(timeout=self.timeout, wall_factor=self.wall_factor, memory_mb=self.memory_mb,
+                      output_bytes=self.output_bytes, nproc=self.nproc, tmp_mb=self.tmp_mb)
 
 
 class CodeOptions(SandboxOptions):
