@@ -448,12 +448,13 @@ class Server:
             self.take_tester()
         return finished
 
-    def handle(self, request: dict, answer: Any) -> None:
-        """One run. When every result came, the answer goes out first and the run is torn down
-        while the host reads it; otherwise the test process is replaced and the rest accounted for."""
+    def handle(self, request: dict, line: bytes, answer: Any) -> None:
+        """One run (`request`, as the host sent it: `line`). When every result came, the answer goes
+        out first and the run is torn down while the host reads it; otherwise the test process is
+        replaced and the rest accounted for."""
         assert self.results is not None
         try:
-            frames.send_frame(self.job_w, json.dumps(request).encode())
+            frames.send_frame(self.job_w, line)
         except OSError:
             pass  # the test process is gone: its missing results say so
         deadline = time.monotonic() + backstop(request)
@@ -528,7 +529,7 @@ def main(config_text: str) -> None:
             except ValueError:
                 answer([])
                 continue
-            server.handle(request, answer)
+            server.handle(request, line, answer)
     except frames.ChannelClosed:
         sys.stderr.write("sandbox: the zygote ended\n")
         os._exit(1)
