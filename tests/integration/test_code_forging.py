@@ -376,6 +376,8 @@ def test_program_and_tests_apart(sb):
     assert r.passed, (r.message, r.tb)
 
 
+# add_key and keyctl: a key would outlive its program (the user keyring), so they are refused
+ADD_KEY, KEYCTL = {"aarch64": (217, 219)}.get(os.uname().machine, (248, 250))
 HOSTILE = {
     "next_run_names": "import os\nfor n in range(1, 400):\n    os.makedirs(f'/tmp/run-{n}', exist_ok=True)\n"
                       "    os.makedirs(f'run-{n}', exist_ok=True)\n",
@@ -386,6 +388,9 @@ HOSTILE = {
     "lock_cwd_and_tmp": "import os\nos.makedirs('deep/er', exist_ok=True)\nos.chmod('deep', 0)\n"
                         "os.chmod('.', 0)\nos.chmod('/tmp', 0)\n",
     "sysv_ipc": "import ctypes\nlibc = ctypes.CDLL(None)\nassert libc.shmget(0x5eed, 1 << 20, 0o1666) >= 0\n",
+    "kernel_keyring": ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                       f"key = libc.syscall({ADD_KEY}, b'user', b'steplabel-forge', b'3 12', 4, -4)\n"
+                       "assert key == -1 and ctypes.get_errno() == 1, (key, ctypes.get_errno())\n"),
     "abstract_socket_daemon": (
         "import os, socket, time\ns = socket.socket(socket.AF_UNIX)\ns.bind('\\0steplabel-forge')\ns.listen(5)\n"
         "if os.fork() == 0:\n    os.setsid()\n    while True:\n        c, _ = s.accept()\n"
@@ -393,7 +398,8 @@ HOSTILE = {
 }
 # a fresh /tmp holds nothing but the top of an interpreter that lives under /tmp (bound back read-only)
 BOUND = sorted({p.split("/")[2] for p in python_paths() if p.startswith("/tmp/")})
-CLEAN = (f"import os, socket\nassert sorted(os.listdir('.')) == sorted(os.listdir('/tmp')) == {BOUND!r}, "
+CLEAN = (f"import ctypes, os, socket\nassert ctypes.CDLL(None).syscall({KEYCTL}, 0, -4, 0, 0) == -1  # refused\n"
+         f"assert sorted(os.listdir('.')) == sorted(os.listdir('/tmp')) == {BOUND!r}, "
          "(os.listdir('.'), os.listdir('/tmp'))\n"
          "open('/tmp/ok', 'w').write('x' * 2**20)\n"
          "assert open('/proc/sysvipc/shm').read().count('\\n') <= 1\n"

@@ -42,7 +42,8 @@ TEST_FILE = "<test>"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
 BUILTIN_NAMES = frozenset(n for n in builtins.__dict__ if not n.startswith("__"))
 SKIP = object()  # a module the program imported that the tests do not get
-NOT_IMPORTED = frozenset({"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "webbrowser"})
+NOT_IMPORTED = frozenset({"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "webbrowser",
+                          "__hello__", "__phello__", "test", "pydoc", "pdb", "code", "ensurepip", "venv"})
 
 
 class Incident(BaseException):
