@@ -70,6 +70,7 @@ class Program:
         self.exit_status: Optional[int] = None
         self.exit_cpu = 0.0
         self.killed_for = ""
+        self.stat = -1
 
     @property
     def alive(self) -> bool:
@@ -80,8 +81,9 @@ class Program:
         if not self.alive:
             return self.exit_cpu
         try:
-            with open(f"/proc/{self.pid}/stat", "rb") as f:
-                fields = f.read().rsplit(b")", 1)[1].split()
+            if self.stat < 0:  # opened once, read afresh at offset 0 each time
+                self.stat = os.open(f"/proc/{self.pid}/stat", os.O_RDONLY)
+            fields = os.pread(self.stat, 1024, 0).rsplit(b")", 1)[1].split()
             return sum(int(x) for x in fields[11:15]) / CLK_TCK
         except (OSError, IndexError, ValueError):
             return self.exit_cpu
@@ -106,9 +108,9 @@ class Program:
     def close(self) -> None:
         """Close this side of every pipe (the zygote kills the process when the run is over)."""
         self.close_stdin()
-        for fd in {self.ctl, self.reply, *self.open_streams}:
+        for fd in {self.ctl, self.reply, *self.open_streams} | ({self.stat} if self.stat >= 0 else set()):
             os.close(fd)
-        self.ctl = self.reply = -1
+        self.ctl = self.reply = self.stat = -1
         self.open_streams = set()
 
     def send(self, message: bytes) -> None:
@@ -716,8 +718,11 @@ def tidy(job: dict) -> None:
     process is its PID namespace's init, so every process the tests started is its descendant."""
     me = os.readlink("/proc/self")  # this process as the (sandbox-wide) /proc numbers it
     try:
-        with open(f"/proc/{me}/task/{me}/children") as f:
-            started = f.read().split()
+        fd = os.open(f"/proc/{me}/task/{me}/children", os.O_RDONLY)
+        try:
+            started = os.read(fd, 4096).split()
+        finally:
+            os.close(fd)
     except OSError:
         started = []
     if started and os.getpid() == 1:
@@ -730,12 +735,12 @@ def tidy(job: dict) -> None:
                 os.waitpid(-1, 0)
             except ChildProcessError:
                 break
-    for name in os.listdir("."):
+    for entry in os.scandir("."):
         try:
-            if os.path.isdir(name) and not os.path.islink(name):
-                shutil.rmtree(name, ignore_errors=True)
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
             else:
-                os.unlink(name)
+                os.unlink(entry.path)
         except OSError:
             pass
     if job.get("module"):
