@@ -17,7 +17,6 @@ import struct
 from typing import Iterable, Optional
 
 libc = ctypes.CDLL(None, use_errno=True)
-PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_KEEPCAPS = 8
 PR_SET_SECCOMP = 22
