@@ -1,0 +1,265 @@
+"""The test process: runs the tests and forms every verdict. Stdlib only (runs in the sandbox).
+
+It is forked once by the zygote, as the first process of a PID namespace of its own (so
+everything a test starts dies with it), in its own mount and IPC namespaces, with no
+capabilities, and serves run after run. The program runs elsewhere (`program.py`), in a PID
+namespace of its own that cannot see this process; the zygote hands this process the pipes to
+each program process (`link.py`). Call-style tests are in `calls.py`, stdin/stdout cases in
+`stdio.py`.
+
+An `Incident` (a timeout, a program process that ended, a non-plain value used as data) is
+recorded before it is raised into the test, so a test that catches it still cannot pass.
+"""
+from __future__ import annotations
+
+import importlib
+import marshal
+import os
+import select
+import shutil
+import signal
+import socket
+import sys
+import time
+import traceback
+from typing import Any, Optional
+
+from steplabel_inside import confine, frames, wire
+from steplabel_inside.calls import SKIP, Handle, on_alarm, program_exception, run_calls
+from steplabel_inside.link import POLL, Budget, Incident, Link, Program
+from steplabel_inside.stdio import run_io
+
+JOB_CAP = 1 << 30
+NOT_IMPORTED = frozenset({"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "webbrowser",
+                          "__hello__", "__phello__", "test", "pydoc", "pdb", "code", "ensurepip", "venv"})
+
+
+class Tester:
+    def __init__(self, link: Link, job: dict) -> None:
+        self.link, self.job = link, job
+        self.cpu_limit = float(job.get("cpu_limit", 3.0))
+        self.wall_limit = float(job.get("wall_limit", 30.0))
+        self.output_cap = int(job.get("output_cap", 65536))
+        self.program_limits = job.get("limits", {})
+        self.incidents: list[Incident] = []
+        self.current: Optional[Program] = None
+        self.budget: Optional[Budget] = None
+        self.modules: dict[str, Any] = {}
+        self.results: list[dict] = []
+        self.compiled = self.prelude = b""
+        link.programs = {}
+
+    def compile(self) -> Optional[dict]:
+        """The program compiled here, once per run (asserts kept whatever the host's flags): the
+        program's processes get the code object, marshalled. A report when it does not compile."""
+        try:
+            prelude = self.job.get("prelude")
+            self.prelude = marshal.dumps(compile(prelude, "<prelude>", "exec", dont_inherit=True, optimize=0)
+                                         if prelude else None)
+            code = compile(self.job["program"], "<solution>", "exec", dont_inherit=True, optimize=0)
+        except (SyntaxError, ValueError) as exc:
+            line = getattr(exc, "lineno", None) or 0
+            return {"status": "error", "message": f"{type(exc).__name__}: {exc}",
+                    "frames": [["<solution>", int(line), "<module>"]], "tb": ""}
+        self.compiled = marshal.dumps(code)
+        return None
+
+    # --- the zygote -------------------------------------------------------------------------
+
+    def zygote(self, msg: dict) -> None:
+        self.link.send(msg)
+
+    def wait(self, fds: list[int], writable: tuple[int, ...] = (), timeout: float = POLL) -> list[int]:
+        """select() over `fds` and the zygote's channel (its notices are handled here)."""
+        zfd = self.link.sock.fileno()
+        ready, wready, _ = select.select([*fds, zfd], list(writable), [], timeout)
+        if zfd in ready:
+            self.link.take_notices()
+        return [fd for fd in ready if fd != zfd] + list(wready)
+
+    def program(self) -> Program:
+        """A fresh program process (the one the zygote handed over ahead; it forks the next now)."""
+        link = self.link
+        if not link.fresh:
+            link.take_notices()
+        if not link.fresh and link.refused:  # the last fork failed: ask again
+            link.refused = ""
+            self.zygote({"want": "program"})
+        deadline = time.monotonic() + 60.0
+        while not link.fresh:
+            if link.refused or time.monotonic() > deadline:
+                raise Incident("error", f"no program process could be started ({link.refused or 'no answer'})",
+                               infra=True)
+            self.wait([], timeout=1.0)
+        pid, fds = link.fresh.pop(0)
+        self.zygote({"want": "program"})  # the next one, forked while this run goes on
+        self.current = link.programs[pid] = Program(self, pid, fds)
+        if pid in link.exits:
+            self.current.exit_status, self.current.exit_cpu = link.exits.pop(pid)
+        return self.current
+
+    def wait_exit(self, program: Program, budget: Optional[Budget]) -> None:
+        """Until the zygote reports the program's exit (it reaps it)."""
+        deadline = time.monotonic() + max(5.0, self.wall_limit)
+        while program.alive and time.monotonic() < deadline:
+            ready = self.wait(list(program.open_streams))
+            program.drain(ready)
+            if budget is not None and program.alive and budget.due():
+                why = budget.over()
+                if why is not None:
+                    program.kill(why)
+
+    # --- requests to the program ----------------------------------------------------------
+
+    def incident(self, incident: Incident) -> Incident:
+        self.incidents.append(incident)
+        return incident
+
+    def _plain_arg(self, obj: Any) -> dict:
+        if type(obj) is Handle:
+            return {"h": obj._n, "k": ""}
+        raise self.incident(Incident(
+            "unknown", f"the tests pass a {type(obj).__name__} to the program: only plain data (and the "
+                       "program's own handles) cross to the program's process"))
+
+    def request(self, op: str, target: Handle, **fields: Any) -> Any:
+        program = self.current
+        if program is None or not program.alive:
+            raise self.incident(Incident("error", "the program's process had already ended"))
+        message = {"op": op, "h": target, **fields}
+        try:
+            data = wire.dumps(message, self._plain_arg)
+        except wire.NotPlain as exc:
+            raise self.incident(Incident("unknown", f"the tests pass a value that is not plain data ({exc})"))
+        program.send(data)
+        try:
+            reply = wire.loads(program.answer(self.budget), self.handle, self.module)
+        except Incident as exc:
+            raise self.incident(exc)
+        except (wire.WireError, frames.FrameTooLarge) as exc:
+            program.kill("malformed reply")
+            raise self.incident(Incident("error", f"the program's process sent a malformed reply ({exc})"))
+        if type(reply) is not dict:
+            raise self.incident(Incident("error", "the program's process sent a malformed reply"))
+        if "e" in reply:
+            info = reply["e"] if type(reply["e"]) is dict else {}
+            if info.get("type") in ("SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseException"):
+                raise self.incident(Incident("error", f"the program exited during a call ({info.get('name')}: "
+                                                      f"{str(info.get('msg', ''))[:200]})"))
+            raise program_exception(info)
+        for index, value in reply.get("m", []) if type(reply.get("m")) is list else []:
+            self._write_back(fields.get("a", []), index, value)
+        return reply.get("v")
+
+    @staticmethod
+    def _write_back(args: list, index: Any, value: Any) -> None:
+        """An argument the call changed, changed here too (as a call in one process would)."""
+        if type(index) is not int or not 0 <= index < len(args):
+            return
+        arg = args[index]
+        if type(arg) is list and type(value) is list:
+            arg[:] = value
+        elif type(arg) is dict and type(value) is dict or type(arg) is set and type(value) is set:
+            arg.clear()
+            arg.update(value)
+
+    def handle(self, n: int, what: str) -> Handle:
+        return Handle(n, what, self)
+
+    def module(self, name: str) -> Any:
+        """A module the program imported: this process's own copy, when it is one the tests may
+        import themselves (the standard library or a preloaded one); SKIP otherwise."""
+        if name in self.modules:
+            return self.modules[name]
+        module = sys.modules.get(name)
+        top = name.split(".")[0]
+        if module is None and top in sys.stdlib_module_names and top not in NOT_IMPORTED:
+            try:
+                module = importlib.import_module(name)
+            except Exception:
+                module = None
+        self.modules[name] = SKIP if module is None else module
+        return self.modules[name]
+
+    # --- reporting ----------------------------------------------------------------------------
+
+    def report(self, result: dict) -> None:
+        self.results.append(result)
+
+
+def tidy(job: dict) -> None:
+    """Between runs: nothing a run's tests started or left behind reaches the next run. This
+    process is its PID namespace's init, so every process the tests started is its descendant."""
+    me = os.readlink("/proc/self")  # this process as the (sandbox-wide) /proc numbers it
+    try:
+        fd = os.open(f"/proc/{me}/task/{me}/children", os.O_RDONLY)
+        try:
+            started = os.read(fd, 4096).split()
+        finally:
+            os.close(fd)
+    except OSError:
+        started = []
+    if started and os.getpid() == 1:
+        try:
+            os.kill(-1, signal.SIGKILL)  # as a namespace's init: everything in it but itself
+        except ProcessLookupError:
+            pass
+        while True:
+            try:
+                os.waitpid(-1, 0)
+            except ChildProcessError:
+                break
+    for entry in os.scandir("."):
+        try:
+            if entry.is_dir(follow_symlinks=False):
+                shutil.rmtree(entry.path, ignore_errors=True)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+    if job.get("module"):
+        sys.modules.pop(str(job["module"]), None)
+
+
+def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
+    """Runs job after job until the server closes the job pipe; never returns. `setup`: the
+    zygote's facts (private runs, /tmp options, paths to rebind)."""
+    try:
+        if setup.get("private_runs"):
+            confine.enter_private_run(setup["tmp_opts"].encode(), setup.get("tmp_binds", []), fresh_proc=False)
+        elif setup.get("rundir"):
+            os.chdir(setup["rundir"])
+        confine.close_fds_except((job_fd, results_fd, zsock_fd))
+        null = os.open("/dev/null", os.O_RDWR)
+        for fd in (0, 1, 2):
+            os.dup2(null, fd)
+        os.close(null)
+        link = Link(socket.socket(fileno=zsock_fd))
+        signal.signal(signal.SIGPROF, on_alarm)
+        signal.signal(signal.SIGALRM, on_alarm)
+        jobs = frames.BlockingFrames(job_fd, JOB_CAP)
+        while True:
+            try:
+                job = frames.json.loads(jobs.read())
+            except frames.ChannelClosed:
+                break
+            tester = Tester(link, job)
+            try:
+                unusable = tester.compile()
+                if unusable is not None:
+                    names = [t["name"] for t in job.get("tests") or []] or [
+                        f"case {i + 1}" for i in range(len(job.get("cases") or []))]
+                    tester.results = [{**unusable, "name": name} for name in names]
+                elif job.get("mode") == "io":
+                    run_io(tester)
+                else:
+                    run_calls(tester)
+                tidy(job)
+            except Exception:  # a fault of this harness: said, and this process is replaced
+                frames.send_frame(results_fd, frames.json_bytes(
+                    {"results": tester.results, "crash": traceback.format_exc()[-2000:]}))
+                break
+            frames.send_frame(results_fd, frames.json_bytes(
+                {"results": tester.results, "used": sorted(link.programs)}))
+    finally:
+        os._exit(0)
