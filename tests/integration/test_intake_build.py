@@ -14,6 +14,7 @@ from steplabel.pipeline.config import BuildConfig, InputConfig, LabelerConfig, M
 from steplabel.pipeline.preflight import EXIT_CONFIG, EXIT_INPUT, InputError, StartError, check_nodes
 from steplabel.pipeline.store import account, connect, read_chains, read_manifest
 from tests.support.bad_inputs import write_bad_inputs
+from tests.support.pythons import python_without_ray, python_without_steplabel
 
 pytestmark = pytest.mark.integration
 
@@ -148,14 +149,23 @@ def test_a_corrupt_manifest_is_one_line_not_a_traceback(tmp_path, capsys):
     assert "manifest.json cannot be read" in capsys.readouterr().err
 
 
-def test_every_cluster_node_is_checked_for_steplabel(ray_session):
+def test_every_cluster_node_is_checked_for_steplabel(ray_session, tmp_path):
+    """A node whose Python lacks steplabel, or lacks Ray (its workers cannot start), is named in
+    one line with the error, as soon as it is known: the generous timeout is never waited out."""
     assert check_nodes() >= 1
-    # a node whose Python lacks steplabel (the base interpreter, without our venv's editable install)
-    import sys
-
-    base = Path(sys.base_prefix) / "bin" / "python3"
-    with pytest.raises(StartError, match="cannot run on 1 of 1 cluster nodes.*ModuleNotFoundError"):
-        check_nodes(timeout_s=60, runtime_env={"py_executable": str(base)})
+    without_steplabel = python_without_steplabel(tmp_path / "no-steplabel")
+    with pytest.raises(StartError) as found:
+        check_nodes(timeout_s=300, runtime_env={"py_executable": str(without_steplabel)})
+    message = str(found.value)
+    assert "cannot run on 1 of 1 cluster nodes" in message and "\n" not in message
+    assert "cannot import steplabel: ModuleNotFoundError: No module named 'steplabel'" in message
+    without_ray = python_without_ray(tmp_path / "no-ray")
+    with pytest.raises(StartError) as found:
+        check_nodes(timeout_s=300, runtime_env={"py_executable": str(without_ray)})
+    message = str(found.value)
+    assert "cannot start a Ray worker: ModuleNotFoundError: No module named 'ray'" in message, message
+    assert "no Ray worker answered" not in message and "\n" not in message
+    assert check_nodes() >= 1  # the cluster is as it was
 
 
 def test_a_node_that_does_not_see_out_fails_the_start(ray_session, tmp_path):
