@@ -195,8 +195,8 @@ def _config(args: argparse.Namespace) -> Any:
     from .config import ConfigError, load_config
 
     try:
-        return load_config(args.config).with_overrides(
-            input=args.input, out=args.out, limit=args.limit, address=args.address, shard_size=args.shard_size)
+        return load_config(args.config, input=args.input, out=args.out, limit=args.limit, address=args.address,
+                           shard_size=args.shard_size)
     except ConfigError as exc:
         console.print(Text(str(exc), style="red"))
         return None
