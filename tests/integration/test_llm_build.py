@@ -29,6 +29,7 @@ pytestmark = pytest.mark.integration
 
 PROBLEMS = [p for p in sample_problems() if p.get("domain", "math") == "math"][:16]
 FAULTS = {"rate": 0.2, "seed": 11}  # every kind: 429, 500, 503, timeout, drop, malformed, truncated
+MODELS = ["policy", "judge-model"]  # listed by the server, as vLLM lists what it serves: no model probe request
 
 
 def _config(tmp_path: Path, base_url: str) -> Path:
@@ -53,7 +54,7 @@ def _config(tmp_path: Path, base_url: str) -> Path:
 
 def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_path, ray_session):
     script = scripts_from_sample(PROBLEMS)
-    with OpenAIServer(script, latency=0.1, hang=3.0, faults=FAULTS) as srv:
+    with OpenAIServer(script, latency=0.1, hang=3.0, faults=FAULTS, models=MODELS) as srv:
         cfg_path = _config(tmp_path, srv.base_url)
         out = tmp_path / "out"
         proc = subprocess.Popen([sys.executable, "-m", "steplabel.pipeline.cli", "build", str(cfg_path)],
@@ -128,7 +129,7 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
 
 
 def test_budget_stops_the_build_cleanly_and_a_larger_budget_resumes_it(tmp_path, ray_session):
-    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+    with OpenAIServer(scripts_from_sample(PROBLEMS), models=MODELS) as srv:
         cfg_path = _config(tmp_path, srv.base_url)
         data = yaml.safe_load(cfg_path.read_text())
         data["generation"]["budget"] = {"max_requests": 6}

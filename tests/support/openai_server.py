@@ -19,6 +19,8 @@ Scripted answers (the `script` dict):
   reject_response_format: ["json_schema", ...] answered with a 500 validation error, as llama.cpp's
           Python server does for json_schema
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
+models (None: lists "scripted" and answers any model name, as llama.cpp's server does; a list:
+lists those and refuses any other with 404, as vLLM does),
 faults: {"rate": 0.2, "kinds": [...], "seed": 0, "first": 0} — `rate` fails that fraction of
 attempts at random; `first` fails the first k attempts of every distinct request. Fault kinds:
 "429", "500", "503", "timeout", "drop", "malformed", "truncated" (the default mix), and "400" (a
@@ -77,6 +79,7 @@ class ServerState:
         self.honor_n = True
         self.hang = 30.0
         self.judge_models: list[str] = []
+        self.models: Optional[list[str]] = None
         self.faults: dict[str, Any] = {}
         self.configure(**settings)
         self.reset()
@@ -88,7 +91,7 @@ class ServerState:
             elif key == "faults":
                 self.faults = dict(value or {})
                 self._rng = random.Random(self.faults.get("seed", 0))
-            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models"):
+            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models", "models"):
                 setattr(self, key, value)
             else:
                 raise KeyError(f"unknown server setting {key!r}")
@@ -331,7 +334,9 @@ class _Server:
                 self._send(writer, 400, json.dumps({"error": {"message": str(exc)}}).encode())
             return True
         if path.endswith("/models"):
-            self._send(writer, 200, json.dumps({"object": "list", "data": [{"id": "scripted", "object": "model"}]}).encode())
+            listed = ["scripted"] if st.models is None else st.models
+            self._send(writer, 200, json.dumps({"object": "list", "data": [{"id": m, "object": "model"}
+                                                                            for m in listed]}).encode())
             return True
         if not (path.endswith("/chat/completions") or path.endswith("/completions")) or method != "POST":
             self._send(writer, 404, b'{"error": {"message": "not found"}}')
@@ -351,6 +356,10 @@ class _Server:
         problem = _invalid(path, body)
         if problem:
             self._send(writer, 400, json.dumps({"error": {"message": problem, "type": "invalid_request_error"}}).encode())
+            return True
+        if st.models is not None and body["model"] not in st.models:
+            msg = f"The model `{body['model']}` does not exist."
+            self._send(writer, 404, json.dumps({"error": {"message": msg, "type": "NotFoundError", "code": 404}}).encode())
             return True
         key = request_key({"path": path, **body})
         st.total += 1
