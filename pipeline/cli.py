@@ -17,23 +17,51 @@ console = Console(stderr=True, soft_wrap=True)  # messages stay whole lines in l
 
 def _build(args: argparse.Namespace) -> int:
     from .build import run_build
+    from .interrupt import Interrupted, stop_on_signals
     from .preflight import EXIT_CONFIG, EXIT_DONE, EXIT_PARTIAL, EXIT_STOPPED, StartError
 
-    config = _config(args)
-    if config is None:
-        return EXIT_CONFIG
-    start = time.perf_counter()
-    console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} (config {config.config_hash()})")
-    try:
-        result = run_build(config, progress=lambda msg: console.print(
-            Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")),
-            on_shard=_json_line if args.progress == "json" else None, allow_empty=args.allow_empty)
-    except StartError as exc:
-        console.print(Text(str(exc), style="red"))
-        return exc.exit_code
-    _summary(result)
+    with stop_on_signals():
+        config = None
+        try:
+            config = _config(args)
+            if config is None:
+                return EXIT_CONFIG
+            start = time.perf_counter()
+            console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} "
+                          f"(config {config.config_hash()})")
+            try:
+                result = run_build(config, progress=lambda msg: console.print(
+                    Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")),
+                    on_shard=_json_line if args.progress == "json" else None, allow_empty=args.allow_empty)
+            except StartError as exc:
+                console.print(Text(str(exc), style="red"))
+                return exc.exit_code
+            _summary(result)
+        except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (Interrupted), wherever it arrived
+            signal = exc if isinstance(exc, Interrupted) else Interrupted(2)
+            console.print(Text(_interrupted_line(config, signal.name), style="yellow"))
+            return signal.exit_code
     status = result.manifest["status"]
     return {"done": EXIT_DONE, "stopped": EXIT_STOPPED}.get(status, EXIT_PARTIAL)
+
+
+def _interrupted_line(config: Any, name: str) -> str:
+    """What an interrupted build finished, and that a re-run resumes it: one line."""
+    from .store import read_manifest
+
+    manifest = None
+    if config is not None:
+        try:
+            manifest = read_manifest(config.run.out)
+        except (OSError, ValueError):
+            manifest = None
+    if config is None or manifest is None or not manifest.get("shards_total"):
+        return f"interrupted by {name} before any shard was written; nothing to resume"
+    done = sum(1 for s in manifest.get("shards", {}).values() if s.get("status") == "done")
+    if manifest.get("status") == "done":
+        return f"interrupted by {name} after the build finished: {done} of {manifest['shards_total']} shards in {config.run.out}"
+    return (f"interrupted by {name}: {done} of {manifest['shards_total']} shards are written and kept in "
+            f"{config.run.out}; re-run the same command to resume")
 
 
 def _remerge(args: argparse.Namespace) -> int:
