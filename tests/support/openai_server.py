@@ -20,7 +20,8 @@ Scripted answers (the `script` dict):
           Python server does for json_schema
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
 models (None: lists "scripted" and answers any model name, as llama.cpp's server does; a list:
-lists those and refuses any other with 404, as vLLM does),
+lists those and refuses any other with 404, as vLLM does), api_key (None: no key; a string: every
+route but the admin ones answers 401 without "Authorization: Bearer <key>", as vLLM's --api-key),
 faults: {"rate": 0.2, "kinds": [...], "seed": 0, "first": 0} — `rate` fails that fraction of
 attempts at random; `first` fails the first k attempts of every distinct request. Fault kinds:
 "429", "500", "503", "timeout", "drop", "malformed", "truncated" (the default mix), and "400" (a
@@ -52,7 +53,7 @@ from collections import Counter
 from typing import Any, Optional
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "drop", "malformed", "truncated")
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests",
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
             500: "Internal Server Error", 503: "Service Unavailable"}
 _PARA = re.compile(r"<paragraph_(\d+)>")
 _STEP = re.compile(r"\[Step to judge\]\s*<paragraph_(\d+)>")
@@ -80,6 +81,7 @@ class ServerState:
         self.hang = 30.0
         self.judge_models: list[str] = []
         self.models: Optional[list[str]] = None
+        self.api_key: Optional[str] = None
         self.faults: dict[str, Any] = {}
         self.configure(**settings)
         self.reset()
@@ -91,7 +93,8 @@ class ServerState:
             elif key == "faults":
                 self.faults = dict(value or {})
                 self._rng = random.Random(self.faults.get("seed", 0))
-            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models", "models"):
+            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models", "models",
+                         "api_key"):
                 setattr(self, key, value)
             else:
                 raise KeyError(f"unknown server setting {key!r}")
@@ -297,7 +300,13 @@ class _Server:
                         await reader.readline()
                 else:
                     data = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-                keep = await self.dispatch(method, target.split("?")[0], data, writer, reader)
+                path = target.split("?")[0]
+                key = self.state.api_key
+                if key and not path.startswith("/_") and headers.get("authorization") != f"Bearer {key}":
+                    msg = {"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}
+                    self._send(writer, 401, json.dumps(msg).encode())
+                    continue
+                keep = await self.dispatch(method, path, data, writer, reader)
                 if not keep or headers.get("connection", "").lower() == "close":
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
