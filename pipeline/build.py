@@ -440,6 +440,10 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
         manifest["counts"] = _totals(manifest)
         with query_memory(QUERY_MEMORY):  # the driver stays small however large the dataset
             manifest["inputs"], missing = account(out, intake.files, keys)
+        manifest["inputs_changed"] = intake.changed()  # what was added since planning waits for the next run
+        for change in manifest["inputs_changed"]:
+            say(f"input {change['file']} changed after it was planned ({change['change']}): what it holds now "
+                "that was not planned is built by the next run")
         manifest["stopped_reason"] = stopped
         manifest.pop("error", None)
         manifest["unaccounted"] = missing if finished else None

@@ -129,6 +129,9 @@ def _summary(result: Any) -> None:
         f"{counts.get('quarantined', 0)} quarantined) in {result.shards_total} shards "
         f"({result.shards_written} written now, {result.shards_skipped} resumed) — {result.seconds:.1f}s"
     )
+    for change in result.manifest.get("inputs_changed") or []:
+        console.print(Text(f"input changed while the build ran: {change['file']} ({change['change']}); what was not "
+                           "planned is built by the next run", style="yellow"))
     if result.stopped:
         console.print(Text(f"stopped early: {result.stopped} — re-run the same command to resume", style="yellow"))
     elif result.manifest["status"] == "partial":
