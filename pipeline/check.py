@@ -74,10 +74,13 @@ def _input(config: BuildConfig, p: Plan, problem_ids: list[str]) -> Optional[int
     intake = Intake()
     chains = quarantined = 0
     ids: set[str] = set()
+    domains: dict[str, int] = {}  # chains per domain, as each record says (its own field, else the config's)
     try:
         for row in iter_chains(cfg, config.generation, intake):
             chains += 1
             quarantined += row["status"] == "quarantined"
+            if row["status"] != "quarantined":
+                domains[row["domain"]] = domains.get(row["domain"], 0) + 1
             ids.add(row["chain_id"])
             problem_ids.append(row["problem_id"])
     except (SourceError, OSError) as exc:
@@ -88,6 +91,7 @@ def _input(config: BuildConfig, p: Plan, problem_ids: list[str]) -> Optional[int
     if len(files) > 10:
         facts["files"].append({"file": f"... {len(files) - 10} more"})
     facts["records"] = intake.records
+    facts["domains"] = domains
     p.chain_ids = ids
     facts["quarantined_at_import"] = quarantined
     if chains == 0:
@@ -184,12 +188,17 @@ def _labeler(lc: Any, config: BuildConfig, p: Plan, probe: bool,
     facts: dict[str, Any] = {"name": lc.name, "version": cls.version, "pool_size": lc.pool_size,
                              "batch_size": lc.batch_size or config.run.batch_size, "num_cpus": lc.num_cpus,
                              "domains": domains}
-    if config.input.kind != "sample" and config.input.domain not in domains:
+    counted = p.facts.get("input", {}).get("domains")  # None: the input was not counted (a hub dataset)
+    if counted is not None:
+        facts["chains"] = sum(counted.get(d, 0) for d in domains)
+        if not facts["chains"] and counted:
+            p.notes.append(f"labeler {lc.name!r} labels {'/'.join(domains)} chains; this input holds "
+                           f"{', '.join(f'{n} {d}' for d, n in sorted(counted.items()))}: it will not label any")
+    elif config.input.domain not in domains and "domain" not in config.input.fields:
         p.notes.append(f"labeler {lc.name!r} labels {'/'.join(domains)} chains; this input is "
-                       f"{config.input.domain}: it will not label any")
+                       f"{config.input.domain} (unless its records say otherwise): it may not label any")
     isolation = getattr(opts, "isolation", None)
-    inp = config.input
-    may_see_code = inp.kind == "sample" or inp.domain == "code" or "domain" in inp.fields
+    may_see_code = counted.get("code", 0) > 0 if counted is not None else True
     if probe and isolation is not None and "code" in domains and may_see_code:
         if isolation not in sandboxes:
             sandboxes[isolation] = _sandbox(isolation, lc.name, p)
@@ -239,6 +248,8 @@ def render(p: Plan) -> str:
                  + (f", {inp['records']} records" if inp.get("records") is not None else ""))
     for file in inp.get("files", []):
         counts = f": {file['records']} records, {file['chains']} chains" if "records" in file else ""
+        if file.get("blank_lines"):
+            counts += f", {file['blank_lines']} blank lines skipped"
         lines.append(f"           {file['file']}{counts}")
     chains = "unknown" if f["chains"] is None else str(f["chains"])
     shards = "unknown" if f["shards"] is None else str(f["shards"])
@@ -257,7 +268,8 @@ def render(p: Plan) -> str:
         for name in st["labelers"]:
             lab = labs[name]
             sandbox = f", sandbox {lab['sandbox']}" if lab.get("sandbox") else ""
-            lines.append(f"  labeler {name} v{lab['version']}: domains {'/'.join(lab['domains'])}{sandbox}")
+            chains = f", {lab['chains']} chains" if "chains" in lab else ""
+            lines.append(f"  labeler {name} v{lab['version']}: domains {'/'.join(lab['domains'])}{chains}{sandbox}")
     m = f["merge"]
     rest = ", ".join(f"{k}={v}" for k, v in m.items() if k not in ("policy", "order") and v not in ([], None))
     lines.append(f"merge    {m['policy']} {m['order']}" + (f", {rest}" if rest else ""))

@@ -147,3 +147,28 @@ def test_the_plan_shows_the_stages_the_build_makes(capsys):
     assert main(["check", "--no-probe", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert [s["labelers"] for s in plan["stages"]] == [["outcome"], ["math_steps"], ["code_outcome", "code_steps"]]
+
+
+def test_labelers_are_told_the_chains_of_their_domains_as_the_records_say(tmp_path, capsys):
+    """A record names its own domain: a code record in an input configured as math is one the
+    code labelers label, and check counts it so (and says so only of labelers with none)."""
+    from steplabel.pipeline.check import plan
+    from steplabel.pipeline.config import load_config
+
+    code = {"problem": "Write add(a, b).", "domain": "code", "tests": "assert add(1, 2) == 3", "entry_point": "add",
+            "text": "```python\ndef add(a, b):\n    return a + b\n```"}
+    math = {"problem": "What is 1 + 1?", "answer": "2", "text": "1 + 1 = 2"}
+    (tmp_path / "in.jsonl").write_text(json.dumps(code) + "\n\n" + json.dumps(math) + "\n")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({
+        "input": {"kind": "files", "path": str(tmp_path / "in.jsonl")},
+        "labelers": [{"name": "outcome"}, {"name": "code_outcome"}, {"name": "code_steps"}],
+        "merge": {"order": ["code_outcome", "outcome"]}, "run": {"out": str(tmp_path / "out")}}))
+    result = plan(load_config(tmp_path / "c.yaml"), probe=False)
+    assert result.facts["input"]["domains"] == {"code": 1, "math": 1}
+    assert {lab["name"]: lab["chains"] for lab in result.facts["labelers"]} == {
+        "outcome": 1, "code_outcome": 1, "code_steps": 1}
+    assert not any("will not label any" in n for n in result.notes), result.notes
+    assert result.facts["input"]["files"][0]["blank_lines"] == 1
+    (tmp_path / "in.jsonl").write_text(json.dumps(math) + "\n")
+    result = plan(load_config(tmp_path / "c.yaml"), probe=False)
+    assert sorted(n.split("'")[1] for n in result.notes if "will not label any" in n) == ["code_outcome", "code_steps"]
