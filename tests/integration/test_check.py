@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import yaml
@@ -17,8 +16,8 @@ from tests.support.broken_configs import BROKEN
 
 pytestmark = pytest.mark.integration
 
-# one interpreter checks (and tries to build) every broken config: each must fail in < 2 s, and Ray
-# is never imported
+# one interpreter checks (and tries to build) every broken config: each fails before Ray is imported
+# (how fast is measured in tests/benchmarks/bench_start_failures.py)
 _RUN_ALL = """
 import contextlib, io, json, sys, time
 from steplabel.pipeline.cli import main
@@ -47,7 +46,7 @@ def test_every_broken_config_fails_in_check_fast_and_without_ray(tmp_path):
     assert not report["ray_imported"]
     for (name, _, dotted), path in zip(BROKEN, paths):
         r = report["results"][str(path)]
-        assert r["rc"] == 2 and r["build_rc"] == 2 and r["s"] < 2.0, (name, r)
+        assert r["rc"] == 2 and r["build_rc"] == 2, (name, r)
         assert dotted in " ".join(r["err"].split()) and f"{name}.yaml" in r["err"].replace("\n", ""), (name, r["err"])
 
 
@@ -102,12 +101,10 @@ def test_a_dead_and_a_silent_endpoint_are_problems_within_the_deadline(tmp_path,
         silent.listen(8)  # accepts connections and never answers
         path = _config(tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}/v1",
                        f"http://127.0.0.1:{dead.getsockname()[1]}/v1")
-        start = time.perf_counter()
         assert main(["check", path, "--deadline", "1"]) == 1
-        took = time.perf_counter() - start
     out = capsys.readouterr().out
-    assert took < 4.0, took
-    assert "PROBLEM  generation.policy:" in out and "PROBLEM  labelers.1.options.judges.0:" in out
+    assert "PROBLEM  generation.policy:" in out and "connection refused" in out
+    assert "PROBLEM  labelers.1.options.judges.0:" in out and "no answer within 1 s" in out
 
 
 def test_another_build_in_out_is_a_problem(tmp_path, capsys):
