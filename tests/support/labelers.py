@@ -60,3 +60,28 @@ class ActorKiller(Labeler):
             os._exit(9)
         last = len(chain["steps"]) - 1
         return Labeling(verdicts={last: verdict(self, 1, "fine")}) if last >= 0 else Labeling()
+
+
+class _GateOptions(Options):
+    gate: str  # a file: rows whose problem says `[gate]` wait until it exists
+
+
+class GateLabeler(Labeler):
+    """In-process (its actor's own process): a row whose problem says `[gate]` creates
+    `<gate>.waiting` and waits until the gate file exists, so a test can hold a build for as long
+    as it needs and know when it is held; every other row gets +1 on its last step at once."""
+
+    name = "gate"
+    version = "0"
+    domains = ("math",)
+    options_model = _GateOptions
+    row_timeout = None
+
+    def label(self, chain: dict[str, Any]) -> Labeling:
+        if "[gate]" in (chain.get("problem") or ""):
+            with open(self.opts.gate + ".waiting", "w"):
+                pass
+            while not os.path.exists(self.opts.gate):
+                time.sleep(0.05)
+        last = len(chain["steps"]) - 1
+        return Labeling(verdicts={last: verdict(self, 1, "fine")}) if last >= 0 else Labeling()
