@@ -249,7 +249,8 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build (or resume) a labeled dataset",
                        epilog="exit codes: 0 done, 2 config or arguments, 3 stopped by a budget (re-run to resume), "
-                              "4 input, 5 partial (re-run to finish), 6 another build holds OUT (try again later)")
+                              "4 input, 5 partial (re-run to finish), 6 another build holds OUT (try again later), "
+                              "130/143 interrupted by SIGINT/SIGTERM (re-run to resume)")
     _config_args(b)
     b.add_argument("--progress", choices=("human", "json"), default="human",
                    help="json: also print one JSON object per written shard on stdout (chains, rows/s, "

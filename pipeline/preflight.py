@@ -5,11 +5,13 @@ can act on — not after a minute of work, with a traceback, leaving a manifest 
 the corrected re-run. The codes (also in README.md):
 
     0  done: every input record is written to data/ or quarantine/
-    2  config or arguments (a bad config, --out not writable, OUT holds another build)
+    2  config or arguments (a bad config, an endpoint refusing its URL, key or model, --out not
+       writable, OUT holds another build)
     3  stopped by a budget: re-run the same command to resume
     4  input (a path that does not exist or cannot be read, an empty input without --allow-empty)
     5  partial: some shards or records are missing from the output (see the manifest)
     6  busy: another build holds OUT (its lease, OUT/.lease/); try again later
+    130, 143  interrupted by SIGINT or SIGTERM (interrupt.py): re-run the same command to resume
 """
 from __future__ import annotations
 
