@@ -171,6 +171,8 @@ def write_rows(header: list[str], rows: list[tuple], fmt: str, stream: Any) -> N
 def _export(args: argparse.Namespace) -> int:
     from .export import ExportOptions, export
 
+    if args.format == "tokens":
+        return _export_tokens(args)
     try:
         options = ExportOptions(neutral=args.neutral, placeholder=args.placeholder,
                                 positive_token=args.reward_tokens[0], negative_token=args.reward_tokens[1])
@@ -184,6 +186,50 @@ def _export(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export_tokens(args: argparse.Namespace) -> int:
+    """The tokenized export: Ray tasks over the build's shards (see export_tokens.py)."""
+    from .export_tokens import TokenOptions, export_tokens
+    from .tokens import TokenizerError
+
+    if not args.tokenizer:
+        console.print(Text("--format tokens needs --tokenizer NAME_OR_PATH (a local folder or a Hub id)", style="red"))
+        return 2
+    try:
+        options = TokenOptions(tokenizer=args.tokenizer, separator=args.separator, max_length=args.max_length,
+                               neutral=args.neutral, soft=args.soft)
+        report = export_tokens(args.out, options, args.to, address=args.address,
+                               progress=lambda msg: console.print(Text(f"  {msg}")))
+    except (TokenizerError, ValueError) as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    c = report.counts
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(c["skipped"].items())) or "none"
+    console.print(f"tokens: {c['written']} of {c['chains_read']} chains written to {report.path} "
+                  f"({c['steps_labeled']} labeled steps, {c['tokens']} tokens; {c['truncated']} chains cut at "
+                  f"max_length {args.max_length}, {c['steps_cut']} steps lost) in {report.seconds:.1f}s; "
+                  f"skipped: {skipped}")
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    """A trained PRM's step scores as a labeler's verdicts (see score.py)."""
+    from .score import ScoreError, ScoreOptions, score
+
+    try:
+        options = ScoreOptions(threshold=args.threshold, batch_size=args.batch_size, name=args.name,
+                               separator=args.separator, max_length=args.max_length, device=args.device,
+                               kind=args.kind, shard_size=args.shard_size)
+        result = score(args.model, args.input, args.out, options, progress=lambda msg: console.print(Text(f"  {msg}")))
+    except ScoreError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    s = result.manifest["scored"]
+    console.print(f"scored {result.chains} chains ({result.steps} steps) with {s['model']} as labeler "
+                  f"{s['labeler']} (version {s['version']}, threshold {args.threshold}, {s['device']}) into "
+                  f"{result.out} in {result.seconds:.1f}s; `steplabel eval processbench {result.out}` scores it")
+    return 0
+
+
 def _fmt(v: Any) -> Any:
     return round(v, 4) if isinstance(v, float) else v
 
@@ -193,9 +239,10 @@ def _eval(args: argparse.Namespace) -> int:
 
     if args.what == "processbench":
         report = processbench_report(args.out)
-        header = ["subset", "labeler", "chains", "determined", "coverage", "f1", "acc_erroneous", "acc_error_free",
-                  "precision_strict", "precision_lenient", "flags", "flags_after_first_error",
-                  "exact_first_errors", "erroneous"]
+        header = ["subset", "labeler", "chains", "erroneous", "pb_f1", "pb_acc_erroneous", "pb_acc_error_free",
+                  "first_flag_precision", "first_flag_recall", "determined", "coverage", "f1", "acc_erroneous",
+                  "acc_error_free", "precision_strict", "precision_lenient", "flags", "flags_after_first_error",
+                  "exact_first_errors"]
         rows = [tuple(_fmt(r[k]) for k in header) for r in report]
     else:
         pairs = agreement_report(args.out)
@@ -243,6 +290,22 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shard-size", type=int, dest="shard_size", help="chains per shard")
 
 
+def _token_args(e: argparse.ArgumentParser) -> None:
+    """The tokens format's options (new with it; the other formats ignore them)."""
+    from .tokens import DEFAULT_MAX_LENGTH
+
+    t = e.add_argument_group("tokens (input_ids and labels for token-classification PRM training)")
+    t.add_argument("--tokenizer", help="tokens: a local tokenizer folder or a Hub id")
+    t.add_argument("--separator", default="\n", help="tokens: the text after every step whose last token carries "
+                                                     "its label (default: a newline, as TRL's PRM trainer)")
+    t.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH, dest="max_length",
+                   help=f"tokens: cut every chain at this many tokens (default {DEFAULT_MAX_LENGTH}); steps beyond "
+                        "it lose their label, counted in export.json")
+    t.add_argument("--soft", action="store_true", help="tokens: the label is the step's score (e.g. a Monte-Carlo "
+                                                      "value) instead of 1/0; a step without one keeps its 1/0")
+    t.add_argument("--address", help="tokens: Ray cluster address (default: RAY_ADDRESS or a local Ray)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="steplabel", description="Automatic step labels for PRM training data.")
     sub = p.add_subparsers(dest="command", required=True)
@@ -288,14 +351,36 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export a build for PRM trainers",
                        epilog="formats: " + "; ".join(f"{n}: {f.feeds}" for n, f in EXPORTERS.items()))
     e.add_argument("out")
-    e.add_argument("--format", choices=tuple(EXPORTERS), required=True)
+    e.add_argument("--format", choices=(*EXPORTERS, "tokens"), required=True)
     e.add_argument("--to", help="output folder (its files and export.json); default OUT/exports/<name>-<build id>/FORMAT/")
     e.add_argument("--neutral", choices=NEUTRAL_CHOICES, default="correct",
                    help="a neutral (0) step counts as correct (default), as incorrect, or ends the exported steps (cut)")
     e.add_argument("--placeholder", default="ки", help="math-shepherd: the tag after every step")
     e.add_argument("--reward-tokens", nargs=2, default=("+", "-"), metavar=("POS", "NEG"), dest="reward_tokens",
                    help="math-shepherd and chat-steps: the tokens for a correct and an incorrect step")
+    _token_args(e)
     e.set_defaults(func=_export)
+
+    from .score import KINDS
+
+    s = sub.add_parser("score", help="a trained PRM's step scores, written as a labeler's verdicts (then `eval`)",
+                       epilog="exit codes: 0 done, 2 model, input or arguments")
+    s.add_argument("model", help="a token-classification PRM (a folder, e.g. from examples/train_prm.py, or a Hub id)")
+    s.add_argument("--input", required=True, help="a steplabel build, Parquet of its chains, ProcessBench JSON, "
+                                                  "PRM800K JSONL or our JSONL")
+    s.add_argument("--out", required=True, help="the folder (or s3:// prefix) the scored chains are written to")
+    s.add_argument("--kind", choices=KINDS, default="auto", help="what --input holds (default: found out)")
+    s.add_argument("--threshold", type=float, default=0.5, help="P(correct) from which a step is rated +1, "
+                                                                "below it -1 (default 0.5)")
+    s.add_argument("--name", help="the labeler's name (default: the model's folder name or Hub id)")
+    s.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="chains per forward pass")
+    s.add_argument("--separator", help="the step separator (default: the one the model was trained with, "
+                                       "from MODEL/steplabel.json, else a newline)")
+    s.add_argument("--max-length", type=int, dest="max_length", help="tokens the model sees (default: as trained)")
+    s.add_argument("--device", help="torch device (default: cuda when torch finds one, else cpu)")
+    s.add_argument("--shard-size", type=int, default=1000, dest="shard_size",
+                   help="chains per written shard when the input is not a build")
+    s.set_defaults(func=_score)
 
     v = sub.add_parser("eval", help="score labels against human labels, or labelers against each other")
     v.add_argument("what", choices=("processbench", "agreement"))

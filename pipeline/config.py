@@ -60,6 +60,8 @@ class InputConfig(_Strict):
     fields: dict[str, str] = Field(default_factory=dict)
     limit: Optional[int] = Field(default=None, ge=1)
     repeat: int = Field(default=1, ge=1)  # replicate the input (benchmarks at scale)
+    # the importer's own options (code datasets: which tests and solutions), checked by its model
+    options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("kind")
     @classmethod
@@ -76,6 +78,31 @@ class InputConfig(_Strict):
         if unknown:
             raise ValueError(f"unknown field mapping keys {unknown}; known: {sorted(known)}")
         return value
+
+    @field_validator("options")
+    @classmethod
+    def _options_fit_the_kind(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Checked by the importer's own options model, so a typo fails here and not mid-build.
+        The user's dict is kept as written (it is what the config hash covers)."""
+        if "kind" in info.data:  # an unknown kind is already reported
+            from .sources import importer_options
+
+            importer_options(info.data["kind"], value)
+        return value
+
+    @model_validator(mode="after")
+    def _domain_of_the_kind(self) -> "InputConfig":
+        """An importer of one domain's problems (the code datasets) sets the input's domain, so
+        checks and the sandbox probe see code; naming another one is a mistake."""
+        from .sources import IMPORTERS
+
+        fixed = getattr(IMPORTERS.get(self.kind), "domain", None)
+        if fixed is not None and fixed != self.domain:
+            if "domain" in self.model_fields_set:
+                _problems("InputConfig", [(("domain",), f"input kind {self.kind!r} holds {fixed} problems",
+                                           self.domain)])
+            self.domain = fixed
+        return self
 
     @model_validator(mode="after")
     def _path_unless_sample(self) -> "InputConfig":

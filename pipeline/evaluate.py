@@ -1,6 +1,14 @@
 """Label quality measured against human labels and between labelers, with DuckDB over a build.
 
-ProcessBench scoring: a labeler's first error follows `first_error.py` — the first step it rates
+ProcessBench's own metric (`processbench_metric`, the figures published for PRMs and LLM critics):
+a chain's prediction is the first step rated -1, or -1 when none is; the accuracy on erroneous
+chains (prediction == human first error) and on error-free chains (prediction == -1), in percent
+over every chain, and F1 their harmonic mean — as the benchmark's `run_eval*.py` compute them.
+Beside it, first-flag precision (of the predictions at or before the human first error, or in an
+error-free chain, the share exactly on it; a first flag after the human first error is not scored)
+and recall (predictions exactly on the human first error, over erroneous chains).
+
+Determined-only scoring: a labeler's first error follows `first_error.py` — the first step it rates
 -1, or -1 when it rates every step and flags none, and only when every earlier step is rated; the
 human first error is read the same way from the `human` verdicts (chains without a known one are
 not scored). Accuracy on erroneous chains (prediction == human first error) and on error-free
@@ -15,9 +23,9 @@ flatters a labeler). `flags_after_first_error` says how many flags only the leni
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Optional, Sequence
 
-from .first_error import first_error
+from .first_error import first_error, first_flag
 from .store import connect
 
 MERGED = "merged"
@@ -41,8 +49,41 @@ GROUP BY ALL
 """
 
 
+def processbench_prediction(ratings: Sequence[Optional[int]]) -> int:
+    """ProcessBench's prediction from step ratings: the first step rated -1, or -1 when none is."""
+    flag = first_flag(ratings)
+    return -1 if flag is None else flag
+
+
+def processbench_metric(predictions: Sequence[int], labels: Sequence[int]) -> dict[str, Any]:
+    """ProcessBench's metric for one labeler (or PRM) on one subset.
+
+    predictions[i]: the index of chain i's first step predicted wrong, -1 when none; labels[i]: the
+    human first error, -1 for an error-free chain. Accuracies and F1 are in percent, as the
+    benchmark prints them; None where undefined (no chain of a kind; both accuracies 0).
+    """
+    if len(predictions) != len(labels):
+        raise ValueError(f"{len(predictions)} predictions for {len(labels)} labels")
+    erroneous = [(p, t) for p, t in zip(predictions, labels) if t != -1]
+    error_free = [(p, t) for p, t in zip(predictions, labels) if t == -1]
+    acc_err = 100 * sum(p == t for p, t in erroneous) / len(erroneous) if erroneous else None
+    acc_ok = 100 * sum(p == -1 for p, _ in error_free) / len(error_free) if error_free else None
+    f1 = (2 * acc_err * acc_ok / (acc_err + acc_ok) if acc_err is not None and acc_ok is not None
+          and acc_err + acc_ok > 0 else None)
+    flagged = [(p, t) for p, t in zip(predictions, labels) if p != -1]
+    judged = [(p, t) for p, t in flagged if t == -1 or p <= t]  # a first flag after the first error: unknowable
+    hits = sum(p == t for p, t in judged)
+    return {
+        "acc_erroneous": acc_err, "acc_error_free": acc_ok, "f1": f1,
+        "first_flags": len(flagged), "first_flags_exact": hits,
+        "first_flag_precision": hits / len(judged) if judged else None,
+        "first_flag_recall": hits / len(erroneous) if erroneous else None,
+    }
+
+
 def _score(rows: list[tuple[int, Optional[int], list[Optional[int]]]]) -> dict[str, Any]:
     """rows: (human first error, the labeler's first error or None, its step ratings) per chain."""
+    own = processbench_metric([processbench_prediction(r[2]) for r in rows], [r[0] for r in rows])
     determined = [r for r in rows if r[1] is not None]
     erroneous = [r for r in determined if r[0] != -1]
     correct = [r for r in determined if r[0] == -1]
@@ -60,6 +101,8 @@ def _score(rows: list[tuple[int, Optional[int], list[Optional[int]]]]) -> dict[s
     strict_scored = flags - after
     return {
         "chains": len(rows), "erroneous": sum(r[0] != -1 for r in rows), "error_free": sum(r[0] == -1 for r in rows),
+        **{f"pb_{k}": own[k] for k in ("acc_erroneous", "acc_error_free", "f1")},
+        **{k: own[k] for k in ("first_flags", "first_flags_exact", "first_flag_precision", "first_flag_recall")},
         "determined": len(determined), "coverage": len(determined) / len(rows) if rows else None,
         "acc_erroneous": acc_err, "acc_error_free": acc_ok, "f1": f1,
         "flags": flags, "flags_after_first_error": after,
@@ -70,9 +113,9 @@ def _score(rows: list[tuple[int, Optional[int], list[Optional[int]]]]) -> dict[s
     }
 
 
-def processbench_report(out: str | Path) -> list[dict[str, Any]]:
-    """Per subset (and 'all') and per labeler (and 'merged'): F1 and accuracies on the chains whose
-    first error the labeler determined, coverage, precision of its -1 flags."""
+def processbench_chains(out: str | Path) -> dict[tuple[str, str], list[tuple[int, Optional[int], list[Optional[int]]]]]:
+    """Per (subset or 'all', labeler or 'merged'): (human first error, the labeler's determined
+    first error or None, its step ratings) for every chain with a known human first error."""
     con = connect(out)
     chains: dict[str, tuple[str, dict[str, list[Optional[int]]]]] = {}
     for chain_id, subset, labeler, ratings in con.execute(_PER_CHAIN).fetchall():
@@ -87,6 +130,14 @@ def processbench_report(out: str | Path) -> list[dict[str, Any]]:
                 continue
             for key in ((subset, labeler), ("all", labeler)):
                 groups.setdefault(key, []).append((truth, first_error(ratings), ratings))
+    return groups
+
+
+def processbench_report(out: str | Path) -> list[dict[str, Any]]:
+    """Per subset (and 'all') and per labeler (and 'merged'): ProcessBench's own metric (`pb_*`,
+    percent) with first-flag precision and recall; F1 and accuracies on the chains whose first
+    error the labeler determined, coverage, precision of its -1 flags."""
+    groups = processbench_chains(out)
     if not groups:
         raise ValueError(f"{out} has no chains with human first-error labels (import ProcessBench or the sample)")
     report = [{"subset": s, "labeler": l, **_score(g)} for (s, l), g in groups.items()]

@@ -17,7 +17,8 @@ or in another order gives the same ids. An exact duplicate is kept once and the 
 quarantined as duplicates of it.
 
 A new input format is one importer function `(ctx, index, record) -> rows` plus one line in
-`IMPORTERS`.
+`IMPORTERS`; one that takes `input.options` carries their pydantic model as `options_model`
+(`importers.common.code_importer`), and reads them checked as `ctx.options`.
 """
 from __future__ import annotations
 
@@ -32,14 +33,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from .config import InputConfig
+from .fields import HUMAN, MappingError, kind_of as _kind, object_field as _object, reference as _reference
+from .fields import text_field as _text, with_verdicts as _with_human
 from .first_error import ratings_from_first_error
+from .importers import apps, codecontests, livecodebench
 from .llm.config import GenerationConfig
 from .place import is_uri
 from .schema import new_chain, stable_id
 from .segment import make_steps, split_steps
 
 Record = dict[str, Any]
-HUMAN = {"labeler": "human", "score": None, "cost": {"ms": 0.0, "tokens": 0}, "cached": False}
 KEPT_CHARS = 2000  # of an unreadable record's text, kept in its quarantined row
 
 
@@ -48,10 +51,6 @@ INPUT_SUFFIXES = (".jsonl", ".json", ".parquet")
 
 class SourceError(ValueError):
     """The input cannot be read at all (missing or unreadable file, unknown dataset) — as opposed to a bad record."""
-
-
-class MappingError(ValueError):
-    """A record whose fields do not fit the format (wrong type, out of range): it is quarantined."""
 
 
 # --- reading records ----------------------------------------------------------------------------
@@ -90,10 +89,39 @@ def _encodable(record: Any) -> bool:
     return True
 
 
+class _NonFinite:
+    """Stands where the JSON text had `NaN`, `Infinity` or `-Infinity` (Python's json reads them;
+    they are not JSON numbers): a record holding one is quarantined, never read as "nan" or "inf"."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __str__(self) -> str:
+        return self.name
+
+
+_NON_FINITE_TEXT = re.compile(r"NaN|Infinity")  # only then can a marker be in the value: walk it
+NON_FINITE_REASON = "a non-finite number ({}) is not a JSON number"
+
+
+def non_finite(value: Any) -> Optional[str]:
+    """The name of a `_NonFinite` constant anywhere in a parsed value, or None."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, _NonFinite):
+            return v.name
+        if isinstance(v, dict):
+            stack.extend(v.values())
+        elif isinstance(v, list):
+            stack.extend(v)
+    return None
+
+
 def _parse(text: str) -> tuple[Any, Optional[str]]:
-    """JSON text → (value, None) or (None, why not)."""
+    """JSON text → (value, None) or (None, why not). Non-finite constants stay `_NonFinite` markers."""
     try:
-        value = json.loads(text)
+        value = json.loads(text, parse_constant=_NonFinite)
     except json.JSONDecodeError as exc:
         return None, f"invalid JSON ({exc.msg}, line {exc.lineno} column {exc.colno})"
     except RecursionError:
@@ -126,6 +154,9 @@ def _read_jsonl(path: Path, file: str) -> Iterator[Entry]:
                             raw=data.decode("utf-8", "replace")[:KEPT_CHARS])
             else:
                 value, error = _parse(text)
+                bad = non_finite(value) if error is None and _NON_FINITE_TEXT.search(text) else None
+                if bad is not None:
+                    value, error = None, NON_FINITE_REASON.format(bad)
                 yield Entry(file, index, n, record=value, error=error, raw=text[:KEPT_CHARS] if error else "")
             index += 1
 
@@ -147,7 +178,11 @@ def _read_json(path: Path, file: str) -> Iterator[Entry]:
     if isinstance(value, dict) and isinstance(value.get("data"), list):
         value = value["data"]
     for i, record in enumerate(value if isinstance(value, list) else [value]):
-        yield Entry(file, i, record=record)
+        bad = non_finite(record) if _NON_FINITE_TEXT.search(text) else None
+        if bad is not None:
+            yield Entry(file, i, error=NON_FINITE_REASON.format(bad), raw=_dump(record)[:KEPT_CHARS])
+        else:
+            yield Entry(file, i, record=record)
 
 
 def _read_parquet(path: Path, file: str) -> Iterator[Entry]:
@@ -249,27 +284,6 @@ def read_entries(cfg: InputConfig) -> Iterator[Entry]:
 
 # --- checked fields -----------------------------------------------------------------------------
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    kinds = {list: "a list", dict: "an object", int: "a number", float: "a number", str: "a string", type(None): "null"}
-    return kinds.get(type(value), type(value).__name__)
-
-
-def _text(value: Any, name: str, *, numbers: bool = False, required: bool = False) -> Optional[str]:
-    """A text field as it is: a string stays a string; a list or object where text belongs is an
-    error, never its Python repr. `numbers` admits numbers (answers, ids) as their decimal text."""
-    if value is None:
-        if required:
-            raise MappingError(f"field {name!r} is missing")
-        return None
-    if isinstance(value, str):
-        return value
-    if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    raise MappingError(f"field {name!r} is {_kind(value)} where text belongs")
-
-
 def _steps(value: Any, name: str) -> Optional[list[str]]:
     if value is None:
         return None
@@ -297,12 +311,6 @@ def _rating(value: Any, name: str) -> Optional[int]:
     return int(value)
 
 
-def _object(value: Any, name: str) -> dict:
-    if not isinstance(value, dict):
-        raise MappingError(f"field {name!r} is {'missing' if value is None else _kind(value)}, not an object")
-    return value
-
-
 def _domain(value: Any, name: str, ctx: "Context") -> str:
     domain = _text(value, name) or ctx.cfg.domain
     if domain not in ("math", "code"):
@@ -326,12 +334,6 @@ def human_first_error_verdicts(n_steps: int, first_error: int, version: str) -> 
             for i, r in enumerate(ratings) if r is not None}
 
 
-def _with_human(row: dict, verdicts: dict[int, dict]) -> dict:
-    for i, v in verdicts.items():
-        row["steps"][i]["verdicts"].append(v)
-    return row
-
-
 def _gsm8k_answer(solution: str) -> Optional[str]:
     m = re.search(r"####\s*(.+?)\s*$", solution.strip()) or re.search(r"(?m)^A:\s*(.+?)\s*$", solution)
     return m.group(1).replace(",", "").strip() if m else None
@@ -344,6 +346,7 @@ class Context:
 
     def __init__(self, cfg: InputConfig, generation: Optional[GenerationConfig]) -> None:
         self.cfg, self.generation = cfg, generation
+        self.options = importer_options(cfg.kind, cfg.options)  # the importer's model, or None
         self.dataset = cfg.name or (cfg.path if cfg.kind != "sample" else "steplabel-sample")
 
     def source(self) -> dict:
@@ -386,11 +389,6 @@ class Context:
             source=self.source(), generator={"kind": "imported", "model": model},
             text=text, steps=make_steps(steps or []), segmenter=segmenter, final_answer=final_answer,
         )
-
-
-def _reference(answer: Any = None, solution: Any = None, tests: Any = None, entry_point: Any = None) -> dict:
-    return {"answer": _text(answer, "answer", numbers=True), "solution": _text(solution, "solution"),
-            "tests": _text(tests, "tests"), "entry_point": _text(entry_point, "entry_point")}
 
 
 # --- importers: (context, record index, record) -> chain rows -----------------------------------
@@ -441,7 +439,7 @@ def _processbench(ctx: Context, index: int, r: Record) -> list[dict]:
     if steps is None:
         raise MappingError("field 'steps' is missing")
     row = ctx.chain_row(_text(r.get("id"), "id", numbers=True, required=True),
-                        _text(r.get("problem"), "problem", required=True), _reference(), steps=steps,
+                        _text(r.get("problem"), "problem", required=True), _reference(r.get("answer")), steps=steps,
                         model=_text(r.get("generator"), "generator"))
     fe = first_error_index(r.get("label"), len(steps), "label")
     return [_with_human(row, human_first_error_verdicts(len(steps), fe, "processbench"))]
@@ -602,7 +600,21 @@ IMPORTERS: dict[str, Importer] = {
     "math": _math,
     "gsm8k_solutions": _gsm8k_solutions,
     "math_shepherd": _math_shepherd,
+    "apps": apps.import_record,
+    "taco": apps.import_record,
+    "codecontests": codecontests.import_record,
+    "livecodebench": livecodebench.import_record,
 }
+
+
+def importer_options(kind: str, options: dict[str, Any]) -> Any:
+    """`input.options` checked by the kind's importer's `options_model` (None: it takes none)."""
+    model = getattr(IMPORTERS[kind], "options_model", None)
+    if model is None:
+        if options:
+            raise ValueError(f"input kind {kind!r} takes no options")
+        return None
+    return model.model_validate(options)
 
 
 # --- the whole input: rows, counts, duplicates --------------------------------------------------

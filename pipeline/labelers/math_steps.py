@@ -22,7 +22,7 @@ class MathStepsOptions(Options):
 
 class MathStepsLabeler(Labeler):
     name = "math_steps"
-    version = "1.1"
+    version = "1.2"
     domains = ("math",)
     options_model = MathStepsOptions
 

@@ -1,16 +1,15 @@
 """The unit-test runner in the real sandbox: statuses, test styles, threads, Ray, refusal, leaks."""
 from __future__ import annotations
 
-import os
+import json
 import threading
 import time
-from pathlib import Path
 
 import pytest
 
 from steplabel.verifiers.code import (Limits, Sandbox, SandboxPool, SandboxUnavailable,
                                       run_humaneval, run_mbpp, run_pytest_file, run_tests)
-from tests.support.sandbox import failing_bwrap
+from tests.support.sandbox import IDLE_TREE, descendants, failing_bwrap, settled_tree
 
 pytestmark = pytest.mark.integration
 
@@ -20,27 +19,41 @@ CHECK = "def check(candidate):\n    assert candidate(1, 2) == 3\n"
 
 @pytest.fixture(scope="module")
 def sb():
-    box = Sandbox(limits=Limits(timeout=2.0)).start()
+    box = Sandbox(limits=Limits(timeout=2.0, wall_factor=3.0)).start()
     yield box
     box.close()
 
 
+SPIN = "def spin(n):\n    while True:\n        n += 1\n"
+NAP = "def nap(s):\n    import time\n    time.sleep(s)\n    return s\n"
+
+
 def test_statuses_and_tracebacks(sb):
-    ok, bad, boom, slow = sb.run(ADD, [
+    ok, bad, boom, spins, naps, sleeps, after = sb.run(ADD + SPIN + NAP, [
         {"name": "ok", "code": "assert add(1, 2) == 3"},
         {"name": "bad", "code": "assert add(1, 2) == 4, 'nope'"},
         {"name": "boom", "code": "add(None, 1)"},
-        {"name": "slow", "code": "import time\ntime.sleep(120)"},
+        {"name": "spins", "code": "spin(0)"},  # the program's CPU time
+        {"name": "naps", "code": "assert nap(0.3) == 0.3"},  # no CPU: waiting is not a timeout
+        {"name": "sleeps", "code": "import time\ntime.sleep(60)"},  # the wall-clock backstop (3 x 1 s)
+        {"name": "after", "code": "assert add(2, 2) == 4"},
     ], timeout=1.0)
-    assert (ok.status, bad.status, boom.status, slow.status) == ("passed", "failed", "error", "timeout")
+    assert [r.status for r in (ok, bad, boom, spins, naps, sleeps)] == [
+        "passed", "failed", "error", "timeout", "passed", "timeout"]
     assert bad.message == "AssertionError: nope" and bad.frames[-1][0] == "<test>"
     assert boom.frames[-1] == ("<solution>", 2, "add") and "TypeError" in boom.tb
-    assert slow.duration < 60  # killed at its deadline, long before its sleep would end
+    # (on a machine loaded past 3 runnable processes per core the wall-clock backstop comes first)
+    assert spins.message in ("CPU time limit of 1 s exceeded", "wall-clock backstop of 3 s exceeded")
+    assert "wall-clock backstop of 3 s" in sleeps.message
+    assert after.passed  # a fresh program process for the tests after a timeout
 
 
 def test_exiting_early_is_not_a_pass(sb):
     (r,) = sb.run("import sys\nsys.exit(0)\n", [{"name": "t", "code": "assert False"}])
     assert r.status == "error" and "SystemExit" in r.message
+    (r,) = sb.run(ADD + "def quit_now():\n    import os\n    os._exit(0)\n",
+                  [{"name": "t", "code": "try:\n    quit_now()\nexcept BaseException:\n    pass\n"}])
+    assert r.status == "error" and "program's process ended" in r.message  # caught by the test: still no pass
 
 
 def test_three_styles(sb):
@@ -127,39 +140,53 @@ def test_refuses_without_namespaces_unless_asked(tmp_path, monkeypatch):
         weak.close()
 
 
-def descendants(pid: int) -> set[int]:
-    children: dict[int, list[int]] = {}
-    for p in filter(str.isdigit, os.listdir("/proc")):
-        try:
-            stat = Path(f"/proc/{p}/stat").read_text()
-        except OSError:
-            continue
-        children.setdefault(int(stat.rsplit(")", 1)[1].split()[1]), []).append(int(p))
-    out, todo = set(), [pid]
-    while todo:
-        q = todo.pop()
-        out.add(q)
-        todo += children.get(q, [])
-    return out
-
-
 def test_no_process_left_behind_after_many_runs(sb):
-    """A short version of tests/benchmarks/bench_code_leak.py (10,000 runs)."""
-    # the sandbox's own process tree: the rest of the test session (Ray, math workers) comes and goes
+    """A short version of tests/benchmarks/bench_code_leak.py (10,000 runs): programs and tests
+    that start processes, daemons among them, leave nothing once their run is over."""
     root = sb.server_pid
-    before = descendants(root)
     spawner = ("import os, subprocess\nsubprocess.Popen(['sleep', '30'])\n"
                "if os.fork() == 0:\n    os.setsid()\n    os.execvp('sleep', ['sleep', '30'])\n")
-    tests = [{"name": f"t{i}", "code": spawner if i % 10 == 0 else "assert add(1, 1) == 2"}
-             for i in range(300)]
-    results = sb.run(ADD, tests)
-    assert all(r.passed for r in results)
-    # same count (the fork server's idle prepared child has a new pid after every run); the
-    # server cleans up and prepares the next child right after answering, so wait for a count
-    # that holds over several looks
-    deadline = time.monotonic() + 60.0  # returns as soon as the count holds; the room is for a loaded machine
-    counts = [-1]
-    while not (len(counts) >= 5 and set(counts[-5:]) == {len(before)}) and time.monotonic() < deadline:
-        time.sleep(0.02)
-        counts.append(len(descendants(root)))
-    assert sb.server_pid == root and set(counts[-5:]) == {len(before)}, counts[-10:]
+    for i in range(30):
+        program = ADD + (spawner if i % 3 == 0 else "")
+        test = spawner + "assert add(1, 1) == 2" if i % 5 == 0 else "assert add(1, 1) == 2"
+        assert sb.run(program, [{"name": "t", "code": test}])[0].passed
+    assert sb.server_pid == root
+    assert len(settled_tree(sb)) == IDLE_TREE, sorted(descendants(root))
+
+
+def test_stdin_stdout_cases(sb):
+    double = "n = int(input())\nprint(n * 2)\n"
+    cases = [{"input": "2\n", "output": "4"}, {"input": "  21 ", "output": "42\n\n"}]
+    assert [r.status for r in sb.run_io(double, cases)] == ["passed", "passed"]
+    wrong = sb.run_io("print(int(input()) + 2)\n", cases + [{"input": "5", "output": "10"}])
+    assert [r.status for r in wrong] == ["passed", "failed", "skipped"]
+    assert wrong[1].message == "wrong answer: token 1: expected '42', got '23'"
+    crash = sb.run_io("raise ValueError('nope')\n", cases[:1])[0]
+    assert crash.status == "error" and "ValueError: nope" in crash.message and crash.frames[-1][0] == "<solution>"
+    spins = sb.run_io("while True:\n    pass\n", cases[:1], timeout=0.5)[0]
+    assert spins.status == "timeout" and ("CPU time limit of 0.5 s" in spins.message or "backstop" in spins.message)
+    floats = "print(1 / 3)\n"
+    assert sb.run_io(floats, [{"input": "", "output": "0.3333333"}])[0].status == "failed"
+    assert sb.run_io(floats, [{"input": "", "output": "0.3333333"}], float_tolerance=1e-6)[0].passed
+    # a script that finishes its work in a thread (deep recursion), and one that reads all of stdin
+    threaded = ("import sys, threading\nthreading.stack_size(1 << 26)\nsys.setrecursionlimit(10 ** 6)\n"
+                "def depth(n):\n    return 0 if n == 0 else 1 + depth(n - 1)\n"
+                "threading.Thread(target=lambda: print(depth(int(input())))).start()\n")
+    assert sb.run_io(threaded, [{"input": "20000", "output": "20000"}])[0].passed
+    big = "".join(f"{i}\n" for i in range(200_000))
+    total = "import sys\nprint(sum(map(int, sys.stdin.read().split())))\n"
+    assert sb.run_io(total, [{"input": big, "output": str(sum(range(200_000)))}])[0].passed
+
+
+def test_function_call_cases(sb):
+    tests = json.dumps({"format": "calls", "fn_name": "pair", "cases": [
+        {"input": [1, 2], "output": [[1, 2]]},  # APPS wraps an expected value in a list
+        {"input": [3, 4], "output": [3, 4]}]})
+    assert run_tests(sb, "def pair(a, b):\n    return (a, b)\n", tests).passed
+    leet = "class Solution:\n    def pair(self, a, b):\n        return [a, b]\n"
+    assert run_tests(sb, leet, tests).passed
+    report = run_tests(sb, "def pair(a, b):\n    return [b, a]\n", tests)
+    assert [r.status for r in report.results] == ["failed", "failed"]
+    assert "expected [[1, 2]], got [2, 1]" in report.results[0].message
+    io = json.dumps({"format": "stdio", "cases": [{"input": "3", "output": "9"}]})
+    assert run_tests(sb, "print(int(input()) ** 2)\n", io).passed

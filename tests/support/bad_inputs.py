@@ -39,7 +39,7 @@ LINES: list[tuple[bytes, str, str]] = [
     (_j({"problem": "p", "steps": "one two"}), "quarantined", "'steps' is a string, not a list of step texts"),
     (_j({"problem": "p", "steps": ["a", 3]}), "quarantined", "'steps[1]' is a number where text belongs"),
     (_j({"problem": "p", "answer": [1, 2], "text": "x"}), "quarantined", "'answer' is a list where text belongs"),
-    (b'{"problem": "p", "text": NaN}', "quarantined", "'text' is a number where text belongs"),
+    (b'{"problem": "p", "text": NaN}', "quarantined", "a non-finite number (NaN) is not a JSON number"),
     (_j({"problem": "p", "text": "x", "domain": "physics"}), "quarantined", "'physics' is not a domain"),
     (_j({"problem": "p", "text": "x", "domain": 5}), "quarantined", "'domain' is a number where text belongs"),
     (b'{"problem": "p\\ud800", "text": "x"}', "quarantined", "lone UTF-16 surrogate"),

@@ -4,7 +4,7 @@ from pathlib import Path
 
 import pytest
 
-from steplabel.verifiers.math import answers_equal, check_step
+from steplabel.verifiers.math import answers_equal, check_final_answer, check_step
 
 PAIRS = [json.loads(l) for l in (Path(__file__).parents[1] / "data" / "math_answer_pairs.jsonl").read_text().splitlines() if l.strip()]
 
@@ -97,3 +97,39 @@ def test_mixed_number_inside_an_expression_is_not_guessed():
     assert answers_equal("1\\frac{4}{5}", "1.8").result == "equal"  # a whole answer is a mixed number
     assert answers_equal("2\\frac{\\pi}{3}", "\\frac{2\\pi}{3}").result == "equal"  # not digits: a product
     assert answers_equal("8", "\\log_2 256").result == "equal"  # the whole number is the argument
+
+
+# prose answers (#19): count nouns, yes/no with a reason, trailing remarks, bound words, "no solutions"
+@pytest.mark.parametrize("reference,candidate,expected", [
+    ("18", "18 eggs", "equal"), ("18", "The answer is: 18 eggs", "equal"), ("12", "12 students", "equal"),
+    ("7", "7 bolts", "equal"), ("18 eggs", "18", "equal"), ("11", "eleven apples", "equal"),
+    ("18", "19 eggs", "not_equal"), ("5 meters", "5 eggs", "not_equal"), ("5 m", "500 cm", "equal"),
+    ("24", "2 dozen", "equal"), ("5", "5 pi", "not_equal"), ("3", "3 x", "not_equal"),
+    ("900, as there are 900 three-digit numbers", "900 (i.e., all values)", "equal"),
+    ("900", "900, since every value works", "equal"), ("7", "7 — the smallest such value", "equal"),
+    ("No", "no, it is not possible", "equal"), ("No, it cannot be done.", "No", "equal"),
+    ("Yes", "yes, since 3 is odd", "equal"), ("Yes", "No, never", "not_equal"), ("No", "No solutions", "not_equal"),
+    ("x = 0 and y = 0", "x=y=0", "equal"),
+    ("at most 0 …", "At most 0 …", "equal"), ("at most 3 moves", "at least 3 moves", "not_equal"),
+    ("5", "at most 5", "equal"), ("5", "more than 5", "not_equal"), ("12", "a total of 12", "equal"),
+    ("12", "12 in total", "equal"), ("812", "there are 812 strings", "equal"),
+    ("No solutions", "there are no integer solutions", "equal"), ("\\emptyset", "no real solutions", "equal"),
+    ("\\emptyset", "none", "equal"), ("0", "no solutions", "not_equal"), ("\\{1, 2\\}", "no solutions", "not_equal"),
+    ("12", "3 \\times 4 = 12", "equal"), ("12", "3 × 4 = 13", "not_equal"), ("1234", "1,234 ways", "equal"),
+    ("7", "Verna received $7.00 in change", "unknown"),  # a sentence: its letters are not unknowns to multiply
+    ("10", "4 blue shoe boxes and 6 red shoe boxes", "unknown"), ("10", "4 and 6", "not_equal"),
+])
+def test_prose_answers(reference, candidate, expected):
+    assert answers_equal(reference, candidate).result == expected, answers_equal(reference, candidate)
+
+
+def test_a_count_noun_answer_is_checked_by_its_number():
+    assert check_final_answer("18", text="The answer is: 18 eggs").correct is True
+    assert check_final_answer("18", text="The answer is: 17 eggs").correct is False
+
+
+def test_an_answer_being_checked_is_not_the_stated_answer():
+    from steplabel.verifiers.math import extract_answer
+
+    assert extract_answer("Let me double-check the answer: 3 × 4 = 12.") is None
+    assert extract_answer("To check, the final answer is 12.") == "12"

@@ -41,13 +41,22 @@ def test_empty_box_is_a_wrong_answer():
 
 
 @pytest.mark.parametrize("steps", [
-    ["There are twelve eggs in all, as computed."],  # prose, no stated final answer
+    ["We counted the eggs in the basket one by one, as computed above."],  # prose, no stated result
     ["So the final answer is:"],  # must not extract ':'
 ])
 def test_imported_chain_without_a_final_answer_abstains(steps):
     out = _label(_chain(steps))
     assert out.outcome["correct"] is None and "no final answer" in out.outcome["evidence"]
     assert out.verdicts == {}
+
+
+def test_an_answer_stated_in_prose_is_found_and_the_evidence_says_where():
+    out = _label(_chain(["Each box holds 4 eggs and there are 3 boxes.", "So 3 × 4 = 12.",
+                         "There are twelve eggs in all, as computed."]))
+    assert out.outcome["correct"] is True and out.final_answer == "12 eggs" and set(out.verdicts) == {2}
+    assert "answer found in step 2, there are: 'There are twelve eggs in all, as computed.'" in out.outcome["evidence"]
+    wrong = _label(_chain(["Therefore, the farmer collects 13 eggs."]))
+    assert wrong.outcome["correct"] is False and wrong.verdicts[0]["rating"] == -1
 
 
 def test_missing_answer_incorrect_applies_to_sampled_chains_only():

@@ -1,6 +1,6 @@
 """Step checker: tested / supposed / rejected equations are not claims; claim finding is linear;
-evidence quotes the claim and both values. Dev examples written for tuning (the held-out set in
-tests/data/math_steps_heldout.jsonl is not used here)."""
+evidence quotes the claim and both values. Dev examples written for tuning (held-out sets, never
+tuned on, are measured by tests/benchmarks/bench_math_prose.py)."""
 from __future__ import annotations
 
 import time
@@ -176,3 +176,34 @@ def test_budget_counts_cpu_time_where_the_build_asks_for_it(monkeypatch):
     time.sleep(0.1)
     with pytest.raises(OutOfTime):
         b.check()
+
+
+# claims read whole and as LaTeX means them (#19); each false case has a true twin
+@pytest.mark.parametrize("text,flag", [
+    ("So $\\log_2 4^{8!} = 2 \\cdot 8!$.", False),  # log₂(4^{8!}), not (log₂ 4)^{8!}
+    ("So $\\log_2 4^{3} = 6$.", False), ("So $\\log_2 4^{3} = 8$.", True),
+    ("Hence $\\ln e^{2} = 2$ and $\\log_3 9^{2} = 4$.", False), ("Hence $\\log_3 9^{2} = 16$.", True),
+    ("Squares modulo 8:\n- 3^2 = 9 = 1 modulo 8\n- 5^2 = 25 = 1 modulo 8\n- 7^2 = 49 = 1 modulo 8", False),
+    ("The squares:\n- 3^2 = 9\n- 5^2 = 25\n- 7^2 = 48", True),  # each item is read on its own
+    ("Totals: 5 + 5 = 10\n11 + 2 = 13", False), ("Totals: 5 + 5 = 10\n11 + 2 = 14", True),
+    ("The area is 3.14159 × 4 ≈ 12.566\n= 12.57 square units.", False),
+    ("\\[ A = \\pi r^2 = 3.14159 \\cdot 4 \\\\ \\approx 12.566 = 12.57 \\]", False),
+    ("\\[ \\begin{aligned} S &= 1 + 2 + 3 \\\\ &= 6 \\\\ &\\approx 6.0 \\end{aligned} \\]", False),
+    ("\\[ x = 3 + 4 \\\\ = 8 \\]", True),  # a chain that goes on after a line break stays whole
+    ("So $2^{10} = 1024 \\approx 1000$.", False), ("So $2^{10} = 1024 \\approx 1100$.", True),
+    ("The total is 5 × \\(3 + 4 = 7\\) in all.", False), ("The total is 5 × \\(3 + 4 = 8\\) in all.", False),
+    ("Then we add \\(+ 4 = 10\\) to it.", False), ("Then \\(3 + 4 = 7\\) × 2 = 14.", False),
+    ("180 meters + 180 meters = 280 miles", True), ("180 meters + 180 meters = 360 meters", False),
+    ("3 apples + 4 apples = 8 apples", True), ("3 apples + 4 apples = 7 apples.", False),
+    ("4 hours = 240 minutes", False), ("4 hours = 250 minutes", True), ("2 hours = 120", False),
+    ("She has 18 - 6 = 12 eggs left.", False), ("10 percent = 0.1", False), ("2 dozen = 24", False),
+    ("The total is 3 + 4 =\n8 apples.", True),
+])
+def test_claims_are_read_whole(text, flag):
+    r = check_step(text)
+    assert (r.rating == -1) == flag, r
+
+
+def test_unit_claims_quote_the_units():
+    r = check_step("180 meters + 180 meters = 280 miles")
+    assert r.evidence.startswith("`180 meters + 180 meters = 280 miles` is false") and " mi," in r.evidence

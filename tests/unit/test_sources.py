@@ -30,6 +30,45 @@ def test_processbench_keeps_steps_and_the_human_first_error(tmp_path):
     assert rows[0]["generator"]["model"] == "m" and rows[0]["problem_id"] == "x-0"
 
 
+def test_processbench_records_may_carry_a_reference_answer(tmp_path):
+    """ProcessBench has no answers; joined with its source problems' answers, outcome can check them."""
+    path = _write(tmp_path, "pb.json", [
+        {"id": "x-0", "problem": "p", "steps": ["a", "b"], "label": -1, "answer": 18},
+        {"id": "x-1", "problem": "p", "steps": ["a", "b"], "label": -1},
+    ], as_json=True)
+    rows = list(iter_chains(InputConfig(kind="processbench", path=path)))
+    assert [r["reference"]["answer"] for r in rows] == ["18", None]
+
+
+@pytest.mark.parametrize("constant", ["NaN", "Infinity", "-Infinity"])
+def test_non_finite_numbers_anywhere_quarantine_their_record(tmp_path, constant):
+    """Python's json reads NaN and Infinity (not JSON numbers); an answer "nan" would label the
+    chain -1. The JSONL line, or the one record of a .json list, is quarantined with the reason."""
+    good = '{"problem": "What is 2 + 2?", "answer": "4", "text": "2 + 2 = 4"}'
+    lines = [good.replace('"4"', constant), good.replace('"text"', f'"meta": {{"w": [1, {constant}]}}, "text"'),
+             good, '{"problem": "NaN and Infinity as words", "answer": "4", "text": "2 + 2 = 4"}']
+    (tmp_path / "in.jsonl").write_text("\n".join(lines) + "\n")
+    (tmp_path / "in.json").write_text("[" + ", ".join(lines[:2] + lines[3:]) + "]")
+    for name, where in (("in.jsonl", ["in.jsonl:1", "in.jsonl:2"]), ("in.json", ["in.json record 0", "in.json record 1"])):
+        rows = list(iter_chains(InputConfig(kind="files", path=str(tmp_path / name))))
+        bad = [r for r in rows if r["status"] == "quarantined"]
+        assert [r["status_reason"] for r in bad] == [
+            f"[import] {w}: a non-finite number ({constant}) is not a JSON number" for w in where]
+        assert all(r["reference"]["answer"] == "4" for r in rows if r["status"] != "quarantined")
+        assert len(rows) - len(bad) == (2 if name == "in.jsonl" else 1)
+
+
+def test_a_nan_answer_in_parquet_is_quarantined(tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    pq.write_table(pa.table({"problem": ["What is 1 + 1?", "What is 2 + 2?"], "answer": [float("nan"), 4.0],
+                             "text": ["1 + 1 = 2", "2 + 2 = 4"]}), tmp_path / "in.parquet")
+    rows = list(iter_chains(InputConfig(kind="files", path=str(tmp_path / "in.parquet"))))
+    assert rows[0]["status"] == "quarantined" and "'answer' is nan, not a finite number" in rows[0]["status_reason"]
+    assert rows[1]["reference"]["answer"] == "4.0"
+
+
 def test_a_first_error_outside_the_chain_is_quarantined_not_read_as_no_error(tmp_path):
     path = _write(tmp_path, "pb.json", [
         {"id": "x-0", "generator": "m", "problem": "p", "steps": ["a", "b"], "label": 2},

@@ -1,14 +1,17 @@
-"""How the fork server is launched: the bubblewrap command line, or the explicitly weaker fallback.
+"""How the sandbox is launched: the bubblewrap command line, or the explicitly weaker fallback.
+What runs inside is in `inside/` (see `inside/server.py`).
 
 Levels (recorded in provenance as `describe()`):
   "bwrap"    user, pid, net, ipc, uts (and cgroup where possible) namespaces; a read-only root
              that shows only /usr, the Python prefix and a readable /etc holding a few files (no
-             secrets); uid 65534; no_new_privs; environment rebuilt from scratch. Every run
-             then gets its own mount and IPC namespaces with a fresh size-capped tmpfs on
-             /tmp, no capabilities, and a seccomp filter refusing new user namespaces.
-  "rlimits"  no namespaces: a plain child process with rlimits and a scrubbed environment, each
-             run in a fresh randomly named directory removed after it. Not a sandbox; only
-             when a config asks for it by name.
+             secrets); uid 65534; no_new_privs; environment rebuilt from scratch. Inside, the
+             program and the tests of a run each get a fresh PID, mount and IPC namespace with a
+             fresh size-capped tmpfs on /tmp (the program its own /proc too), no capabilities,
+             and a seccomp filter refusing new user namespaces.
+  "rlimits"  no namespaces: plain child processes with rlimits and a scrubbed environment, each
+             in a fresh randomly named directory removed after it. Not a sandbox (the program can
+             see and signal the test process: a kill is a failure, never a pass); only when a
+             config asks for it by name.
 
 A memory ceiling for the whole sandbox comes from a cgroup v2 child cgroup with `memory.max`
 when this process's cgroup delegates the memory controller; otherwise only the per-process
@@ -68,23 +71,34 @@ class SandboxUnavailable(RuntimeError):
 
 @dataclass
 class Limits:
-    """Per-test resource limits (applied in each forked child) and sandbox-wide ones."""
+    """Per-test limits (CPU seconds, with wall-clock time only as a backstop, so a loaded
+    machine gives the same verdicts as a quiet one), per-process rlimits, sandbox-wide ones."""
 
-    timeout: float = 3.0  # wall-clock seconds per test
-    memory_mb: int = 1024  # RLIMIT_AS per test child
-    cpu_s: Optional[int] = None  # RLIMIT_CPU; default ceil(timeout) + 1
+    timeout: float = 3.0  # CPU seconds per test or stdin/stdout case (program and tests together)
+    wall_factor: float = 10.0  # wall-clock backstop per test: timeout x this
+    memory_mb: int = 1024  # RLIMIT_AS of the program's process and of the test process
     fsize_mb: int = 16  # RLIMIT_FSIZE
     nofile: int = 256  # RLIMIT_NOFILE
     nproc: int = 64  # RLIMIT_NPROC for the whole sandbox (threads count too)
-    output_bytes: int = 64 * 1024  # stdout+stderr kept per test; more fails the test
-    tmp_mb: int = 256  # size of each run's private /tmp
+    output_bytes: int = 64 * 1024  # the program's stdout+stderr kept per test (the rest is read and dropped)
+    io_output_bytes: int = 64 << 20  # a stdin/stdout case's output; more is a wrong answer
+    tmp_mb: int = 256  # size of each run process's private /tmp
     sandbox_memory_mb: int = 2048  # the whole sandbox, where a cgroup v2 can enforce it
 
-    def child(self, timeout: Optional[float] = None) -> dict[str, int]:
-        t = self.timeout if timeout is None else timeout
-        cpu = self.cpu_s if self.cpu_s is not None else int(t) + 2
-        return {"as": self.memory_mb << 20, "cpu": cpu, "fsize": self.fsize_mb << 20,
-                "nofile": self.nofile}
+    def request(self, tests: int, timeout: Optional[float] = None, io: bool = False) -> dict:
+        """The limits part of a request to the server for `tests` tests (or cases)."""
+        t = self.timeout if timeout is None else float(timeout)
+        runs = 1 if io else tests + 1  # a case gets a fresh process; call tests share one (+ set-up)
+        rlimits = {"as": self.memory_mb << 20, "fsize": self.fsize_mb << 20, "nofile": self.nofile}
+        return {"cpu_limit": t, "wall_limit": t * self.wall_factor,
+                "output_cap": self.io_output_bytes if io else self.output_bytes,
+                "limits": {**rlimits, "cpu": int(runs * t) + 2},
+                "tester_limits": {"as": self.memory_mb << 20, "cpu": int((tests + 1) * t) + 10}}
+
+    def deadline(self, tests: int, timeout: Optional[float] = None) -> float:
+        """The host's last resort: the server's own backstop for the run, plus slack."""
+        t = self.timeout if timeout is None else float(timeout)
+        return (tests + 1) * t * self.wall_factor + 15.0
 
 
 @dataclass
@@ -116,8 +130,31 @@ def bwrap_version(binary: str) -> str:
     return out.stdout.strip() or out.stderr.strip()
 
 
-def server_source() -> str:
-    return (Path(__file__).with_name("_forkserver.py")).read_text()
+INSIDE = ("wire", "confine", "frames", "program", "tester", "server")  # in dependency order
+
+# `python -I -S -c BOOT NAMES SOURCE... CONFIG`: the sandbox's code as the package
+# `steplabel_inside`, loaded from sources on the command line (nothing of the host's install is
+# imported inside), compiled with asserts kept whatever the host interpreter's flags.
+BOOT = """
+import sys, types
+package = types.ModuleType("steplabel_inside")
+package.__path__ = []
+sys.modules["steplabel_inside"] = package
+for name, source in zip(sys.argv[1].split(","), sys.argv[2:-1]):
+    module = types.ModuleType("steplabel_inside." + name)
+    module.__file__ = "<steplabel_inside/" + name + ">"
+    sys.modules[module.__name__] = module
+    setattr(package, name, module)
+    exec(compile(source, module.__file__, "exec", dont_inherit=True, optimize=0), module.__dict__)
+sys.modules["steplabel_inside.server"].main(sys.argv[-1])
+"""
+
+
+def server_argv(config: dict) -> list[str]:
+    """The interpreter command line of the sandbox's server (-S: no site.py, a smaller process to fork)."""
+    folder = Path(__file__).with_name("inside")
+    sources = [(folder / f"{name}.py").read_text() for name in INSIDE]
+    return [sys.executable, "-I", "-S", "-c", BOOT, ",".join(INSIDE), *sources, _json(config)]
 
 
 def python_paths() -> list[str]:
@@ -240,8 +277,7 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
     # a run's fresh /tmp would hide an interpreter that lives under /tmp (a virtualenv made there):
     # the server re-binds these paths, read-only, inside every run
     config["tmp_binds"] = [p for p in python_paths() if p == "/tmp" or p.startswith("/tmp/")]
-    # -S: no site.py and no .pth processing; a smaller server forks about twice as fast.
-    argv += ["--", sys.executable, "-I", "-S", "-c", server_source(), _json(config)]
+    argv += ["--", *server_argv(config)]
     cgroup, ceiling = memory_cgroup(limits.sandbox_memory_mb)
     if cgroup is not None:  # the shell joins the cgroup, then becomes bwrap: nothing escapes it
         argv = ["/bin/sh", "-c", 'echo 0 > "$1" && shift && exec "$@"', "sh",
@@ -254,8 +290,7 @@ def rlimits_launch(limits: Limits, preload: list[str]) -> Launch:
     workdir = tempfile.mkdtemp(prefix="steplabel-run-")
     config = {"nproc": 0, "preload": preload, "drop": False, "sys_path": site_packages(),
               "workdir": workdir}
-    argv = [sys.executable, "-I", "-S", "-c", server_source(), _json(config)]
-    return Launch(argv=argv, env=dict(SANDBOX_ENV), server_config=config, workdir=workdir)
+    return Launch(argv=server_argv(config), env=dict(SANDBOX_ENV), server_config=config, workdir=workdir)
 
 
 def _cgroup2_base() -> tuple[Optional[str], str]:
@@ -333,27 +368,28 @@ def held(hello: dict, key: str) -> str:
 
 def describe(level: str, limits: Limits, hello: dict, ceiling: str) -> str:
     """One line for provenance: what isolation the runs actually had (checked at start)."""
-    common = (f"rlimits AS={limits.memory_mb}MiB CPU=timeout+2s FSIZE={limits.fsize_mb}MiB "
-              f"NOFILE={limits.nofile} CORE=0; memory ceiling: {ceiling}; wall-clock kill; "
-              f"output cap {limits.output_bytes}B; env scrubbed; verdict by per-run token")
+    common = (f"two processes per run, the verdict formed in the test process from plain data only; "
+              f"per test {limits.timeout:g} s of CPU (wall-clock backstop x{limits.wall_factor:g}); "
+              f"rlimits AS={limits.memory_mb}MiB FSIZE={limits.fsize_mb}MiB NOFILE={limits.nofile} CORE=0; "
+              f"memory ceiling: {ceiling}; output cap {limits.output_bytes}B; env scrubbed")
     if level == "bwrap":
         binary = bwrap_binary() or "bwrap"
-        return (f"bwrap[{bwrap_version(binary)}]: user+pid+net+ipc+uts namespaces, read-only root, "
-                f"per-run mount+ipc namespaces with a fresh tmpfs /tmp {limits.tmp_mb}MiB "
-                f"(private runs: {held(hello, 'private_runs')}), /etc/passwd readable: "
-                f"{held(hello, 'etc_passwd')}, nested user namespaces refused: "
-                f"{held(hello, 'userns_refused')}, uid {hello.get('uid')} "
-                f"(host uid {'65534' if os.geteuid() == 0 else os.geteuid()}), no_new_privs, "
-                f"NPROC={limits.nproc}; " + common)
-    return ("rlimits (NO namespaces, not a sandbox; chosen explicitly by config; each run in a "
-            "fresh random directory): " + common)
+        return (f"bwrap[{bwrap_version(binary)}]: user+pid+net+ipc+uts namespaces, read-only root; "
+                f"the program and the tests each in a fresh pid+mount+ipc namespace with a fresh "
+                f"tmpfs /tmp {limits.tmp_mb}MiB (the program's own /proc; own pid namespace: "
+                f"{held(hello, 'own_pid_namespace')}), /etc/passwd readable: {held(hello, 'etc_passwd')}, "
+                f"nested user namespaces refused: {held(hello, 'userns_refused')}, uid {hello.get('uid')} "
+                f"(host uid {'65534' if os.geteuid() == 0 else os.geteuid()}), no capabilities, "
+                f"no_new_privs, not dumpable, NPROC={limits.nproc}; " + common)
+    return ("rlimits (NO namespaces, not a sandbox; chosen explicitly by config; each process in a "
+            "fresh random directory; the program can see and signal the test process): " + common)
 
 
 def tag(level: str, hello: dict, ceiling: str) -> str:
     """Short form for per-verdict evidence."""
     mem = "cgroup" if ceiling.startswith("cgroup") else "per-process"
     if level == "bwrap":
-        return (f"bwrap(user,pid,net,ipc,uts;per-run mnt+ipc+tmpfs;ro-root;uid={hello.get('uid')};"
-                f"etc={held(hello, 'etc_passwd')};nested-userns-refused={held(hello, 'userns_refused')};"
-                f"mem={mem})")
-    return f"rlimits(no-namespaces;mem={mem})"
+        return (f"bwrap(user,pid,net,ipc,uts;program and tests apart,own pid+mnt+ipc+tmpfs each;ro-root;"
+                f"uid={hello.get('uid')};etc={held(hello, 'etc_passwd')};"
+                f"nested-userns-refused={held(hello, 'userns_refused')};mem={mem})")
+    return f"rlimits(no-namespaces;program and tests apart;mem={mem})"

@@ -1,17 +1,33 @@
-"""Unit-test runners for the three test styles, on top of `Sandbox.run`.
+"""Unit-test runners for the test styles, on top of `Sandbox.run` and `Sandbox.run_io`.
 
-Each style turns (program, tests) into one setup (the program, compiled as "<solution>") and a
-list of tests (compiled as "<test>"), each run in its own fork:
+The call styles turn (program, tests) into the program (run once, in a process of its own,
+compiled as "<solution>") and a list of tests (compiled as "<test>", run one after another in
+the test process, calling into the program's):
   HumanEval  `def check(candidate): ...` plus the entry point -> one test `check(entry_point)`
   MBPP       a list of assert statements (plus optional setup code) -> one test per assert
   pytest     a test file; every top-level `test_*` function and `Test*.test_*` method is a test,
              `pytest.mark.parametrize` cases run inside that test; the program is importable
              as module `solution` (`from solution import f`). Fixtures are not supported.
+  calls      function-call cases (APPS/TACO `fn_name`, LiveCodeBench functional): one test per
+             case, the entry point (or `Solution().<fn_name>`) called with the case's arguments,
+             its result compared with the expected one as APPS does (tuples as lists; an
+             expected one-element list may wrap the value)
+and one style runs the program as a script:
+  stdio      (input, expected output) cases, each in a fresh process; outputs equal token by
+             token after whitespace normalisation (numbers within `float_tolerance` if given)
+
+`reference.tests` holds the first three as code; the last two as a JSON document:
+  {"format": "stdio", "cases": [{"input": str, "output": str}], "float_tolerance": float|null,
+   "case_insensitive": bool, "prelude": str|null}
+  {"format": "calls", "fn_name": str, "cases": [{"input": [args...], "output": value}],
+   "unwrap": bool (default true: APPS's one-element-list rule), "prelude": str|null}
+`prelude` is code run before the program in its own process (the imports a dataset's judge adds).
 """
 from __future__ import annotations
 
 import ast
-import uuid
+import hashlib
+import json
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
@@ -21,6 +37,9 @@ from .sandbox import Sandbox, TestResult
 SOLUTION_FILE = "<solution>"
 
 
+FAILING = ("failed", "error", "timeout")  # decided in the test process, from plain data
+
+
 @dataclass
 class RunReport:
     """The outcome of running one program against its tests."""
@@ -28,7 +47,7 @@ class RunReport:
     results: list[TestResult] = field(default_factory=list)
     isolation: str = ""
     error: str = ""  # set when the tests could not even be built (e.g. unparsable test file)
-    run_id: str = field(default_factory=lambda: uuid.uuid4().hex[:12])  # cited by every verdict
+    run_id: str = ""  # a digest of the program and its tests: the same run has the same id in every build
 
     @property
     def passed(self) -> bool:
@@ -39,6 +58,16 @@ class RunReport:
         """The sandbox failed on some test (not the program): nothing is known about those."""
         return any(r.infra for r in self.results)
 
+    @property
+    def failed(self) -> bool:
+        """Some test failed, raised or ran out of time: decided whatever else happened."""
+        return any(r.status in FAILING for r in self.results if not r.infra)
+
+    @property
+    def undecided(self) -> Optional[TestResult]:
+        """The first test that needed a value that is not plain data (status `unknown`)."""
+        return next((r for r in self.results if r.status == "unknown"), None)
+
     def summary(self) -> str:
         if self.error:
             return self.error
@@ -46,14 +75,14 @@ class RunReport:
         for r in self.results:
             counts[r.status] = counts.get(r.status, 0) + 1
         parts = ", ".join(f"{n} {s}" for s, n in sorted(counts.items()))
-        first_bad = next((r for r in self.results if not r.passed), None)
+        first_bad = next((r for r in self.results if r.status in FAILING), None) or \
+            next((r for r in self.results if not r.passed), None)
         tail = f"; first failure {first_bad.name}: {first_bad.message}" if first_bad else ""
-        notes = sorted({n for r in self.results for n in r.note.split("; ") if n})
-        if notes:
-            tail += ("; the tests compared objects of classes the program made "
-                     f"({', '.join(notes)[:300]}): their own __eq__ decided, and assert-based "
-                     "tests cannot rule out one that is always true")
         return f"{len(self.results)} tests: {parts}{tail}"
+
+
+def run_digest(program: str, tests: Any) -> str:
+    return hashlib.sha256(json.dumps([program, tests], sort_keys=True).encode()).hexdigest()[:12]
 
 
 def humaneval_tests(test: str, entry_point: str) -> list[dict[str, str]]:
@@ -107,17 +136,39 @@ def pytest_tests(test_file: str) -> list[dict[str, str]]:
     return tests
 
 
+def _report(sandbox: Sandbox, program: str, tests: list[dict[str, str]], timeout: Optional[float],
+            module: Optional[str] = None, trusted: Optional[str] = None, own: Sequence[str] = (),
+            prelude: Optional[str] = None) -> RunReport:
+    results = sandbox.run(program, tests, timeout=timeout, module=module, trusted=trusted, own=own,
+                          prelude=prelude)
+    return RunReport(results=results, isolation=sandbox.isolation,
+                     run_id=run_digest(program, [tests, trusted, prelude]))
+
+
+def trusted_prompt(problem: str, entry_point: Optional[str]) -> Optional[str]:
+    """The problem statement when it is Python code defining the entry point (a HumanEval prompt):
+    its helpers are what the tests call, whatever the program redefines."""
+    if not entry_point or f"def {entry_point}" not in problem:
+        return None
+    try:
+        tree = ast.parse(problem)
+    except (SyntaxError, ValueError):
+        return None
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return problem if entry_point in defined else None
+
+
 def run_humaneval(sandbox: Sandbox, program: str, test: str, entry_point: str,
-                  timeout: Optional[float] = None) -> RunReport:
-    """`program` is the full code (prompt + completion, or a complete function)."""
-    results = sandbox.run(program, humaneval_tests(test, entry_point), timeout=timeout)
-    return RunReport(results=results, isolation=sandbox.isolation)
+                  timeout: Optional[float] = None, prompt: Optional[str] = None) -> RunReport:
+    """`program` is the full code (prompt + completion, or a complete function); `prompt`, when
+    given, is run in the test process (see `trusted_prompt`)."""
+    return _report(sandbox, program, humaneval_tests(test, entry_point), timeout,
+                   trusted=trusted_prompt(prompt or "", entry_point), own=[entry_point])
 
 
 def run_mbpp(sandbox: Sandbox, program: str, asserts: Sequence[str], setup_code: str = "",
              timeout: Optional[float] = None) -> RunReport:
-    results = sandbox.run(program, mbpp_tests(asserts, setup_code), timeout=timeout)
-    return RunReport(results=results, isolation=sandbox.isolation)
+    return _report(sandbox, program, mbpp_tests(asserts, setup_code), timeout)
 
 
 def run_pytest_file(sandbox: Sandbox, program: str, test_file: str,
@@ -128,12 +179,81 @@ def run_pytest_file(sandbox: Sandbox, program: str, test_file: str,
         return RunReport(error=f"test file does not parse: {exc}", isolation=sandbox.isolation)
     if not tests:
         return RunReport(error="test file has no test_* functions", isolation=sandbox.isolation)
-    results = sandbox.run(program, tests, timeout=timeout, module=module)
-    return RunReport(results=results, isolation=sandbox.isolation)
+    return _report(sandbox, program, tests, timeout, module)
+
+
+_CALL_HELPERS = """
+import json as __steplabel_json
+
+def __steplabel_target(name):
+    names = globals()
+    if name in names:
+        return names[name]
+    if "Solution" in names:
+        return getattr(names["Solution"](), name)
+    raise NameError(f"the program defines no {name} (and no class Solution with it)")
+
+def __steplabel_lists(x):
+    if type(x) in (list, tuple):
+        return [__steplabel_lists(v) for v in x]
+    return x
+
+def __steplabel_same(got, want, unwrap):
+    got, want = __steplabel_lists(got), __steplabel_lists(want)
+    return got == want or (unwrap and type(want) is list and len(want) == 1 and got == want[0])
+"""
+
+
+def call_tests(fn_name: str, cases: Sequence[Mapping[str, Any]], unwrap: bool = True) -> list[dict[str, str]]:
+    """One test per function-call case: the arguments and the expected value travel as JSON."""
+    tests = []
+    for i, case in enumerate(cases):
+        args = case.get("input")
+        args = args if isinstance(args, list) else [args]
+        code = (f"{_CALL_HELPERS}\n__steplabel_args = __steplabel_json.loads({json.dumps(args)!r})\n"
+                f"__steplabel_want = __steplabel_json.loads({json.dumps(case.get('output'))!r})\n"
+                f"__steplabel_got = __steplabel_target({fn_name!r})(*__steplabel_args)\n"
+                f"assert __steplabel_same(__steplabel_got, __steplabel_want, {unwrap!r}), "
+                "f'expected {__steplabel_want!r:.200}, got {__steplabel_got!r:.200}'\n")
+        tests.append({"name": f"case {i + 1}", "code": code})
+    return tests
+
+
+def run_calls(sandbox: Sandbox, program: str, fn_name: str, cases: Sequence[Mapping[str, Any]],
+              timeout: Optional[float] = None, unwrap: bool = True, prelude: Optional[str] = None) -> RunReport:
+    if not fn_name or not fn_name.isidentifier():
+        return RunReport(error=f"function-call cases need a function name, got {fn_name!r}",
+                         isolation=sandbox.isolation)
+    return _report(sandbox, program, call_tests(fn_name, cases, unwrap), timeout, prelude=prelude)
+
+
+def run_stdio(sandbox: Sandbox, program: str, cases: Sequence[Mapping[str, Any]],
+              float_tolerance: Optional[float] = None, timeout: Optional[float] = None,
+              case_insensitive: bool = False, prelude: Optional[str] = None) -> RunReport:
+    plain = [{"input": str(c.get("input", "")), "output": str(c.get("output", ""))} for c in cases]
+    results = sandbox.run_io(program, plain, timeout=timeout, float_tolerance=float_tolerance,
+                             case_insensitive=case_insensitive, prelude=prelude)
+    return RunReport(results=results, isolation=sandbox.isolation,
+                     run_id=run_digest(program, [plain, float_tolerance, case_insensitive, prelude]))
+
+
+def case_document(tests: str) -> Optional[dict]:
+    """The JSON test document of the stdio and calls styles, or None for test code."""
+    text = tests.lstrip()
+    if not text.startswith("{"):
+        return None
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        return None
+    return doc if isinstance(doc, dict) and doc.get("format") in ("stdio", "calls") else None
 
 
 def detect_style(tests: str) -> str:
-    """Which runner a `reference.tests` string wants: humaneval, pytest or mbpp."""
+    """Which runner a `reference.tests` string wants: stdio, calls, humaneval, pytest or mbpp."""
+    doc = case_document(tests)
+    if doc is not None:
+        return str(doc["format"])
     if "def check(" in tests:
         return "humaneval"
     if "def test" in tests or "class Test" in tests:
@@ -153,14 +273,26 @@ def split_asserts(tests: str) -> tuple[list[str], str]:
 
 
 def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[str] = None,
-              timeout: Optional[float] = None) -> RunReport:
+              timeout: Optional[float] = None, prompt: Optional[str] = None) -> RunReport:
     """Dispatch on the style of `tests` (a string as stored in `reference.tests`)."""
     style = detect_style(tests)
+    if style in ("stdio", "calls"):
+        doc = case_document(tests) or {}
+        cases = doc.get("cases")
+        if not isinstance(cases, list) or not cases or not all(isinstance(c, dict) for c in cases):
+            return RunReport(error=f"the {style} test document has no cases", isolation=sandbox.isolation)
+        prelude = doc.get("prelude") if isinstance(doc.get("prelude"), str) else None
+        if style == "calls":
+            return run_calls(sandbox, program, str(doc.get("fn_name") or entry_point or ""), cases, timeout,
+                             unwrap=doc.get("unwrap", True) is not False, prelude=prelude)
+        tolerance = doc.get("float_tolerance")
+        return run_stdio(sandbox, program, cases, float(tolerance) if tolerance is not None else None, timeout,
+                         case_insensitive=doc.get("case_insensitive") is True, prelude=prelude)
     if style == "humaneval":
         if not entry_point:
             return RunReport(error="HumanEval-style tests need an entry_point",
                              isolation=sandbox.isolation)
-        return run_humaneval(sandbox, program, tests, entry_point, timeout)
+        return run_humaneval(sandbox, program, tests, entry_point, timeout, prompt)
     if style == "pytest":
         return run_pytest_file(sandbox, program, tests, timeout)
     try:
@@ -201,10 +333,16 @@ def check_code(sandbox: Sandbox, steps: Sequence[str], problem: str, reference: 
         return CodeCheck(program, None, "failed", "the chain contains no python code block")
     if program.syntax_error is not None:
         return CodeCheck(program, None, "failed", f"program does not parse: {program.syntax_error}")
-    report = run_tests(sandbox, program.source, tests, entry)
+    report = run_tests(sandbox, program.source, tests, entry, prompt=problem)
     if report.error:
         return CodeCheck(program, report, "unknown", f"the tests cannot run: {report.error}")
     if report.infra:
         return CodeCheck(program, report, "unknown",
                          f"the sandbox failed, not the program (may pass on another try): {report.summary()}")
+    if report.failed:
+        return CodeCheck(program, report, "failed", report.summary())
+    undecided = report.undecided
+    if undecided is not None:
+        return CodeCheck(program, report, "unknown", f"{report.summary()} (test {undecided.name} needed a "
+                                                     "value that is not plain data; nothing decides it)")
     return CodeCheck(program, report, "passed" if report.passed else "failed", report.summary())

@@ -1,18 +1,16 @@
-"""Host side of the sandbox: one long-lived fork server, talked to over a pipe.
+"""Host side of the sandbox: one long-lived server, talked to over a pipe.
 
-Why a class with a lock: starting bwrap plus an interpreter costs ~50 ms, a forked test ~1 ms, so
-a labeler keeps one `Sandbox` for its lifetime. `run` is thread-safe (one request at a time per
-sandbox; use `SandboxPool` for parallelism). Deadlines are enforced twice: inside by the server
-(per test, kills the child's whole process tree) and here (per request, kills the whole sandbox
-and starts a new one), so nothing depends on signals in the calling thread (Ray actors, threads).
+Why a class with a lock: starting bwrap plus an interpreter costs ~50 ms, a run's two forked
+processes a few ms, so a labeler keeps one `Sandbox` for its lifetime. `run` and `run_io` are
+thread-safe (one request at a time per sandbox; use `SandboxPool` for parallelism). Limits are
+enforced inside (per test, in CPU seconds, by the test process; the run's processes torn down by
+the zygote) and here as a last resort (per request, a wall-clock deadline that kills the whole
+sandbox and starts a new one), so nothing depends on signals in the calling thread (Ray actors).
 """
 from __future__ import annotations
 
-import base64
 import contextlib
-import functools
 import json
-import marshal
 import os
 import queue
 import select
@@ -24,7 +22,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
                         remove_cgroup, rlimits_launch, tag)
@@ -32,19 +30,20 @@ from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable,
 # Modules HumanEval/MBPP-style code imports most; more preloads mean a bigger server to fork.
 DEFAULT_PRELOAD = ["math", "re", "collections", "itertools", "functools", "heapq", "bisect",
                    "string", "typing", "random", "hashlib", "json", "copy", "operator", "fractions"]
-RESPONSE_CAP = 64 << 20
+RESPONSE_CAP = 256 << 20
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steplabel-sandbox-spawner")
 START_TIMEOUT = 30.0
-SLACK = 5.0  # seconds the host adds to the server's own deadlines before it kills the sandbox
 
 
 @dataclass
 class TestResult:
-    """One isolated test run. status: passed / failed (assertion) / error / timeout.
+    """One test (or stdin/stdout case) of a run. status: passed / failed (an assertion, or a wrong
+    answer) / error / timeout / unknown (the test needed a value that is not plain data: nothing
+    outside the program can decide it) / skipped (a case after the first one that did not pass).
 
-    `infra` marks a failure of the sandbox, not of the code (it may pass on another try);
-    `note` lists classes of objects the program returned to the tests that did not exist
-    before it ran (their own `__eq__` decided the comparisons)."""
+    `infra` marks a failure of the sandbox, not of the code (it may pass on another try). The
+    frames after the tests' own are those the program's process reported: they can say where a
+    failure was, never make one a pass."""
 
     name: str
     status: str
@@ -54,7 +53,6 @@ class TestResult:
     output: str = ""
     truncated: bool = False
     duration: float = 0.0
-    note: str = ""
     infra: bool = False
 
     @property
@@ -67,20 +65,7 @@ class TestResult:
         return cls(name=str(d.get("name", "")), status=str(d.get("status", "error")),
                    message=str(d.get("message", "")), frames=frames, tb=str(d.get("tb", "")),
                    output=str(d.get("output", "")), truncated=bool(d.get("truncated")),
-                   duration=float(d.get("duration", 0.0)), note=str(d.get("note", "")),
-                   infra=bool(d.get("infra")))
-
-
-@functools.lru_cache(maxsize=2048)
-def compiled(test: str) -> str:
-    """A test compiled here once and marshalled for the fork server (the same interpreter binary
-    runs it): one compile serves every chain of its problem. Empty when it does not compile: the
-    run then compiles it and reports the error itself."""
-    try:
-        code = compile(test, "<test>", "exec", dont_inherit=True)
-    except (SyntaxError, ValueError):
-        return ""
-    return base64.b64encode(marshal.dumps(code)).decode()
+                   duration=float(d.get("duration", 0.0)), infra=bool(d.get("infra")))
 
 
 class SandboxError(RuntimeError):
@@ -235,49 +220,69 @@ class Sandbox:
         return line
 
     def run(self, setup: str, tests: list[dict[str, str]], timeout: Optional[float] = None,
-            module: Optional[str] = None) -> list[TestResult]:
-        """Run each test (a dict with name and code) in its own fresh fork after `setup`.
+            module: Optional[str] = None, trusted: Optional[str] = None,
+            own: Sequence[str] = (), prelude: Optional[str] = None) -> list[TestResult]:
+        """Run the program `setup` once, in a process of its own, and each test (a dict with name
+        and code) in the test process, one after another, calling into it.
 
-        `setup` is compiled as "<solution>" and each test as "<test>", so traceback frames say
-        which side an exception came from. With `module`, setup is importable under that name.
-        """
+        The program is compiled as "<solution>" and each test as "<test>", so traceback frames
+        say which side an exception came from. With `module`, the tests import the program's
+        names from a module of that name (pytest style: `from solution import f`). `trusted` is
+        the problem's own code (a HumanEval prompt), run in the test process: its names take the
+        place of the program's, except those in `own` (the entry point). `prelude` is code the
+        program's process runs before the program (the imports a dataset's judge adds)."""
         if not tests:
             return []
-        t = self.limits.timeout if timeout is None else float(timeout)
-        request = {"setup": setup, "tests": [{**x, "bin": compiled(x["code"])} for x in tests],
-                   "timeout": t, "module": module, "limits": self.limits.child(t),
-                   "output_cap": self.limits.output_bytes}
+        request = {"mode": "call", "program": setup, "tests": tests, "module": module, "prelude": prelude,
+                   "trusted": trusted, "own": list(own), **self.limits.request(len(tests), timeout)}
+        return self._request(request, [t.get("name", "") for t in tests], timeout)
+
+    def run_io(self, program: str, cases: list[dict[str, str]], timeout: Optional[float] = None,
+               float_tolerance: Optional[float] = None, case_insensitive: bool = False,
+               prelude: Optional[str] = None) -> list[TestResult]:
+        """Run `program` as a script once per case (a dict with input and output), each time in a
+        fresh process, its stdout compared with the case's output token by token (numbers with a
+        decimal point or exponent within `float_tolerance`, if given; letters ignoring case, if
+        asked); the first case that does not pass ends the run (the rest come back `skipped`)."""
+        if not cases:
+            return []
+        request = {"mode": "io", "program": program, "cases": cases, "float_tolerance": float_tolerance,
+                   "case_insensitive": case_insensitive, "prelude": prelude,
+                   **self.limits.request(len(cases), timeout, io=True)}
+        return self._request(request, [f"case {i + 1}" for i in range(len(cases))], timeout)
+
+    def _request(self, request: dict, names: list[str], timeout: Optional[float]) -> list[TestResult]:
         blob = (json.dumps(request) + "\n").encode()
         with self._lock:
             self._ensure()
             assert self._proc is not None and self._proc.stdin is not None
-            deadline = time.monotonic() + len(tests) * (t + 1.0) + SLACK
+            deadline = time.monotonic() + self.limits.deadline(len(names), timeout)
             try:
                 self._proc.stdin.write(blob)
                 self._proc.stdin.flush()
                 line = self._read_line(deadline)
             except (BrokenPipeError, ValueError, OSError):
                 line = None
-            results = self._parse(line, tests)
+            results = self._parse(line, names)
             if results is None:
                 why = self._stderr_tail().strip()[-500:]
                 self._kill()
                 self.restarts += 1
-                return [TestResult(name=x.get("name", ""), status="error", infra=True,
+                return [TestResult(name=name, status="error", infra=True,
                                    message=f"sandbox died or missed its deadline; restarted ({why})")
-                        for x in tests]
+                        for name in names]
             self.runs += len(results)
             return results
 
     @staticmethod
-    def _parse(line: Optional[bytes], tests: list[dict[str, str]]) -> Optional[list[TestResult]]:
+    def _parse(line: Optional[bytes], names: list[str]) -> Optional[list[TestResult]]:
         if not line:
             return None
         try:
             raw = json.loads(line)["results"]
         except (ValueError, KeyError, TypeError):
             return None
-        if not isinstance(raw, list) or len(raw) != len(tests):
+        if not isinstance(raw, list) or len(raw) != len(names):
             return None
         return [TestResult.from_wire(r) for r in raw if isinstance(r, dict)]
 

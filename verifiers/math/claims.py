@@ -40,12 +40,23 @@ _DELIMITERS = (("\\(", "\\)"), ("\\[", "\\]"), ("$$", "$$"))
 # minutes on one long step); every token alternative below consumes what it matches for good
 _PLAIN_TOKEN = re.compile(
     r"(?P<num>\$?\d+(?:,\d{3})*(?:\.\d+)?%?)|(?P<rel>~=|=|≈)|(?P<op>[-+*/×÷^])|(?P<open>\()"
-    r"|(?P<close>\))|(?P<word>(?:about|approximately|approx\.?|roughly)(?![A-Za-z]))|(?P<x>x)|(?P<ws>\s+)"
+    r"|(?P<close>\))|(?P<word>(?:about|approximately|approx\.?|roughly)(?![A-Za-z]))|(?P<unit>[A-Za-z]{2,})"
+    r"|(?P<x>x)|(?P<ws>\s+)"
+)
+# a word after a number is its unit or what it counts ("180 meters + 180 meters", "3 apples + 4
+# apples") only when an operator, a relation or the end of the statement follows it, and it is
+# not a word that changes the arithmetic
+_AFTER_UNIT = re.compile(r"[ \t]*(?:[-+*/×÷^=≈)]|[.,;:!?](?:\s|$)|$|\n)")
+_NOT_UNIT = frozenset(
+    "times of per plus minus by over divided multiplied equals equal is are was and or to from in for at each "
+    "which that so then gives choose squared cubed factorial percent percentage degrees degree radians radian "
+    "dozen dozens hundred hundreds thousand thousands million millions billion billions mod modulo less more "
+    "than left remaining total altogether about approximately roughly".split()
 )
 _START = re.compile(r"[-(\d$]")
 _ARITHMETIC_RUN = re.compile(r"[\d\s=≈~+\-*/×÷^().,$%x]*")
 _NO_START_AFTER = set("_.,$^/*+-=(")  # and any letter or digit
-_GOES_ON = re.compile(r"\s*(?:[-+*/×÷^%(\d]|\.\d|x\s*\d|(?:times|of|per|choose|over|squared|cubed|factorial)\b|!)")
+_GOES_ON = re.compile(r"[ \t]*(?:\u2029|[-+*/×÷^%(\d]|\.\d|x\s*\d|(?:times|of|per|choose|over|squared|cubed|factorial)\b|!)")
 _WORD_BEFORE = re.compile(r"\b(?:times|of|per|plus|minus|by|x|choose|over|root|sqrt|log|ln|squared|cubed)$")
 _OK_BEFORE = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ:,;.!?=\n\u2029\"'")
 
@@ -82,6 +93,9 @@ def _plain_runs(text: str, budget: Optional[Budget] = None):
         if m is None or (m.lastgroup == "op" and m.group() != "-") or m.lastgroup not in ("num", "open", "op"):
             i += 1
             continue
+        if m.group() == "-" and _bullet(text, i):
+            i += 1  # "- 3^2 = 9": a list item's bullet, not a minus sign
+            continue
         if i > 0 and (text[i - 1].isalnum() or text[i - 1] in _NO_START_AFTER):
             i = m.end()
             continue
@@ -95,6 +109,16 @@ def _plain_runs(text: str, budget: Optional[Budget] = None):
         i = end
 
 
+def _bullet(text: str, i: int) -> bool:
+    """Is the '-' at i a list bullet: first on its line, followed by a space?"""
+    if text[i + 1 : i + 2] not in (" ", "\t"):
+        return False
+    k = i
+    while k > 0 and text[k - 1] in " \t":  # bounded by the spaces before it, not by the line
+        k -= 1
+    return k == 0 or text[k - 1] == "\n"
+
+
 def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int], list[tuple[int, int, bool]], int]:
     """Run the operand/operator machine from i: (end of the longest complete run with a relation
     or None, its relations as (start, end, approximate), where the scan stopped)."""
@@ -104,6 +128,7 @@ def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int
     best: Optional[int] = None
     best_count = 0
     prev_ws = after_rel = False
+    last_kind = ""
     n, steps = len(text), 0
     while i < n:
         m = _PLAIN_TOKEN.match(text, i)
@@ -114,6 +139,10 @@ def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int
             budget.check()
         kind, j = m.lastgroup, m.end()
         if kind == "ws":
+            if "\n" in m.group() and not after_rel:
+                nxt = _PLAIN_TOKEN.match(text, j)
+                if nxt is None or nxt.lastgroup != "rel":
+                    break  # a new line is a new statement (a bullet's item), unless it goes on with "= …"
             prev_ws, i = True, j
             continue
         if state in ("operand", "minus"):
@@ -130,6 +159,9 @@ def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int
         else:  # value
             if kind == "close":
                 pass
+            elif kind == "unit":
+                if (last_kind != "num" or m.group().lower() in _NOT_UNIT or not _AFTER_UNIT.match(text, j)):
+                    break
             elif kind == "op":
                 state = "operand"
             elif kind == "x" and ((prev_ws and j < n and text[j].isspace())
@@ -143,6 +175,7 @@ def _scan_run(text: str, i: int, budget: Optional[Budget]) -> tuple[Optional[int
             else:
                 break
         after_rel = kind == "rel"
+        last_kind = kind
         if state == "value" and pending:
             rels.extend(pending)
             pending = []
@@ -160,9 +193,11 @@ def _plain_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]
         end = start + len(raw)
         after = text[end : end + 40]
         b = start
-        while b > 0 and text[b - 1].isspace():
+        while b > 0 and text[b - 1].isspace() and text[b - 1] not in "\n\u2029":
             b -= 1
-        prev = text[b - 1] if b > 0 else ""
+        prev = text[b - 1] if b > 0 else ""  # a new line starts a new statement: "\n" is a fine prev
+        if prev == "-" and _bullet(text, b - 1):
+            prev = "\n"  # "- 3^2 = 9": the item of a list starts here
         if _GOES_ON.match(after):
             continue  # the expression goes on past what we matched
         if _WORD_BEFORE.search(text[max(0, b - 12) : b]) or (prev and prev not in _OK_BEFORE):
@@ -176,11 +211,14 @@ def _plain_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]
         if re.match(r"[A-Za-z_]", after) or (start > 0 and re.match(r"[A-Za-z_]", text[start - 1])):
             continue  # glued to a word: "2x", "8th", "a1"
         cuts = [start] + [x for r in rels for x in r[:2]] + [end]
-        parts = [_drop_approx_word(text[cuts[k] : cuts[k + 1]]) for k in range(0, len(cuts), 2)]
+        parts = [_UNIT_WORD.sub(r" \\unit{\1} ", _drop_approx_word(text[cuts[k] : cuts[k + 1]])).strip()
+                 for k in range(0, len(cuts), 2)]
         ops = ["~" if r[2] else "=" for r in rels]
         if len(parts) >= 2 and all(parts) and raw.count("(") == raw.count(")"):
             yield Claim(tuple(parts), tuple(ops), False, raw, start, end)
 
+
+_UNIT_WORD = re.compile(r"(?<=[\d%])\s*([A-Za-z]{2,})")
 
 _CONNECTORS = frozenset(
     "so thus then hence therefore is are was were be been get gets got gives give giving have has had and or "
@@ -218,13 +256,25 @@ def _mark_text(stmt: str) -> str:
     return _TEXT.sub(lambda m: f" \\unit{{{m.group(1).strip().lower()}}} " if _UNIT_TEXT.match(m.group(1)) else " \\Theta ", stmt)
 
 
-def _latex_claims(segment: str, start: int = 0, end: int = 0) -> list[Claim]:
+_LINE_GOES_ON = re.compile(r"\\\\ ?(?=(?:=|≈|<|>|\\(?:approx|simeq|doteq|leq?|geq?|lt|gt)(?![A-Za-z])))")
+_BINARY_START = re.compile(r"^(?:[+*/^×÷·]|\\(?:times|cdot|div)(?![A-Za-z]))")
+_OPERATOR_CHARS = "+*/^×÷·=<>≈"
+
+
+def _latex_claims(segment: str, start: int = 0, end: int = 0, cut_start: bool = False,
+                  cut_end: bool = False) -> list[Claim]:
+    """Claims of one math segment. `cut_start` / `cut_end`: the segment begins / ends inside an
+    expression written around it (`5 \\times \\(3 + 4 = 7\\)`), so its first / last piece is only
+    part of a term and is not read."""
     out = []
-    seg = re.sub(r"\\begin\{(?:align|aligned|eqnarray|gather|split)\*?\}|\\end\{(?:align|aligned|eqnarray|gather|split)\*?\}", "\\\\", segment)
+    seg = re.sub(r"\\begin\{(?:align|aligned|eqnarray|gather|split)\*?\}|\\end\{(?:align|aligned|eqnarray|gather|split)\*?\}",
+                 lambda _: "\\\\", segment)  # a line break (a plain replacement string would leave one backslash)
     seg = re.sub(r"\s+", " ", seg.replace("&", " "))  # one space at most: no pattern below meets a long run
+    seg = _LINE_GOES_ON.sub(" ", seg)  # a chain that goes on after a line break ("\\\\ &\\approx 12.57") stays whole
     seg = re.sub(r"\\text\s*\{\s*(?:and|or|so|then|thus|hence)\s*\}", r"\\quad ", seg)
     seg = _mark_text(seg)
-    for stmt in split_top(seg, _STATEMENT_SPLIT):
+    statements = split_top(seg, _STATEMENT_SPLIT)
+    for k, stmt in enumerate(statements):
         stmt = stmt.strip().rstrip(".,;:")
         if "=" not in stmt and "\\approx" not in stmt and "≈" not in stmt:
             continue
@@ -234,15 +284,34 @@ def _latex_claims(segment: str, start: int = 0, end: int = 0) -> list[Claim]:
         rels = [r.strip() for r in _REL_LATEX.findall(stmt)]
         if len(rels) != len(pieces) - 1 or any(r in _NOT_EQUAL for r in rels):
             continue  # a relation inside brackets, or a "≠" (the step is testing something)
-        if pieces and not pieces[0] and rels:
+        if rels and (not pieces[0] or _BINARY_START.match(pieces[0]) or (k == 0 and cut_start)):
             pieces, rels = pieces[1:], rels[1:]  # "= \sqrt{720} = 12\sqrt{5}" continues a line above
-        if pieces and not pieces[-1] and rels:
+        if rels and (not pieces[-1] or (k == len(statements) - 1 and cut_end)):
             pieces, rels = pieces[:-1], rels[:-1]
         if len(pieces) < 2 or not all(pieces) or not any(r in _EQUALITY for r in rels):
             continue
         ops = tuple("=" if r == "=" else "~" if r in _EQUALITY else "<" for r in rels)  # "<": any order, unchecked
         out.append(Claim(tuple(pieces), ops, True, stmt, start, end))
     return out
+
+
+def _inside_expression(text: str, start: int, end: int) -> tuple[bool, bool]:
+    """Does the math at text[start:end] begin after an operator or a number (`5 × \\(3 + 4\\)`),
+    and does an operator or a number follow it (`\\(3 + 4\\) × 2`)? Then its end pieces are
+    parts of a longer expression. Looks only at the characters next to it (linear)."""
+    b = start
+    while b > 0 and text[b - 1] in " \t":
+        b -= 1
+    before = text[b - 1] if b > 0 else ""
+    a = end
+    while a < len(text) and text[a] in " \t":
+        a += 1
+    after = text[a] if a < len(text) else ""
+    starts_inside = before in _OPERATOR_CHARS and before != "" or before.isdigit() or (
+        before == "-" and b >= 2 and (text[b - 2].isdigit() or text[b - 2] == ")"))
+    ends_inside = (after != "" and after in "+*/^×÷·") or after.isdigit() or (
+        after == "-" and text[a + 1 : a + 2].isdigit())
+    return starts_inside, ends_inside
 
 
 def _segments(text: str):
@@ -291,7 +360,7 @@ def iter_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]:
     for start, end, body in _segments(plain):
         if budget is not None:
             budget.check()
-        yield from _latex_claims(body, start, end)
+        yield from _latex_claims(body, start, end, *_inside_expression(plain, start, end))
         pieces += [plain[last:start], (" \u2029" + " " * (end - start))[: end - start]]
         last = end
     plain = "".join(pieces) + plain[last:]
@@ -304,7 +373,7 @@ def iter_claims(text: str, budget: Optional[Budget] = None) -> Iterator[Claim]:
                 continue  # "$5 and ... $10": dollars, not math delimiters
             if budget is not None:
                 budget.check()
-            yield from _latex_claims(body, m.start(), m.end())
+            yield from _latex_claims(body, m.start(), m.end(), *_inside_expression(plain, m.start(), m.end()))
             pieces += [plain[last : m.start()], (" \u2029" + " " * (m.end() - m.start()))[: m.end() - m.start()]]
             last = m.end()
         plain = "".join(pieces) + plain[last:]

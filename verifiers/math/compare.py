@@ -144,6 +144,8 @@ def _proportional(er: PyExpr, ec: PyExpr, names: list[str], budget: Budget) -> D
 def compare_forms(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decision:
     """Equality of two parsed answers; leaf decides scalar pairs."""
     budget.check()
+    if isinstance(ref, F.Bounded) or isinstance(cand, F.Bounded):
+        return _bounded(ref, cand, leaf, budget)
     ra, ca = _assignments(ref), _assignments(cand)
     if ra is not None and ca is not None and max(len(ra), len(ca)) > 1:
         return _assignment_sets(ra, ca, leaf, budget)  # "x = y = 0" vs "x = 0 and y = 0"
@@ -180,7 +182,23 @@ def compare_forms(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Deci
         return compare_forms(ref.items[0], cand, leaf, budget)
     if isinstance(cand, F.SetOf) and len(cand.items) == 1:
         return compare_forms(ref, cand.items[0], leaf, budget)
+    if any(isinstance(f, F.SetOf) and f.items and all(isinstance(x, F.Scalar) and x.unit for x in f.items)
+           for f in (ref, cand)):  # "4 blue boxes and 6 red boxes" against 10: parts of a total, or not?
+        return Decision("unknown", "counts of several things against one value")
     return Decision(NOT_EQUAL, f"different kinds: {type(ref).__name__} vs {type(cand).__name__}")
+
+
+def _bounded(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decision:
+    """"at most 5" is 5 as a maximum is stated; two bounds must be the same bound; a strict bound
+    ("more than 5") against a bare value is a different answer."""
+    rb = ref.bound if isinstance(ref, F.Bounded) else None
+    cb = cand.bound if isinstance(cand, F.Bounded) else None
+    if rb and cb and rb != cb:
+        return Decision(NOT_EQUAL, f"bounds differ: {rb} vs {cb}")
+    if not (rb and cb) and (rb or cb) in ("<", ">"):
+        return Decision(NOT_EQUAL, f"a strict bound ({rb or cb}) does not state the value")
+    inner = compare_forms(ref.inner if rb else ref, cand.inner if cb else cand, leaf, budget)
+    return Decision(inner.result, f"{'same bound, ' if rb and cb else ''}{inner.evidence}", inner.escalate)
 
 
 def _text_norm(s: str) -> str:
@@ -188,8 +206,22 @@ def _text_norm(s: str) -> str:
     return re.sub(r"[\s.]+", " ", s).strip().lower()
 
 
+_WORD = re.compile(r"(?<![\\A-Za-z])[A-Za-z]{3,}(?![A-Za-z])")
+_MATH_WORDS = frozenset({"sin", "cos", "tan", "cot", "sec", "csc", "log", "exp", "sqrt", "frac", "dfrac", "text",
+                         "arcsin", "arccos", "arctan", "sinh", "cosh", "tanh", "binom", "infty", "cdot", "times",
+                         "left", "right", "mathrm", "pmod", "mod", "max", "min", "gcd", "lcm", "deg", "circ"})
+
+
+def is_prose(text: str) -> bool:
+    """Two or more words of prose ("Verna received $7.00 in change"): a sentence, not a value
+    whose letters are unknowns to multiply."""
+    return sum(w.lower() not in _MATH_WORDS for w in _WORD.findall(text)) >= 2
+
+
 def _scalars(ref: F.Scalar, cand: F.Scalar, leaf: Leaf, budget: Budget) -> Decision:
     r, c = ref.text, cand.text
+    if is_prose(r) or is_prose(c):
+        return Decision("unknown", f"a sentence where a value belongs: {(r if is_prose(r) else c)[:60]!r}")
     if ref.unit and cand.unit and ref.unit != cand.unit:
         fr, fc = F.unit_factor(ref.unit), F.unit_factor(cand.unit)
         if fr and fc and fr[0] == fc[0]:
@@ -266,7 +298,19 @@ def _matrices(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decision
     return _ordered(ia, ib, leaf, budget)
 
 
+def _evaluation(f: F.Form) -> Optional[F.Form]:
+    """The value an evaluation chain ends with (`3 \\times 4 = 12` states 12), else None."""
+    if isinstance(f, F.Relation) and set(f.ops) == {"="} and not _ASSIGN_LHS.match(f.parts[0].strip()) \
+            and not _VARIABLE_IN.search(" ".join(f.parts)):
+        return F.parse_answer(f.parts[-1])
+    return None
+
+
 def _relations(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decision:
+    if not isinstance(ref, F.Relation) and _evaluation(cand) is not None:
+        return compare_forms(ref, _evaluation(cand), leaf, budget)
+    if not isinstance(cand, F.Relation) and _evaluation(ref) is not None:
+        return compare_forms(_evaluation(ref), cand, leaf, budget)
     ra, ca = _assignment(ref), _assignment(cand)
     if ra and ca:
         if ra[0] != ca[0]:
@@ -294,6 +338,7 @@ def _relations(ref: F.Form, cand: F.Form, leaf: Leaf, budget: Budget) -> Decisio
 
 
 _VARIABLE = re.compile(r"^[A-Za-z](?:_\{?\w+\}?)?$")
+_VARIABLE_IN = re.compile(r"(?<![\\A-Za-z])[A-Za-z](?![A-Za-z])")  # a one-letter unknown somewhere
 
 
 def _assignments(f: F.Form) -> Optional[dict[str, str]]:

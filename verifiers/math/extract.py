@@ -15,6 +15,8 @@ _ANSWER_SECTION = re.compile(r"^[ \t]*#[ \t]*Answer[ \t]*\n(?:[ \t]*\n)*[ \t]*(\
 _ANSWER_PHRASE = re.compile(r"(?:final\s+answer|the\s+answer|answer)\s*(?:is|:)", re.IGNORECASE)
 _SENTENCE_STOP = re.compile(r"(?<=\D)\.(?:\s|$)|\.(?=[ \t]+[A-Z])")
 _DELIMITER_LINE = re.compile(r"^(?:\$\$|\\\[|\\\]|\\\(|\\\)|```\w*)?$")
+_CHECKING = re.compile(r"(?:check\w*|verif\w*|confirm\w*|test\w*|sanity)\s+(?:(?:the|our|my|this|that)\s+)?"
+                       r"(?:final\s+)?$", re.IGNORECASE)
 _LOOK_AHEAD_LINES = 3  # "The final answer is:" may put the answer on the next lines
 
 
@@ -77,6 +79,8 @@ def extract_answer(text: str) -> Optional[str]:
         if hits:
             return hits[-1]
     for m in reversed(list(_ANSWER_PHRASE.finditer(text))):
+        if _CHECKING.search(text, max(0, m.start() - 40), m.start()):
+            continue  # "let me double-check the answer: 3 × 4 = 12" is a check, not the statement
         got = _after_phrase(text, m.end())
         if got is not None:
             return got

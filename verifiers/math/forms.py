@@ -64,7 +64,15 @@ class Union_:
     items: tuple["Form", ...]
 
 
-Form = Union[Scalar, Text, Choice, Seq, SetOf, Matrix, Relation, Union_]
+@dataclass(frozen=True)
+class Bounded:
+    """A value with a bound word around it: "at most 5" is ("<=", 5), "more than 3" is (">", 3)."""
+
+    bound: str  # "<=", ">=", "<", ">"
+    inner: "Form"
+
+
+Form = Union[Scalar, Text, Choice, Seq, SetOf, Matrix, Relation, Union_, Bounded]
 
 # --- units: factor to a base unit per dimension, exact -------------------------------------------
 _LEN = {"mm": Fraction(1, 1000), "cm": Fraction(1, 100), "m": Fraction(1), "km": Fraction(1000),
@@ -124,6 +132,7 @@ def unit_factor(unit: str) -> Optional[tuple[str, Fraction]]:
 # --- cleaning -----------------------------------------------------------------------------------
 _PREFIX = re.compile(r"^\s*(?:the\s+)?(?:final\s+)?answer\s*(?:is|:)\s*:?\s*", re.IGNORECASE)
 _THOUSANDS = re.compile(r"^-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?$")
+_THOUSANDS_COUNTED = re.compile(r"^-?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?\s+[A-Za-z]+(?:\s+[A-Za-z]+)?$")
 _SPACES_TEX = re.compile(r"(?<!\\)\\[,;:! ]|\\quad|\\qquad|~|\\displaystyle|\\textstyle")
 _DEGREES = re.compile(r"\^\s*\{?\s*\\circ\s*\}?|°|\\degree|\\text\{\s*degrees?\s*\}|\s+degrees?$")
 _CURRENCY = re.compile(r"\\\$|\$|€|£|\\euro|\bUSD\b|\\text\{\s*dollars?\s*\}|\s+dollars?$")
@@ -137,12 +146,18 @@ _MATRIX = re.compile(r"^\\begin\{([pbBvV]?matrix|smallmatrix|array)\}(?:\{[^{}]*
 _FUNC_WORDS = {"sin", "cos", "tan", "log", "ln", "sqrt", "exp", "pi", "sec", "csc", "cot"}
 
 
-# a trailing remark after the answer: "900 (i.e., all values)", "12, i.e. a dozen"
+# a trailing remark after the answer: "900 (i.e., all values)", "12, i.e. a dozen", "900, as there
+# are 900 such numbers", "7 — the smallest such value"
 _ASIDE = re.compile(
     r"\s\((?=[^()]*(?<![\\A-Za-z])[A-Za-z]{3})[^()]*\)$|\s\\text\{\s*\([^{}]*\)\s*\}$"
-    r"|(?<!\s)[,;]?\s+\(?(?:i\.\s?e\.?|e\.\s?g\.?|that\s+is|namely)[,:]?\s[^()]*\)?$",
+    r"|(?<!\s)[,;]?\s+\(?(?:i\.\s?e\.?|e\.\s?g\.?|that\s+is|namely)[,:]?\s[^()]*\)?$"
+    r"|(?<!\s)(?:,|;|\s[—–]|\s-{1,2})\s+(?:as|because|since|which|where|so|given|due\s+to|for|the|this|that|these|"
+    r"all|both|each|every|one|it|we|they|there)\s[^()]*$",
     re.IGNORECASE,
 )
+_ELLIPSIS = re.compile(r"\s*(?:…|\.\.\.|\\ldots|\\dots)$")
+# "No, it is not possible" answers "No"; "No solutions" is not a yes/no answer (no punctuation)
+_YES_NO_LEAD = re.compile(r"^(yes|no)\s*[,.;:!—–]\s*\S", re.IGNORECASE)
 
 
 def _strip_wrappers(s: str) -> tuple[str, bool]:
@@ -161,6 +176,10 @@ def _strip_wrappers(s: str) -> tuple[str, bool]:
     s = _DEGREES.sub("", s)
     s = _CURRENCY.sub("", s).strip()
     s = s.rstrip(" .\t\n\r\f\v") if not re.search(r"\d\.$", s) else s.rstrip(".").strip()
+    s = _ELLIPSIS.sub("", s)
+    yes_no = _YES_NO_LEAD.match(s)
+    if yes_no or s.lower() in ("yes", "no"):
+        return (yes_no.group(1) if yes_no else s).capitalize(), True
     aside = _ASIDE.search(s)
     if aside and aside.start() > 0:
         s = s[: aside.start()].rstrip(" ,;")
@@ -253,10 +272,38 @@ def parse_answer(raw: str) -> Form:
     return _parse(s, was_text, 0)
 
 
+_BOUND_WORDS = re.compile(
+    r"^(at\s+most|at\s+least|no\s+more\s+than|no\s+less\s+than|not\s+more\s+than|not\s+less\s+than|up\s+to|"
+    r"more\s+than|less\s+than|fewer\s+than|greater\s+than|over|under)\s+(?=[-$\d\\(]|(?:zero|one|two|three|four|"
+    r"five|six|seven|eight|nine|ten)\b)",
+    re.IGNORECASE,
+)
+_BOUNDS = {"at most": "<=", "no more than": "<=", "not more than": "<=", "up to": "<=", "at least": ">=",
+           "no less than": ">=", "not less than": ">=", "more than": ">", "greater than": ">", "over": ">",
+           "less than": "<", "fewer than": "<", "under": "<"}
+# words around a value that do not change it: "exactly 12", "a total of 12", "all 900", "12 in total"
+_PLAIN_LEAD = re.compile(r"^(?:there\s+(?:are|is|were|was)\s+)?(?:(?:exactly|only|just|precisely|a\s+total\s+of|"
+                         r"in\s+total|all|total(?:\s+of)?)\s+)?(?=[-$\d\\(])", re.IGNORECASE)
+_PLAIN_TAIL = re.compile(r"(?<=\S)\s+(?:in\s+total|in\s+all|total|altogether|overall)$", re.IGNORECASE)
+# "there are no (real) solutions", "no such n exists", "none", "does not exist": the empty set
+_NO_SOLUTION = re.compile(
+    r"^(?:there\s+(?:are|is|exist|exists)\s+)?no\s+(?:real\s+|integer\s+|positive\s+|integral\s+|such\s+)*"
+    r"(?:solutions?|values?|roots?|pairs?|triples?|numbers?|integers?|such\s+\w+)(?:\s+(?:exists?|at\s+all))?$"
+    r"|^(?:none|no\s+solutions?\s+exists?|(?:it|the\s+\w+)\s+does\s+not\s+exist|dne)$",
+    re.IGNORECASE,
+)
+
+
 def _parse(s: str, was_text: bool, depth: int) -> Form:
     s = _MEMBER.sub("", s.strip())  # x \in [-2, 7] answers with the interval
     if depth > 8:
         return Scalar(s)
+    if _NO_SOLUTION.match(s):
+        return SetOf((), braced=True)
+    s = _PLAIN_TAIL.sub("", _PLAIN_LEAD.sub("", s))
+    bound = _BOUND_WORDS.match(s)
+    if bound:
+        return Bounded(_BOUNDS[re.sub(r"\s+", " ", bound.group(1).lower())], _parse(s[bound.end():], False, depth + 1))
     number = spelled_number(s)
     if number is not None:  # before splitting at "and": "two hundred and fifty"
         return Scalar(number)
@@ -271,6 +318,8 @@ def _parse(s: str, was_text: bool, depth: int) -> Form:
         return Matrix(tuple(tuple(_parse(c, False, depth + 1) for c in r.split("&")) for r in rows))
     if _THOUSANDS.match(s):
         return Scalar(s.replace(",", ""))
+    if _THOUSANDS_COUNTED.match(s):  # "1,234 ways": one number and what it counts, not a list
+        return _scalar(s, was_text)
     parts = split_top(s, _OR)
     if len(parts) > 1 and all(p.strip() for p in parts):
         return SetOf(tuple(_parse(p, False, depth + 1) for p in parts))
@@ -306,6 +355,9 @@ def _scalar(s: str, was_text: bool) -> Form:
     number = spelled_number(s) or repeating_decimal(s)
     if number is not None:  # "seventeen", "2.4 billion", "0.\\overline{3}"
         return Scalar(number)
+    counted = _spelled_count(s)
+    if counted is not None:  # "eleven apples"
+        return counted
     if was_text and not re.search(r"\d", s):
         return Text(_text_key(s))
     if _WORDS_ONLY.match(s) and max(len(w) for w in re.split(r"[\s'\-]", s)) >= 3 and not (
@@ -325,7 +377,7 @@ def _scalar(s: str, was_text: bool) -> Form:
             s = m.group("num").strip()
         elif word:
             u = canonical_unit(word, m.group("pow") or "")
-            if u is not None or m.group("u1"):
+            if u is not None or m.group("u1") or _count_noun(word):
                 s, unit = m.group("num").strip(), u or word.lower()
     if _THOUSANDS.match(s):
         s = s.replace(",", "")
@@ -336,6 +388,29 @@ def _scalar(s: str, was_text: bool) -> Form:
         den = m.group("d1") or m.group("d1b") or m.group("d2")
         s = f"{sign}({whole}+{num}/{den})"
     return Scalar(s.strip(), unit, percent)
+
+
+_NOT_NOUNS = _FUNC_WORDS | {"dozen", "dozens", "hundred", "thousand", "million", "billion", "trillion", "score",
+                            "gross", "and", "or", "times", "mod", "modulo", "squared", "cubed", "percent", "degrees",
+                            "radians", "rad", "deg", "factorial", "choose", "over", "plus", "minus", "by", "of"}
+
+
+def _count_noun(words: str) -> bool:
+    """'eggs', 'duck eggs', 'students': words naming what a number counts (not a function, a
+    magnitude such as 'dozen', an operator word or a one-letter variable)."""
+    parts = words.lower().split()
+    return all(len(w) >= 2 and w.isalpha() and w not in _NOT_NOUNS for w in parts)
+
+
+def _spelled_count(s: str) -> Optional[Scalar]:
+    """'eleven apples', 'twenty-one duck eggs': a number in words and the one or two words it counts."""
+    words = s.split()
+    for k in (1, 2):
+        if len(words) > k and _count_noun(" ".join(words[-k:])):
+            number = spelled_number(" ".join(words[:-k]))
+            if number is not None:
+                return Scalar(number, " ".join(words[-k:]).lower())
+    return None
 
 
 _MIXED = re.compile(

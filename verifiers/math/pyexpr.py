@@ -119,6 +119,18 @@ def _powered_function(cmd: str, s: str, i: int, depth: int) -> tuple[str, int]:
     return f" ({cmd}({_convert(arg, depth + 1)}))**({power.strip()}) ", i
 
 
+def _with_power(s: str, arg: str, i: int) -> tuple[str, int]:
+    """A function's bare argument with the power written right after it: a power binds before a
+    function applies (`\\log_2 4^{8!}` is log₂(4^{8!}), `\\ln x^2` is ln(x²)), as LaTeX means it."""
+    k = i
+    while k < len(s) and s[k] == " ":
+        k += 1
+    if k >= len(s) or s[k] != "^":
+        return arg, i
+    power, end = _read_group(s, k + 1)
+    return f"{{{arg}}}^{{{power}}}", end
+
+
 def _convert(s: str, depth: int = 0) -> str:
     """Rewrite TeX commands into Python-ish text (still with implicit multiplication)."""
     if depth > 60:
@@ -170,10 +182,12 @@ def _convert(s: str, depth: int = 0) -> str:
                 if i < n and s[i] == "(":
                     close = _matching_paren(s, i)
                     arg, i = s[i + 1 : close], close + 1
-                elif number:  # \\log_2 256: the whole number, not its first digit
-                    arg, i = number.group(), number.end()
                 else:
-                    arg, i = _read_group(s, i)
+                    if number:  # \\log_2 256: the whole number, not its first digit
+                        arg, i = number.group(), number.end()
+                    else:
+                        arg, i = _read_group(s, i)
+                    arg, i = _with_power(s, arg, i)  # \\log_2 4^{8!} is log_2 (4^{8!})
                 out.append(f" log({_convert(arg, depth + 1)},{_convert(base, depth + 1)})")
             elif cmd in _TRIG and s[i:].lstrip().startswith("^"):
                 text, i = _powered_function(cmd, s, s.index("^", i) + 1, depth)
@@ -243,6 +257,22 @@ def _tokens(text: str) -> list[tuple[str, str]]:
     return toks
 
 
+def _power_after(toks: list[tuple[str, str]], j: int) -> list[tuple[str, str]]:
+    """The tokens of `** atom` (a number, a name or a bracketed group) starting at j, or []."""
+    if j + 1 >= len(toks) or toks[j][1] != "**":
+        return []
+    if toks[j + 1][0] in ("num", "name"):
+        return toks[j : j + 2]
+    if toks[j + 1][1] != "(":
+        return []
+    depth = 0
+    for e in range(j + 1, len(toks)):
+        depth += {"(": 1, ")": -1}.get(toks[e][1], 0)
+        if depth == 0:
+            return toks[j : e + 1]
+    return []
+
+
 def _ends_value(tok: tuple[str, str]) -> bool:
     return tok[0] in ("num", "name") or tok[1] in (")", "!", "%")
 
@@ -296,6 +326,7 @@ def to_python(text: str) -> PyExpr:
             arg = [toks[k + 1]]
             if arg[0][0] == "num" and k + 2 < len(toks) and toks[k + 2][0] == "name":
                 arg.append(toks[k + 2])  # \\cos 2x is cos(2x), as textbooks mean it
+            arg += _power_after(toks, k + 1 + len(arg))  # \\sin x^2 is sin(x²): the power binds first
             if k + 1 + len(arg) < len(toks) and toks[k + 1 + len(arg)][0] in ("num", "name"):
                 raise Unsupported(f"cannot tell where the argument of {t} ends")  # \\sin x y
             toks[k : k + 1 + len(arg)] = [("func", t), ("op", "(")] + arg + [("op", ")")]

@@ -13,6 +13,7 @@ from fractions import Fraction
 from typing import Optional
 
 from .claims import Claim, iter_claims
+from .forms import canonical_unit, unit_factor
 from .numeric import CTX, Budget, Num, OutOfTime, Undefined, approx, compare, evaluate, rounds_to, sample_points
 from .pyexpr import PyExpr, Unsupported, to_python
 from .stance import could_be_tested, stance
@@ -48,6 +49,19 @@ class _Part:
     names: frozenset[str]
     units: frozenset[str] = frozenset()
     places: int = 0  # most decimal places among its literals (3+ suggests a rounded input)
+    shown: str = ""  # as written, unit words included (for evidence)
+    unit_terms: int = 0  # numbers that carry a unit word
+
+    @property
+    def unit_kind(self) -> str:
+        """'bare' (no unit), 'united' (every number carries the one unit), 'mixed' (some do:
+        `1 hour × 60`, a conversion inside the expression), 'single' (one number and its unit)."""
+        numbers = len(self.expr.literals) if self.expr is not None else 0
+        if not self.unit_terms:
+            return "bare"
+        if len(self.units) != 1 or self.unit_terms != numbers:
+            return "mixed"
+        return "single" if numbers == 1 else "united"
 
 
 _UNDECIDED = "undecided"  # sentinel: the link could not be evaluated or compared
@@ -59,8 +73,14 @@ _BASES = re.compile(r"\bbase\b|\bbinary\b|\boctal\b|hexadecimal|\bternary\b|[\d)
 _NUMERAL = re.compile(r"^\s*\(?\d+\)?\s*$")  # "13 = 1101": two numerals, one may be in another base
 
 
+def _unit_name(word: str) -> str:
+    """'meters' -> 'm', 'hours' -> 'h' (units that convert), 'apples' -> 'apple' (what is counted)."""
+    return canonical_unit(word) or word.strip().lower().rstrip("s")
+
+
 def _prepare(text: str, latex: bool) -> _Part:
-    units = frozenset(u.rstrip("s") for u in _UNIT_MARK.findall(text) if u.strip())
+    units = frozenset(_unit_name(u) for u in _UNIT_MARK.findall(text) if u.strip())
+    shown = _SPACES.sub(" ", _UNIT_MARK.sub(r"\1", text)).strip()
     t = _SPACES.sub(" ", _UNIT_MARK.sub(" ", text)).strip()  # one space: no regex below sees a long run
     places = max((len(m) for m in _LITERAL_PLACES.findall(t)), default=0)
     if not latex:
@@ -79,7 +99,8 @@ def _prepare(text: str, latex: bool) -> _Part:
         e = to_python(t)
     except Unsupported:
         return _Part(t, None, frozenset())
-    return _Part(t, e, e.names - {"pi"}, units, places)  # in steps, e and i are named quantities
+    unit_terms = len(_UNIT_MARK.findall(text))
+    return _Part(t, e, e.names - {"pi"}, units, places, shown, unit_terms)  # in steps, e and i are named quantities
 
 
 def _value(p: _Part, budget: Budget) -> Optional[Num]:
@@ -96,28 +117,73 @@ def _approx_ok(a: Num, b: Num, a_text: str, b_text: str) -> bool:
     return bool(_DECIMAL.match(a_text.strip()) and rounds_to(b, a_text.strip(), truncate=True))
 
 
-def _check_numeric(a: _Part, b: _Part, op: str, budget: Budget) -> Optional[str]:
-    """Evidence string if the link is certainly false, else None."""
+# units a bare number may stand for in another unit ("2 hours = 120" means minutes): never checked
+# against a bare number; what is counted ("apples", "eggs") is checked like the bare number
+_SCALED = frozenset({"cent", "degree", "percent", "radian", "dollar", "unit"})
+
+
+def _unit_factors(a: _Part, b: _Part, first: bool) -> Optional[Fraction]:
+    """The factor that brings the left side of a link into the right side's unit, or None when
+    the link is not arithmetic to check: a conversion written inside a side (`1 hour × 60`), a
+    label at the head of a chain (`5 pairs = 5 × 2 = 10 shoes`), different things counted, or a
+    measured value set equal to a bare number (`2 hours = 120`). Units on every term are checked
+    like bare numbers (`3 apples + 4 apples = 8 apples`, `2 + 48 = 50 pounds`), or converted
+    (`180 meters + 180 meters = 280 miles`, `4 hours = 240 minutes`)."""
+    ka, kb = a.unit_kind, b.unit_kind
+    if ka == kb == "bare":
+        return Fraction(1)
+    if "mixed" in (ka, kb):
+        return None
+    if ka != "bare" and kb != "bare":
+        if a.units == b.units:
+            return Fraction(1)
+        fa, fb = unit_factor(next(iter(a.units))), unit_factor(next(iter(b.units)))
+        return fa[1] / fb[1] if fa and fb and fa[0] == fb[0] else None
+    if first and ka == "single":
+        return None  # "5 quarters = 5 × 25": what the number counts, then what it is worth
+    if kb == "bare":  # "2 hours = 120": the bare number may be in another unit
+        (u,) = a.units
+        return None if unit_factor(u) or u in _SCALED else Fraction(1)
+    return Fraction(1)  # a computation's result in its unit: "2 + 48 + 3150 = 3200 pounds"
+
+
+def _check_numeric(a: _Part, b: _Part, op: str, budget: Budget, factor: Fraction = Fraction(1)) -> Optional[str]:
+    """Evidence string if the link is certainly false, else None. `factor` brings the left side
+    into the right side's unit."""
     va, vb = _value(a, budget), _value(b, budget)
     if va is None or vb is None:
         return _UNDECIDED
+    if factor != 1:
+        va = Num(va.value * factor if va.exact else va.value * approx(factor), va.scale * approx(factor).real, va.huge)
     same = compare(va, vb)
     if same is None:
         return _UNDECIDED
     if same:
         return None
-    if _approx_ok(va, vb, a.text, b.text):
+    if _approx_ok(va, vb, a.text if factor == 1 else "", b.text):
         return None
     if ("%" in a.text) != ("%" in b.text) and (va.value == 100 * vb.value if "%" in b.text else vb.value == 100 * va.value):
         return None  # "(2/4) × 100 = 50%": the percent sign names the scaled number
     rounded = max(a.places, b.places)
     if rounded >= 3 and _near(va, vb, Fraction(1, 10 ** (rounded - 1))):
         return None  # (2.8284)^2 = 8: the inputs were already rounded
-    if op == "~":
-        if _near(va, vb):
-            return None
-        return f"`{a.text} ≈ {b.text}` is false: the left side is {_show(va)}, the right side is {_show(vb)}"
-    return f"`{a.text} = {b.text}` is false: the left side is {_show(va)}, the right side is {_show(vb)}"
+    if op == "~" and (_near(va, vb) or _round_number(va, b.text) or _round_number(vb, a.text if factor == 1 else "")):
+        return None
+    unit = f" {next(iter(b.units))}" if factor != 1 else ""
+    link = f"`{a.shown} {'≈' if op == '~' else '='} {b.shown}`"
+    return f"{link} is false: the left side is {_show(va)}{unit}, the right side is {_show(vb)}{unit}"
+
+
+_ROUND_INTEGER = re.compile(r"^-?[1-9]\d*?(0*)$")
+
+
+def _round_number(v: Num, text: str) -> bool:
+    """'≈ 1000' for 1024, '≈ 3' for π: an integer is the value rounded to its last nonzero digit."""
+    m = _ROUND_INTEGER.match(text.strip().replace(",", ""))
+    if m is None:
+        return False
+    half = Fraction(10 ** len(m.group(1)), 2)
+    return abs(approx(v.value) - approx(Fraction(text.strip().replace(",", "")))) <= approx(half).real
 
 
 def _near(a: Num, b: Num, rel: Fraction = Fraction(1, 100)) -> bool:
@@ -211,16 +277,21 @@ def _check_claim(c: Claim, expanding: bool, budget: Budget, moduli: Optional[fro
         return prepared[k]
 
     checked = 0
+    approximate = False
     for k, op in enumerate(c.ops):
+        approximate = approximate or op == "~"
+        if op == "=" and approximate:
+            op = "~"  # after a ≈, the chain goes on with rounded values: "≈ 12.566 = 12.57"
         if op not in ("=", "~"):
             continue  # an inequality in the chain: its order is not checked
         a, b = part(k), part(k + 1)
         if a.expr is None or b.expr is None:
             continue
-        if a.units != b.units:
-            continue  # 4 hours = 240 minutes
+        factor = _unit_factors(a, b, k == 0)
+        if factor is None:
+            continue  # 2 hours + 30 minutes = 150, 3 apples + 4 pears = 7
         if not a.names and not b.names:
-            bad = _check_numeric(a, b, op, budget)
+            bad = _check_numeric(a, b, op, budget, factor)
             if bad is _UNDECIDED:
                 continue
             checked += 1

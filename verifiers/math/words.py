@@ -23,7 +23,7 @@ _DENOMINATORS = {"half": 2, "halves": 2, "third": 3, "thirds": 3, "quarter": 4, 
                  "seventh": 7, "sevenths": 7, "eighth": 8, "eighths": 8, "ninth": 9, "ninths": 9,
                  "tenth": 10, "tenths": 10}
 _NEGATIVE = {"negative", "minus"}
-_MAGNITUDE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(hundred|thousand|million|billion|trillion)\s*$", re.IGNORECASE)
+_MAGNITUDE = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*(dozen|hundred|thousand|million|billion|trillion)\s*$", re.IGNORECASE)
 _REPEATING = re.compile(
     r"^\s*(-?)(\d*)\.(\d*)\s*(?:\\overline\s*\{(\d+)\}|\\dot\s*\{?(\d)\}?|\\bar\s*\{(\d+)\})\s*$"
 )
@@ -65,7 +65,7 @@ def spelled_number(text: str) -> Optional[str]:
     s = text.strip().lower().rstrip(".")
     m = _MAGNITUDE.match(s)
     if m:
-        scale = 100 if m.group(2).lower() == "hundred" else _SCALES[m.group(2).lower()]
+        scale = {"hundred": 100, "dozen": 12}.get(m.group(2).lower()) or _SCALES[m.group(2).lower()]
         v = Fraction(m.group(1)) * scale
         return str(v.numerator) if v.denominator == 1 else f"{v.numerator}/{v.denominator}"
     words = [w for w in re.split(r"[\s\-]+", s) if w]

@@ -1,0 +1,252 @@
+"""The program's process: runs the code under test and only serves calls. Stdlib only.
+
+It is forked by the zygote before any test content exists anywhere near it, as the first process
+of a fresh PID namespace, in its own mount and IPC namespaces (fresh /tmp, its own /proc), with
+no capabilities. It never receives the tests: it gets the program (compiled by the test
+process, which is warm, with asserts kept; marshal travels only towards this process, never
+from it), then call requests (a
+function or a handle, plain-data arguments), and answers each with plain data (see `wire.py`),
+a handle for anything else, or the builtin exception type its exception derives from. Nothing
+it writes decides a verdict: the test process compares, and this process cannot see, signal,
+trace or write to that one. Everything in this file is therefore the program's to change;
+none of it needs to hold once the program runs.
+
+Modes: "call" (HumanEval, MBPP, pytest, function-call cases) and "io" (the program is a script
+reading stdin and writing stdout, run once per case in a fresh process of its own).
+"""
+from __future__ import annotations
+
+import builtins
+import io
+import marshal
+import os
+import sys
+import traceback
+from types import ModuleType
+from typing import Any
+
+from steplabel_inside import confine, frames, wire
+
+SOLUTION = "<solution>"
+MESSAGE_CAP = 256 << 20
+ITER_CAP = 1_000_000
+
+
+def builtin_base(exc: BaseException) -> str:
+    """The name of the first builtin exception class in the exception's MRO."""
+    for cls in type(exc).__mro__:
+        if cls.__module__ == "builtins" and issubclass(cls, BaseException):
+            return cls.__name__
+    return "BaseException"
+
+
+def describe(exc: BaseException) -> dict:
+    """An exception as plain data: builtin type, message, and the program's own frames."""
+    try:
+        message = str(exc)
+    except BaseException:
+        message = "<unprintable>"
+    frames_ = []
+    tb = exc.__traceback__
+    while tb is not None:
+        code = tb.tb_frame.f_code
+        if code.co_filename != __file__:
+            frames_.append([str(code.co_filename), int(tb.tb_lineno), str(code.co_name)])
+        tb = tb.tb_next
+    try:
+        text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+    except BaseException:
+        text = ""
+    return {"type": builtin_base(exc), "name": type(exc).__name__[:100], "msg": message[:4000],
+            "frames": frames_[-50:], "tb": text[-8000:]}
+
+
+class Handles:
+    """Objects that stay here; the test process holds only their numbers."""
+
+    def __init__(self) -> None:
+        self.objects: dict[int, Any] = {}
+
+    def tag(self, obj: Any) -> dict:
+        """A handle for `obj`, described for evidence ("function add", "class Solution", "Eq object")."""
+        n = len(self.objects) + 1
+        self.objects[n] = obj
+        name = getattr(obj, "__qualname__", None) if callable(obj) else None
+        kind = "class" if isinstance(obj, type) else "function" if callable(obj) else None
+        what = f"{kind} {name}" if kind and isinstance(name, str) and name else \
+            f"{type(obj).__name__ or '(nameless)'} object"
+        return {"h": n, "k": str(what)[:200]}
+
+    def get(self, n: int, _what: str) -> Any:
+        return self.objects[n]
+
+    def encode(self, value: Any) -> Any:
+        """Plain data where it fits the caps; a handle otherwise."""
+        try:
+            return wire.encode(value, self.tag)
+        except wire.NotPlain:
+            return self.tag(value)
+
+
+def _stream(fd: int, mode: str) -> Any:
+    raw = io.FileIO(fd, mode, closefd=False)
+    buffered = io.BufferedReader(raw, 1 << 16) if mode == "r" else io.BufferedWriter(raw, 1 << 16)
+    return io.TextIOWrapper(buffered, encoding="utf-8", errors="replace" if mode == "r" else "strict",
+                            newline=None if mode == "r" else "\n", line_buffering=False)
+
+
+# Buffered text streams over descriptors 0-2, made once in the zygote (never used there) and
+# inherited: a program process points 0-2 at its pipes and takes these instead of building them.
+STREAMS = (_stream(0, "r"), _stream(1, "w"), _stream(2, "w"))
+
+
+def _streams() -> None:
+    sys.stdin, sys.stdout, sys.stderr = STREAMS
+    sys.__stdin__, sys.__stdout__, sys.__stderr__ = STREAMS
+
+
+def _flush() -> None:
+    for s in (sys.stdout, sys.stderr):
+        try:
+            s.flush()
+        except BaseException:
+            pass
+
+
+def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> None:
+    """Never returns. `setup`: the zygote's facts (private runs, /tmp options, paths to rebind)."""
+    try:
+        os.setsid()
+        if setup.get("private_runs"):
+            confine.enter_private_run(setup["tmp_opts"].encode(), setup.get("tmp_binds", []), fresh_proc=True)
+        elif setup.get("rundir"):
+            os.chdir(setup["rundir"])
+        for target, fd in ((0, stdin), (1, out), (2, err)):
+            os.dup2(fd, target)
+        confine.close_fds_except((ctl, reply))
+        requests = frames.BlockingFrames(ctl, MESSAGE_CAP)
+        # the job, from the test process: (mode, module name, rlimits, the program compiled there)
+        mode, module_name, limits, prelude, compiled = marshal.loads(requests.read())
+        code = marshal.loads(compiled)
+        prelude = marshal.loads(prelude) if prelude else None
+    except BaseException:
+        os._exit(70)
+    _streams()
+    confine.set_limits(limits)
+    if mode == "io":
+        os._exit(run_script(prelude, code, reply))
+    serve(prelude, code, module_name, requests, reply)
+    os._exit(0)
+
+
+def run_script(prelude: Any, code: Any, reply: int) -> int:
+    """Run the program as a script, as `python solution.py < input` would; the exit code."""
+    module = ModuleType("__main__")
+    module.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = module
+    sys.argv = [SOLUTION]
+    status = 0
+    try:
+        if prelude is not None:
+            exec(prelude, module.__dict__)
+        exec(code, module.__dict__)
+        import threading
+        threading._shutdown()  # a script that works in a thread (deep recursion) finishes first
+    except SystemExit as exc:
+        if exc.code is None:
+            status = 0
+        elif isinstance(exc.code, int):
+            status = exc.code & 0xFF
+        else:
+            print(exc.code, file=sys.stderr)
+            status = 1
+    except BaseException as exc:
+        traceback.print_exc()
+        try:
+            frames.send_frame(reply, wire.dumps({"e": describe(exc)}))
+        except BaseException:
+            pass
+        status = 1
+    _flush()
+    return status
+
+
+def serve(prelude: Any, code: Any, module_name: Any, requests: frames.BlockingFrames, reply: int) -> None:
+    """Run the program, send its top-level names, then answer calls until the channel closes."""
+    handles = Handles()
+    module = ModuleType(module_name if isinstance(module_name, str) else "__main__")
+    module.__dict__["__builtins__"] = builtins
+    sys.modules["__main__"] = module
+    if isinstance(module_name, str):
+        sys.modules[module_name] = module
+    given: dict = {}
+    try:
+        if prelude is not None:
+            exec(prelude, module.__dict__)
+            given = dict(module.__dict__)  # the prelude's names: the tests do not need them
+        exec(code, module.__dict__)
+    except BaseException as exc:
+        _flush()
+        frames.send_frame(reply, wire.dumps({"e": describe(exc)}))
+        return
+    names = [[k, handles.encode(v)] for k, v in list(module.__dict__.items())
+             if isinstance(k, str) and not k.startswith("__") and given.get(k, given) is not v]
+    _flush()
+    frames.send_frame(reply, wire.to_bytes({"d": [["names", names]]}))
+    while True:
+        try:
+            request = requests.read()
+        except (frames.ChannelClosed, OSError):
+            return
+        frames.send_frame(reply, answer(request, handles))
+
+
+def answer(request: bytes, handles: Handles) -> bytes:
+    """One request: {"op", "h": target, ...}; the reply {"v": value} or {"e": exception}, with
+    "m": the list/dict/set arguments the call changed (the tests see mutations, as in-process)."""
+    try:
+        req = wire.loads(request, handles.get)
+        op, target = req["op"], req["h"]
+        args = req.get("a", [])
+        before = {i: _digest(a) for i, a in enumerate(args) if type(a) in (list, dict, set)}
+        if op == "call":
+            value = target(*args, **req.get("k", {}))
+        elif op == "get":
+            value = getattr(target, req["n"])
+        elif op == "set":
+            setattr(target, req["n"], req["v"])
+            value = None
+        elif op == "item":
+            value = target[req["i"]]
+        elif op == "setitem":
+            target[req["i"]] = req["v"]
+            value = None
+        elif op == "len":
+            value = len(target)
+        elif op == "iter":
+            value = []
+            for item in target:
+                value.append(item)
+                if len(value) > ITER_CAP:
+                    raise ValueError(f"the iterator yields more than {ITER_CAP} items")
+        else:
+            raise ValueError(f"unknown request {op!r}")
+    except BaseException as exc:
+        _flush()
+        return wire.dumps({"e": describe(exc)})
+    _flush()
+    body = [["v", handles.encode(value)]]
+    changed = [[i, handles.encode(args[i])] for i, digest in before.items() if _digest(args[i]) != digest]
+    if changed:
+        body.append(["m", changed])
+    try:
+        return wire.to_bytes({"d": body})
+    except wire.NotPlain:
+        return wire.to_bytes({"d": [["v", handles.tag(value)]]})
+
+
+def _digest(value: Any) -> str:
+    try:
+        return wire.dumps(value).decode()
+    except wire.NotPlain:
+        return ""
