@@ -94,3 +94,25 @@ def test_6_busy(tmp_path, capsys):
         lease.release()
     (line,) = [line for line in _lines(capsys) if "is being built by another run" in line]
     assert "wait for it to finish" in line
+
+
+def test_a_build_that_succeeds_prints_no_error_line(ray_session, tmp_path):
+    """The command as a user runs it, colours on: no red line, no Ray error or warning log line
+    (Ray logged one for every build while it could restart pool actors: their constructor arguments
+    are object references, ray-project/ray#53727)."""
+    import re
+    import subprocess
+    import sys
+
+    from tests.support.builds import cli_env
+
+    path = _config(tmp_path, labelers=[{"name": "outcome"}, {"name": "math_steps"}],
+                   merge={"order": ["math_steps", "outcome"]})
+    done = subprocess.run([sys.executable, "-m", "steplabel.pipeline.cli", "build", path], capture_output=True,
+                          text=True, timeout=900, env={**cli_env(), "FORCE_COLOR": "1", "COLUMNS": "120"})
+    assert done.returncode == EXIT_DONE, done.stderr
+    red = [line for line in done.stderr.splitlines() if "\x1b[31m" in line or "\x1b[1;31m" in line]
+    ray_logs = [line for line in done.stderr.splitlines()
+                if re.match(r"^\[\d{4}-\d\d-\d\d [\d:,]+ [EWF] \d+ \d+\]", line) or "ERROR" in line]
+    assert not red and not ray_logs and "Traceback" not in done.stderr, done.stderr
+    assert "chains: 6 (6 labeled" in re.sub(r"\x1b\[[0-9;]*m", "", done.stderr)  # the colours were on
