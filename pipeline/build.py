@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 import uuid
 import warnings
@@ -296,22 +297,39 @@ def _check_cache(location: str) -> None:
         raise StartError(f"run.cache {location}: {exc}") from None
 
 
-def check_endpoints(config: BuildConfig, say: Callable[[str], None]) -> None:
-    """Every endpoint answers for its model before Ray starts (endpoints.py): an answer that says
-    the config is wrong stops the build in seconds (exit 2); one that may pass is said and left
-    to the requests' own deadlines and retries."""
-    from .endpoints import endpoints, probe
+class EndpointCheck:
+    """Every endpoint asked at the start, in the background while the input is planned
+    (endpoints.py). `settle` is called once the run knows it has work to do: an answer that says
+    the config is wrong then stops the build (exit 2) before Ray starts; one that may pass is said
+    and left to the requests' own deadlines and retries. A run with nothing to build asks nothing
+    of an endpoint that is down."""
 
-    if not endpoints(config):
-        return
-    report = probe(config)
-    if report.wrong:
-        raise StartError("endpoint check failed: " + "; ".join(report.wrong)
-                         + " (`steplabel check` lists every endpoint's answer)")
-    for note in report.notes:
-        say(note)
-    for line in report.unanswered:
-        say(f"{line}; going on: requests have their own deadlines and retries")
+    def __init__(self, config: BuildConfig) -> None:
+        from .endpoints import endpoints, probe
+
+        self.report: Any = None
+        self._thread: Optional[threading.Thread] = None
+        if endpoints(config):
+            self._thread = threading.Thread(target=lambda: setattr(self, "report", probe(config)),
+                                            name="endpoint-check", daemon=True)
+            self._thread.start()
+
+    def settle(self, say: Callable[[str], None]) -> None:
+        if self._thread is None:
+            return
+        self._thread.join()
+        if self.report.wrong:
+            raise StartError("endpoint check failed: " + "; ".join(self.report.wrong)
+                             + " (`steplabel check` lists every endpoint's answer)")
+        for note in self.report.notes:
+            say(note)
+        for line in self.report.unanswered:
+            say(f"{line}; going on: requests have their own deadlines and retries")
+
+
+def check_endpoints(config: BuildConfig, say: Callable[[str], None]) -> None:
+    """The start's endpoint check at once (see EndpointCheck)."""
+    EndpointCheck(config).settle(say)
 
 
 def _request_cache(config: BuildConfig) -> Optional[str]:
@@ -343,19 +361,20 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
         input_files(config.input)
     except SourceError as exc:
         raise InputError(str(exc)) from None
-    check_endpoints(config, say)
+    endpoint_check = EndpointCheck(config)  # answers while the input is planned
     check_out(out)
     if config.run.cache is not None:
         _check_cache(config.run.cache)
     lease = Lease(out).acquire()  # one build per OUT: a second one stops here, in one line
     try:
-        return _build_locked(config, out, lease, say, started, allow_empty, on_shard)
+        return _build_locked(config, out, lease, say, started, allow_empty, on_shard, endpoint_check)
     finally:
         lease.release(leave_trace=place(out).exists(MANIFEST))
 
 
 def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Callable[[str], None], started: float,
-                  allow_empty: bool, on_shard: Optional[Callable[[dict[str, Any]], None]]) -> BuildResult:
+                  allow_empty: bool, on_shard: Optional[Callable[[dict[str, Any]], None]],
+                  endpoint_check: EndpointCheck) -> BuildResult:
     try:
         manifest = read_manifest(out)
     except ValueError as exc:
@@ -384,6 +403,8 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
         say(f"shard {key} is built again: {why}")
     say(f"input: {intake.records} records in {len(intake.files)} files, {total} shards of up to "
         f"{config.run.shard_size} chains; {skipped} already done, {len(pending)} to build")
+    if pending:
+        endpoint_check.settle(say)
 
     build = _provenance(config, manifest, changes=bool(pending or plan.retired))
     manifest = manifest or {"name": config.name, "shards": {}}
