@@ -25,7 +25,7 @@ import yaml
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))  # tests.support, when run as a script
 
-from tests.support.http import FixedAnswer  # noqa: E402
+from tests.support.fixed_server import FixedAnswer  # noqa: E402
 from tests.support.openai_server import OpenAIServer  # noqa: E402
 
 

@@ -16,7 +16,7 @@ from steplabel.pipeline.build import check_endpoints
 from steplabel.pipeline.cli import main
 from steplabel.pipeline.config import load_config
 from steplabel.pipeline.preflight import EXIT_CONFIG, StartError
-from tests.support.http import FixedAnswer
+from tests.support.fixed_server import FixedAnswer
 from tests.support.openai_server import OpenAIServer
 
 pytestmark = pytest.mark.integration
