@@ -108,8 +108,11 @@ def test_a_build_that_succeeds_prints_no_error_line(ray_session, tmp_path):
 
     path = _config(tmp_path, labelers=[{"name": "outcome"}, {"name": "math_steps"}],
                    merge={"order": ["math_steps", "outcome"]})
+    # a session of its own, as every build subprocess that joins the test session's Ray: Ray cleans up
+    # after a driver by its process group, which must not be pytest's
     done = subprocess.run([sys.executable, "-m", "steplabel.pipeline.cli", "build", path], capture_output=True,
-                          text=True, timeout=900, env={**cli_env(), "FORCE_COLOR": "1", "COLUMNS": "120"})
+                          text=True, timeout=900, env={**cli_env(), "FORCE_COLOR": "1", "COLUMNS": "120"},
+                          start_new_session=True)
     assert done.returncode == EXIT_DONE, done.stderr
     red = [line for line in done.stderr.splitlines() if "\x1b[31m" in line or "\x1b[1;31m" in line]
     ray_logs = [line for line in done.stderr.splitlines()
