@@ -376,6 +376,8 @@ def test_program_and_tests_apart(sb):
     assert r.passed, (r.message, r.tb)
 
 
+# add_key and keyctl: a key would outlive its program (the user keyring), so they are refused
+ADD_KEY, KEYCTL = {"aarch64": (217, 219)}.get(os.uname().machine, (248, 250))
 HOSTILE = {
     "next_run_names": "import os\nfor n in range(1, 400):\n    os.makedirs(f'/tmp/run-{n}', exist_ok=True)\n"
                       "    os.makedirs(f'run-{n}', exist_ok=True)\n",
@@ -386,6 +388,9 @@ HOSTILE = {
     "lock_cwd_and_tmp": "import os\nos.makedirs('deep/er', exist_ok=True)\nos.chmod('deep', 0)\n"
                         "os.chmod('.', 0)\nos.chmod('/tmp', 0)\n",
     "sysv_ipc": "import ctypes\nlibc = ctypes.CDLL(None)\nassert libc.shmget(0x5eed, 1 << 20, 0o1666) >= 0\n",
+    "kernel_keyring": ("import ctypes\nlibc = ctypes.CDLL(None, use_errno=True)\n"
+                       f"key = libc.syscall({ADD_KEY}, b'user', b'steplabel-forge', b'3 12', 4, -4)\n"
+                       "assert key == -1 and ctypes.get_errno() == 1, (key, ctypes.get_errno())\n"),
     "abstract_socket_daemon": (
         "import os, socket, time\ns = socket.socket(socket.AF_UNIX)\ns.bind('\\0steplabel-forge')\ns.listen(5)\n"
         "if os.fork() == 0:\n    os.setsid()\n    while True:\n        c, _ = s.accept()\n"
@@ -393,7 +398,8 @@ HOSTILE = {
 }
 # a fresh /tmp holds nothing but the top of an interpreter that lives under /tmp (bound back read-only)
 BOUND = sorted({p.split("/")[2] for p in python_paths() if p.startswith("/tmp/")})
-CLEAN = (f"import os, socket\nassert sorted(os.listdir('.')) == sorted(os.listdir('/tmp')) == {BOUND!r}, "
+CLEAN = (f"import ctypes, os, socket\nassert ctypes.CDLL(None).syscall({KEYCTL}, 0, -4, 0, 0) == -1  # refused\n"
+         f"assert sorted(os.listdir('.')) == sorted(os.listdir('/tmp')) == {BOUND!r}, "
          "(os.listdir('.'), os.listdir('/tmp'))\n"
          "open('/tmp/ok', 'w').write('x' * 2**20)\n"
          "assert open('/proc/sysvipc/shm').read().count('\\n') <= 1\n"
@@ -433,8 +439,10 @@ NON_ROOT_SCRIPT = textwrap.dedent("""
              "libc = ctypes.CDLL(None, use_errno=True)\\nassert libc.unshare(0x10000000) == -1\\n"
              "assert sorted(p for p in os.listdir('/proc') if p.isdigit()) == ['1']\\n")
     forged = json.loads(sys.argv[3])
+    escapes = json.loads(sys.argv[5])
     out = {"hello": sb.hello, "isolation": sb.isolation,
            "probe": sb.run(probe, [{"name": "p", "code": "pass"}])[0].status,
+           "escapes": {name: sb.run(code, [{"name": "e", "code": "pass"}])[0].status for name, code in escapes.items()},
            "right": run_tests(sb, sys.argv[2], sys.argv[4]).passed,
            "forged": sorted(name for name, program in forged.items() if run_tests(sb, program, sys.argv[4]).passed)}
     sb.close()
@@ -443,8 +451,8 @@ NON_ROOT_SCRIPT = textwrap.dedent("""
 
 
 def test_non_root_path(tmp_path):
-    """As an ordinary user (a uid made up for the test): the same facts hold, and a sample of
-    the forging programs fails there too."""
+    """As an ordinary user (a uid made up for the test): the same facts hold, a sample of the
+    forging programs fails there too, and the escape primitives stay inside."""
     python, uid = sys.executable, os.getuid()
     if os.geteuid() == 0:
         python = shutil.which("python3.11", path="/usr/bin:/bin") or ""
@@ -472,8 +480,20 @@ def test_non_root_path(tmp_path):
             "always_equal", "test_modules_replaced", "tests_read_from_memory", "reply_frames_forged",
             "setsid_grandchild_exits_main_thread", "kills_and_traces_every_pid")}
         sample["fd3_report"] = PLACED["fd3_report"] + WRONG
+        marker = top / "escaped"
+        escapes = {  # each must run to its end inside (status passed) and leave the host untouched
+            "system_touches_host": f"import posix\nposix.system('touch {marker}')\n",
+            "writes_outside_tmp": ("import os\nfor path in ['/usr/evil', '/etc/evil', '/evil', "
+                                   f"{str(marker)!r}]:\n    try:\n        open(path, 'w').write('x')\n"
+                                   "        raise AssertionError(path)\n    except OSError:\n        pass\n"),
+            "kills_every_pid": ("import os\nfor pid in range(1, 4096):\n    try:\n        os.kill(pid, 9)\n"
+                                "    except OSError:\n        pass\n"),
+            "fork_bomb": ("import os\nfor _ in range(200):\n    try:\n        if os.fork() == 0:\n"
+                          "            import time\n            time.sleep(30)\n    except OSError:\n        break\n"),
+        }
         kwargs = {"user": uid, "group": uid, "extra_groups": []} if uid != os.getuid() else {}
-        proc = subprocess.run([python, "-I", str(top / "run.py"), str(top), RIGHT, json.dumps(sample), MBPP],
+        proc = subprocess.run([python, "-I", str(top / "run.py"), str(top), RIGHT, json.dumps(sample), MBPP,
+                               json.dumps(escapes)],
                               capture_output=True, text=True, timeout=300, cwd=str(top),
                               env={"PATH": f"{bindir}:/usr/bin:/bin"}, **kwargs)
         assert proc.returncode == 0, proc.stderr[-3000:]
@@ -482,6 +502,7 @@ def test_non_root_path(tmp_path):
         assert out["hello"]["etc_passwd"] and out["hello"]["userns_refused"], out
         assert out["hello"]["own_pid_namespace"], out
         assert out["probe"] == "passed" and out["right"] and out["forged"] == [], out
+        assert out["escapes"] == dict.fromkeys(escapes, "passed") and not marker.exists(), out
         assert f"host uid {uid}" in out["isolation"]
     finally:
         shutil.rmtree(top, ignore_errors=True)

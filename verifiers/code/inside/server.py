@@ -41,7 +41,7 @@ import tempfile
 import time
 from typing import Any, Optional
 
-from steplabel_inside import confine, frames, program, tester
+from steplabel_inside import calls, confine, frames, link, program, tester
 
 SLACK = 10.0  # seconds the server adds to a run's own backstops before it stops waiting
 
@@ -79,7 +79,7 @@ def warm_up(config: dict) -> None:
     try:
         exec(compile("assert False, 'x'", "<warmup>", "exec", optimize=0), namespace)
     except AssertionError as exc:
-        tester.failure(exc, "failed")
+        calls.failure(exc, "failed")
     marshal.loads(marshal.dumps(({"a": [1.0, None, "x"]}, {"b": True}, b"x")))
     program.wire.loads(program.wire.dumps({"a": (1, 2.5, {3}, b"x", None)}))
 
@@ -410,15 +410,19 @@ def collect(reader: frames.FrameReader, deadline: float) -> Optional[dict]:
             reader.feed()
 
 
-def unreported(request: dict, results: list[dict], tester_status: Optional[int], timed_out: bool) -> list[dict]:
-    """Results for the tests the test process did not report."""
+def unreported(request: dict, results: list[dict], tester_status: Optional[int], timed_out: bool,
+               crash: str = "") -> list[dict]:
+    """Results for the tests the test process did not report (infra: they may pass another time)."""
     names = [t.get("name", "") for t in request.get("tests") or []] or [
         f"case {i + 1}" for i in range(len(request.get("cases") or []))]
     if timed_out:
         status, message, infra = "timeout", "no result within the run's wall-clock backstop", False
+    elif crash:
+        status, infra = "error", True
+        message = f"the test process failed (not the program): {crash.strip().splitlines()[-1][:500]}"
     else:
         status, infra = "error", True
-        message = f"the test process ended without a report ({tester.describe_status(tester_status)})"
+        message = f"the test process ended without a report ({link.describe_status(tester_status)})"
     return [{"name": name, "status": status, "message": message, "infra": infra} for name in names[len(results):]]
 
 
@@ -448,25 +452,27 @@ class Server:
             self.take_tester()
         return finished
 
-    def handle(self, request: dict, answer: Any) -> None:
-        """One run. When every result came, the answer goes out first and the run is torn down
-        while the host reads it; otherwise the test process is replaced and the rest accounted for."""
+    def handle(self, request: dict, line: bytes, answer: Any) -> None:
+        """One run (`request`, as the host sent it: `line`). When every result came, the answer goes
+        out first and the run is torn down while the host reads it; otherwise the test process is
+        replaced and the rest accounted for."""
         assert self.results is not None
         try:
-            frames.send_frame(self.job_w, json.dumps(request).encode())
+            frames.send_frame(self.job_w, line)
         except OSError:
             pass  # the test process is gone: its missing results say so
         deadline = time.monotonic() + backstop(request)
         expected = len(request.get("tests") or request.get("cases") or [])
         report = collect(self.results, deadline)
         results = report.get("results", []) if report else []
-        if report is not None and len(results) == expected:
+        if report is not None and "crash" not in report and len(results) == expected:
             answer(results)
             self.finish(report.get("used", []), replace=False)
             return
         timed_out = time.monotonic() >= deadline
         finished = self.finish([], replace=True)
-        answer(results[:expected] + unreported(request, results, finished.get("tester_status"), timed_out))
+        crash = str(report.get("crash", "")) if report else ""
+        answer(results[:expected] + unreported(request, results, finished.get("tester_status"), timed_out, crash))
 
 
 def requests(fd: int):
@@ -528,7 +534,7 @@ def main(config_text: str) -> None:
             except ValueError:
                 answer([])
                 continue
-            server.handle(request, answer)
+            server.handle(request, line, answer)
     except frames.ChannelClosed:
         sys.stderr.write("sandbox: the zygote ended\n")
         os._exit(1)
