@@ -30,7 +30,8 @@ def python_without_steplabel(folder: Path) -> Path:
     starts, and `import steplabel` fails, whether steplabel is installed editable or not."""
     packages = folder / "site-packages"
     packages.mkdir(parents=True, exist_ok=True)
-    roots = {sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()}
+    # this environment's own packages first: a name found twice is taken from the first folder
+    roots = dict.fromkeys([sysconfig.get_paths()["purelib"], sysconfig.get_paths()["platlib"], *site.getsitepackages()])
     for root in map(Path, roots):
         if not root.is_dir():
             continue
