@@ -190,8 +190,8 @@ def _inputs_table(manifest: dict[str, Any]) -> str:
         path = Path(file)
         shown = path.relative_to(root) if root.is_dir() and path.is_relative_to(root) else path.name
         rows.append((f"{shown}", e.get("records", 0), e.get("chains", 0), e.get("labeled", 0), e.get("filtered", 0),
-                     e.get("quarantined", 0)))
-    return _table(["file", "records", "chains", "labeled", "filtered", "quarantined"], rows)
+                     e.get("quarantined", 0), e.get("blank_lines", 0)))
+    return _table(["file", "records", "chains", "labeled", "filtered", "quarantined", "blank lines skipped"], rows)
 
 
 def _picture(pictures: dict[str, str], stem: str) -> str:

@@ -17,23 +17,51 @@ console = Console(stderr=True, soft_wrap=True)  # messages stay whole lines in l
 
 def _build(args: argparse.Namespace) -> int:
     from .build import run_build
+    from .interrupt import Interrupted, stop_on_signals
     from .preflight import EXIT_CONFIG, EXIT_DONE, EXIT_PARTIAL, EXIT_STOPPED, StartError
 
-    config = _config(args)
-    if config is None:
-        return EXIT_CONFIG
-    start = time.perf_counter()
-    console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} (config {config.config_hash()})")
-    try:
-        result = run_build(config, progress=lambda msg: console.print(
-            Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")),
-            on_shard=_json_line if args.progress == "json" else None, allow_empty=args.allow_empty)
-    except StartError as exc:
-        console.print(Text(str(exc), style="red"))
-        return exc.exit_code
-    _summary(result)
+    with stop_on_signals():
+        config = None
+        try:
+            config = _config(args)
+            if config is None:
+                return EXIT_CONFIG
+            start = time.perf_counter()
+            console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} "
+                          f"(config {config.config_hash()})")
+            try:
+                result = run_build(config, progress=lambda msg: console.print(
+                    Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")),
+                    on_shard=_json_line if args.progress == "json" else None, allow_empty=args.allow_empty)
+            except StartError as exc:
+                console.print(Text(str(exc), style="red"))
+                return exc.exit_code
+            _summary(result)
+        except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (Interrupted), wherever it arrived
+            signal = exc if isinstance(exc, Interrupted) else Interrupted(2)
+            console.print(Text(_interrupted_line(config, signal.name), style="yellow"))
+            return signal.exit_code
     status = result.manifest["status"]
     return {"done": EXIT_DONE, "stopped": EXIT_STOPPED}.get(status, EXIT_PARTIAL)
+
+
+def _interrupted_line(config: Any, name: str) -> str:
+    """What an interrupted build finished, and that a re-run resumes it: one line."""
+    from .store import read_manifest
+
+    manifest = None
+    if config is not None:
+        try:
+            manifest = read_manifest(config.run.out)
+        except (OSError, ValueError):
+            manifest = None
+    if config is None or manifest is None or not manifest.get("shards_total"):
+        return f"interrupted by {name} before any shard was written; nothing to resume"
+    done = sum(1 for s in manifest.get("shards", {}).values() if s.get("status") == "done")
+    if manifest.get("status") == "done":
+        return f"interrupted by {name} after the build finished: {done} of {manifest['shards_total']} shards in {config.run.out}"
+    return (f"interrupted by {name}: {done} of {manifest['shards_total']} shards are written and kept in "
+            f"{config.run.out}; re-run the same command to resume")
 
 
 def _remerge(args: argparse.Namespace) -> int:
@@ -103,6 +131,9 @@ def _summary(result: Any) -> None:
         f"{counts.get('quarantined', 0)} quarantined) in {result.shards_total} shards "
         f"({result.shards_written} written now, {result.shards_skipped} resumed) — {result.seconds:.1f}s"
     )
+    for change in result.manifest.get("inputs_changed") or []:
+        console.print(Text(f"input changed while the build ran: {change['file']} ({change['change']}); what was not "
+                           "planned is built by the next run", style="yellow"))
     if result.stopped:
         console.print(Text(f"stopped early: {result.stopped} — re-run the same command to resume", style="yellow"))
     elif result.manifest["status"] == "partial":
@@ -244,8 +275,8 @@ def _config(args: argparse.Namespace) -> Any:
     from .config import ConfigError, load_config
 
     try:
-        return load_config(args.config).with_overrides(
-            input=args.input, out=args.out, limit=args.limit, address=args.address, shard_size=args.shard_size)
+        return load_config(args.config, input=args.input, out=args.out, limit=args.limit, address=args.address,
+                           shard_size=args.shard_size)
     except ConfigError as exc:
         console.print(Text(str(exc), style="red"))
         return None
@@ -283,7 +314,8 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("build", help="build (or resume) a labeled dataset",
                        epilog="exit codes: 0 done, 2 config or arguments, 3 stopped by a budget (re-run to resume), "
-                              "4 input, 5 partial (re-run to finish), 6 another build holds OUT (try again later)")
+                              "4 input, 5 partial (re-run to finish), 6 another build holds OUT (try again later), "
+                              "130/143 interrupted by SIGINT/SIGTERM (re-run to resume)")
     _config_args(b)
     b.add_argument("--progress", choices=("human", "json"), default="human",
                    help="json: also print one JSON object per written shard on stdout (chains, rows/s, "

@@ -148,7 +148,7 @@ def remerge(src: str | Path, config: BuildConfig, out: str | Path, workers: Opti
         say(f"{len(shards)} shards re-merged with merge policy {config.merge.policy}")
         new["counts"] = {k: sum(e.get(k, 0) for e in new["shards"].values())
                          for k in {k for e in new["shards"].values() for k, v in e.items() if isinstance(v, int)}}
-        new["inputs"], missing = account(out, {f: {"records": e["records"], "chains": e["chains"]}
+        new["inputs"], missing = account(out, {f: {k: e.get(k, 0) for k in ("records", "chains", "blank_lines")}
                                                for f, e in (manifest.get("inputs") or {}).items()})
         new["unaccounted"] = missing
         write_manifest(out, new)

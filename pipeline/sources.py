@@ -65,6 +65,7 @@ class Entry:
     record: Any = None
     error: Optional[str] = None
     raw: str = ""  # the text that could not be read (kept, shortened, in the quarantined row)
+    blank: bool = False  # a whitespace-only JSONL line: no record, counted as skipped
 
     @property
     def where(self) -> str:
@@ -144,6 +145,7 @@ def _read_jsonl(path: Path, file: str) -> Iterator[Entry]:
                 data = data[len(codecs.BOM_UTF8):]
             data = data.rstrip(b"\r\n")
             if not data.strip():
+                yield Entry(file, index, n, blank=True)
                 continue
             try:
                 text = data.decode("utf-8")
@@ -622,15 +624,58 @@ class Intake:
     """Per input file: records read and chain rows made from them — what the build must find again."""
 
     files: dict[str, dict[str, int]] = field(default_factory=dict)
+    # per local or S3 file: its size and version when it was first listed, to see it change
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _paths: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def count(self, file: str, records: int, chains: int) -> None:
-        entry = self.files.setdefault(file, {"records": 0, "chains": 0})
+        entry = self.files.setdefault(file, {"records": 0, "chains": 0, "blank_lines": 0})
         entry["records"] += records
         entry["chains"] += chains
+
+    def skip_blank(self, file: str) -> None:
+        self.count(file, 0, 0)
+        self.files[file]["blank_lines"] += 1
 
     @property
     def records(self) -> int:
         return sum(e["records"] for e in self.files.values())
+
+    def note_state(self, file: str, path: Any) -> None:
+        if file not in self.states:
+            self.states[file], self._paths[file] = file_state(path), path
+
+    def changed(self) -> list[dict[str, Any]]:
+        """The files that are not as they were when first listed (grown, edited, removed), each
+        with what changed: records read after that moment were not planned for."""
+        found = []
+        for file, before in self.states.items():
+            now = file_state(self._paths[file])
+            if now != before:
+                found.append({"file": file, "planned": before, "now": now, "change": _change(before, now)})
+        return found
+
+
+def file_state(path: Any) -> dict[str, Any]:
+    """Size and version of an input file: mtime for a local one, ETag for an object on S3."""
+    try:
+        if isinstance(path, Path):
+            st = path.stat()
+            return {"bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+        return path.state()
+    except FileNotFoundError:
+        return {"missing": True}
+    except OSError as exc:
+        return {"unreadable": str(exc)}
+
+
+def _change(before: dict[str, Any], now: dict[str, Any]) -> str:
+    if now.get("missing"):
+        return "removed"
+    if "bytes" in before and "bytes" in now and now["bytes"] != before["bytes"]:
+        grew = now["bytes"] > before["bytes"]
+        return f"{'grew' if grew else 'shrank'} from {before['bytes']:,} to {now['bytes']:,} bytes"
+    return "modified"
 
 
 def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
@@ -643,9 +688,10 @@ def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
     if intake is not None:
         for path in input_files(cfg):  # an empty file is listed too, with no records
             intake.count(str(path), 0, 0)
+            intake.note_state(str(path), path)
     seen: dict[str, list] = {}  # chain id -> [where first read, copies seen]
     for rep in range(cfg.repeat):
-        for index, entry in enumerate(islice(read_entries(cfg), cfg.limit)):
+        for index, entry in enumerate(islice(_records(cfg, intake if rep == 0 else None), cfg.limit)):
             rows = _import_one(ctx, index, entry)
             for row in rows:
                 if rep:
@@ -655,6 +701,17 @@ def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
             if intake is not None:
                 intake.count(entry.file, 0 if rep else 1, len(rows))
             yield from rows
+
+
+def _records(cfg: InputConfig, intake: Optional[Intake]) -> Iterator[Entry]:
+    """The input's records: blank lines are not records (`limit` does not count them), each one
+    counted per file as skipped."""
+    for entry in read_entries(cfg):
+        if entry.blank:
+            if intake is not None:
+                intake.skip_blank(entry.file)
+            continue
+        yield entry
 
 
 def duplicate_id(original: str, copy: int) -> str:

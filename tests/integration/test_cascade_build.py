@@ -83,8 +83,11 @@ def test_a_cascaded_build_writes_the_full_builds_ratings_for_fewer_requests(ray_
     assert this_run["answered"] == answered and this_run["failed"] == 0
     probed = cascaded.manifest["sampling"]["endpoints"]  # three requests to each endpoint sampled from
     assert [(p["role"], p["reproducible"]) for p in probed] == [("rollout", True), ("judge", True)]
-    assert cascaded.manifest["llm"]["this_run"]["probe"]["answered"] == 3 * len(probed)
+    run = cascaded.manifest["llm"]["this_run"]
+    assert run["probe"]["answered"] == 3 * len(probed)
+    # the start's endpoint check asks a server that does not list a model one request for it: counted too
+    assert run["check"]["answered"] == 2
     for model, role in (("judge-model", "judge"), ("policy", "rollout")):
-        assert cascaded.manifest["llm"]["this_run"][role]["answered"] + 3 == asked["served_by_model"][model]
+        assert run[role]["answered"] + 3 + 1 == asked["served_by_model"][model]
     assert f"| **total** | this run | {answered} | 0 | 0 | 0 |" in card
     assert "| rollout | `policy` at http://127.0.0.1:" in card and "| yes (0) |" in card

@@ -41,7 +41,7 @@ def _config(tmp_path: Path, base_url: str, records: list[dict], out: str = "out"
 
 def test_grown_input_labels_only_the_new_chains(tmp_path, ray_session):
     assert len(RECORDS) == 22
-    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+    with OpenAIServer(scripts_from_sample(PROBLEMS), models=["judge-model"]) as srv:
         first = run_build(load_config(_config(tmp_path, srv.base_url, RECORDS[:20])))
         assert first.manifest["status"] == "done" and first.shards_written == first.shards_total >= 5
         n_old = first.shards_total
@@ -80,7 +80,7 @@ def test_grown_input_labels_only_the_new_chains(tmp_path, ray_session):
 
 
 def test_builds_into_new_outs_share_run_cache_and_pay_nothing_twice(tmp_path, ray_session):
-    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+    with OpenAIServer(scripts_from_sample(PROBLEMS), models=["judge-model"]) as srv:
         monday = run_build(load_config(_config(tmp_path, srv.base_url, RECORDS[:8], "monday", str(tmp_path / "shared"))))
         paid = srv.stats()["served_total"]
         assert monday.manifest["status"] == "done" and paid >= 8 and not (tmp_path / "monday" / "cache" / "llm").exists()

@@ -84,7 +84,7 @@ def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ra
     # the policy never solves one problem with a wrong sampled chain: its steps abstain, the card counts it
     unsolved = next(p["problem_id"] for p in PROBLEMS if any(c["first_error"] >= 0 for c in p["chains"][:2]))
     script["policy"].update(rollout_policy(sample_chains(), unsolved=frozenset({unsolved})))
-    with OpenAIServer(script) as srv:
+    with OpenAIServer(script, models=["policy", "judge-model"]) as srv:  # listed: no probe request
         reference = run_build(load_config(_config(tmp_path, srv.base_url, str(tmp_path / "reference"))))
         assert reference.stopped is None
         needed = srv.stats()["served"]

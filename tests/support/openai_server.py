@@ -22,6 +22,9 @@ Scripted answers (the `script` dict):
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
 drift (policy answers shift with every request served before: seeded sampling that a server's
 cache state changes),
+models (None: lists "scripted" and answers any model name, as llama.cpp's server does; a list:
+lists those and refuses any other with 404, as vLLM does), api_key (None: no key; a string: every
+route but the admin ones answers 401 without "Authorization: Bearer <key>", as vLLM's --api-key),
 faults: {"rate": 0.2, "kinds": [...], "seed": 0, "first": 0} — `rate` fails that fraction of
 attempts at random; `first` fails the first k attempts of every distinct request. Fault kinds:
 "429", "500", "503", "timeout", "drop", "malformed", "truncated" (the default mix), and "400" (a
@@ -55,7 +58,7 @@ from collections import Counter
 from typing import Any, Optional
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "drop", "malformed", "truncated")
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests",
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
             500: "Internal Server Error", 503: "Service Unavailable"}
 _PARA = re.compile(r"<paragraph_(\d+)>")
 _PARA_TEXT = re.compile(r"<paragraph_(\d+)>\s*(.*?)\s*</paragraph_\1>", re.S)
@@ -84,6 +87,8 @@ class ServerState:
         self.hang = 30.0
         self.judge_models: list[str] = []
         self.drift = False  # sampling that depends on what came before (a server reusing its prompt cache)
+        self.models: Optional[list[str]] = None
+        self.api_key: Optional[str] = None
         self.faults: dict[str, Any] = {}
         self.configure(**settings)
         self.reset()
@@ -95,7 +100,8 @@ class ServerState:
             elif key == "faults":
                 self.faults = dict(value or {})
                 self._rng = random.Random(self.faults.get("seed", 0))
-            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models", "drift"):
+            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models", "drift", "models",
+                         "api_key"):
                 setattr(self, key, value)
             else:
                 raise KeyError(f"unknown server setting {key!r}")
@@ -313,7 +319,13 @@ class _Server:
                         await reader.readline()
                 else:
                     data = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-                keep = await self.dispatch(method, target.split("?")[0], data, writer, reader)
+                path = target.split("?")[0]
+                key = self.state.api_key
+                if key and not path.startswith("/_") and headers.get("authorization") != f"Bearer {key}":
+                    msg = {"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}
+                    self._send(writer, 401, json.dumps(msg).encode())
+                    continue
+                keep = await self.dispatch(method, path, data, writer, reader)
                 if not keep or headers.get("connection", "").lower() == "close":
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
@@ -350,7 +362,9 @@ class _Server:
                 self._send(writer, 400, json.dumps({"error": {"message": str(exc)}}).encode())
             return True
         if path.endswith("/models"):
-            self._send(writer, 200, json.dumps({"object": "list", "data": [{"id": "scripted", "object": "model"}]}).encode())
+            listed = ["scripted"] if st.models is None else st.models
+            self._send(writer, 200, json.dumps({"object": "list", "data": [{"id": m, "object": "model"}
+                                                                            for m in listed]}).encode())
             return True
         if not (path.endswith("/chat/completions") or path.endswith("/completions")) or method != "POST":
             self._send(writer, 404, b'{"error": {"message": "not found"}}')
@@ -370,6 +384,10 @@ class _Server:
         problem = _invalid(path, body)
         if problem:
             self._send(writer, 400, json.dumps({"error": {"message": problem, "type": "invalid_request_error"}}).encode())
+            return True
+        if st.models is not None and body["model"] not in st.models:
+            msg = f"The model `{body['model']}` does not exist."
+            self._send(writer, 404, json.dumps({"error": {"message": msg, "type": "NotFoundError", "code": 404}}).encode())
             return True
         key = request_key({"path": path, **body})
         st.total += 1
