@@ -28,6 +28,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
@@ -145,10 +146,18 @@ def _report(sandbox: Sandbox, program: str, tests: list[dict[str, str]], timeout
                      run_id=run_digest(program, [tests, trusted, prelude]))
 
 
-def trusted_prompt(problem: str, entry_point: Optional[str]) -> Optional[str]:
-    """The problem statement when it is Python code defining the entry point (a HumanEval prompt):
-    its helpers are what the tests call, whatever the program redefines."""
+_TOP_NAME = re.compile(r"^(?:(?:async\s+)?def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)",
+                       re.MULTILINE)
+
+
+def trusted_prompt(problem: str, entry_point: Optional[str], tests: str = "") -> Optional[str]:
+    """The problem statement when it is Python code defining the entry point (a HumanEval prompt)
+    and the tests call one of its helpers: those are what the tests use, whatever the program
+    redefines. None when the tests use nothing of the prompt's but the entry point."""
     if not entry_point or f"def {entry_point}" not in problem:
+        return None
+    helpers = {a or b for a, b in _TOP_NAME.findall(problem)} - {entry_point}
+    if not any(re.search(rf"\b{re.escape(name)}\b", tests) for name in helpers):
         return None
     try:
         tree = ast.parse(problem)
@@ -163,7 +172,7 @@ def run_humaneval(sandbox: Sandbox, program: str, test: str, entry_point: str,
     """`program` is the full code (prompt + completion, or a complete function); `prompt`, when
     given, is run in the test process (see `trusted_prompt`)."""
     return _report(sandbox, program, humaneval_tests(test, entry_point), timeout,
-                   trusted=trusted_prompt(prompt or "", entry_point), own=[entry_point])
+                   trusted=trusted_prompt(prompt or "", entry_point, test), own=[entry_point])
 
 
 def run_mbpp(sandbox: Sandbox, program: str, asserts: Sequence[str], setup_code: str = "",
