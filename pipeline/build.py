@@ -11,24 +11,31 @@ from __future__ import annotations
 import logging
 import os
 import sys
+import threading
 import time
 import uuid
+import warnings
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Optional
 
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from . import __version__
-from .card import write_card
+from .card import cascade_savings, write_card
+from .cascade import Cascade, stage_order
 from .config import BuildConfig
 from .labelers import Context, labeler_class, stage_groups
 from .labelers.watchdog import WALL_FACTOR, class_path, load_class
+from .interrupt import keep_handlers
 from .lease import Lease
+from .llm.budget import Ledger, read_ledger
 from .llm.cache import ObjectCache, is_uri
+from .llm.reproducible import samplers, sampling_report
 from .merge import MergeStage
-from .progress import ShardProgress
+from .progress import ShardProgress, ledger_now, llm_figures
 from .preflight import InputError, StartError, check_nodes, check_out, remove_stale_temps
 from .schema import rows_to_table
 from .segment import SegmentStage
@@ -102,6 +109,12 @@ class StageUDF:
 IMPORT_CPUS = 0  # the import stage's request; the light stages ask 0.25 (see _dataset)
 STREAM_BLOCK_BYTES = 8 * 2**20  # the largest block a stage emits (see _dataset)
 QUERY_MEMORY = "256MB"  # DuckDB's cap for the build's own accounting and card (store.query_memory)
+# Ray Data restarts a dead pool actor forever by default; its constructor's arguments are object
+# references, which Ray cannot keep for a restart (ray-project/ray#53727: it logs an error line for
+# every build). A lost actor fails its stream instead, and the build streams its unfinished shards
+# again (see _execute)
+ACTOR_RESTARTS = 0
+STREAM_ATTEMPTS = 4  # streams of a run's shards: the first, and one again after each lost actor
 START_ALLOWANCE = 60.0  # seconds for a fresh labeler child after a kill (imports, sandbox start)
 
 
@@ -185,11 +198,12 @@ def init_ray(address: Optional[str], attempts: int = 2) -> bool:
     address = address or os.environ.get("RAY_ADDRESS")
     for attempt in range(1, attempts + 1):
         try:
-            if address:
-                ray.init(address=address, log_to_driver=False)
-            else:
-                ray.init(object_store_memory=512 * 2**20, include_dashboard=False, log_to_driver=False,
-                         configure_logging=False)
+            with keep_handlers():  # ray.init's SIGTERM handler would exit without the build's cleanup
+                if address:
+                    ray.init(address=address, log_to_driver=False)
+                else:
+                    ray.init(object_store_memory=512 * 2**20, include_dashboard=False, log_to_driver=False,
+                             configure_logging=False)
             return True
         except Exception as exc:  # only a start-up timeout is retried; anything else is raised as is
             if not _startup_timeout(exc):
@@ -230,22 +244,33 @@ def _dataset(plan: pa.Table, config: BuildConfig, build: dict[str, Any], cache_d
     if config.generation is not None:
         # enough rows per call to keep every allowed request to the policy in flight
         gen_bs = max(bs, config.generation.policy.max_concurrency * config.generation.n)
-        ds = ds.map_batches(StageUDF, fn_constructor_args=(_Generate(config, cache_dir),), batch_size=gen_bs,
-                            batch_format="pyarrow", compute=ActorPoolStrategy(size=1), num_cpus=0.25)
+        ds = _actor_stage(ds, StageUDF, fn_constructor_args=(_Generate(config, cache_dir),), batch_size=gen_bs,
+                          batch_format="pyarrow", compute=ActorPoolStrategy(size=1), num_cpus=0.25)
     seg = config.segment
     ds = ds.map_batches(_run_light, fn_args=(lambda: SegmentStage(seg.splitter, seg.pattern, seg.fallback),),
                         batch_size=bs, batch_format="pyarrow", num_cpus=0.25)
-    for group in stage_groups(config.labelers):
+    cascade = Cascade.of(config.merge)  # under a cascade the labelers run in merge order
+    for group in stage_order(stage_groups(config.labelers), config.merge.order, cascade is not None):
         lc = group[0]
-        context = Context(cache_dir=cache_dir, build_id=build["build_id"], request_cache=_request_cache(config))
+        context = Context(cache_dir=cache_dir, build_id=build["build_id"], request_cache=_request_cache(config),
+                          cascade=cascade)
         factory = _LabelerFactory([(g.name, g.options, g.row_timeout) for g in group], context)
-        ds = ds.map_batches(StageUDF, fn_constructor_args=(factory,),
-                            batch_size=lc.batch_size or bs, batch_format="pyarrow",
-                            compute=ActorPoolStrategy(size=max(g.pool_size for g in group)),
-                            num_cpus=max(g.num_cpus for g in group))
+        ds = _actor_stage(ds, StageUDF, fn_constructor_args=(factory,),
+                          batch_size=lc.batch_size or bs, batch_format="pyarrow",
+                          compute=ActorPoolStrategy(size=max(g.pool_size for g in group)),
+                          num_cpus=max(g.num_cpus for g in group))
     ds = ds.map_batches(_finish, fn_args=(lambda: _Finalize(config, build), str(out)), batch_size=bs,
                         batch_format="pyarrow", num_cpus=0.25)
     return ds
+
+
+def _actor_stage(ds: Any, fn: Any, **kwargs: Any) -> Any:
+    """`map_batches` over an actor pool that Ray does not restart (ACTOR_RESTARTS). Ray 2.60 takes
+    `max_restarts` only among its `ray_remote_args`, which it warns are deprecated: that warning
+    is about this one argument, known here, and says nothing a user can act on."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", message="`ray_remote_args` is deprecated")
+        return ds.map_batches(fn, max_restarts=ACTOR_RESTARTS, **kwargs)
 
 
 def _slowest_batch(config: BuildConfig) -> float:
@@ -277,6 +302,51 @@ def _check_cache(location: str) -> None:
         raise StartError(f"run.cache {location}: {exc}") from None
 
 
+class EndpointCheck:
+    """Every endpoint asked at the start, in the background while the input is planned
+    (endpoints.py). `settle` is called once the run knows it has work to do: an answer that says
+    the config is wrong then stops the build (exit 2) before Ray starts; one that may pass is said
+    and left to the requests' own deadlines and retries. A run with nothing to build asks nothing
+    of an endpoint that is down."""
+
+    def __init__(self, config: BuildConfig) -> None:
+        from .endpoints import endpoints, probe
+
+        self.report: Any = None
+        self._thread: Optional[threading.Thread] = None
+        if endpoints(config):
+            self._thread = threading.Thread(target=lambda: setattr(self, "report", probe(config)),
+                                            name="endpoint-check", daemon=True)
+            self._thread.start()
+
+    def settle(self, say: Callable[[str], None]) -> None:
+        if self._thread is None:
+            return
+        self._thread.join()
+        if self.report.wrong:
+            raise StartError("endpoint check failed: " + "; ".join(self.report.wrong)
+                             + " (`steplabel check` lists every endpoint's answer)")
+        for note in self.report.notes:
+            say(note)
+        for line in self.report.unanswered:
+            say(f"{line}; going on: requests have their own deadlines and retries")
+
+
+    def enter(self, cache_dir: str) -> None:
+        """Enter the model requests the check sent (and a server answered) in the build's ledger."""
+        if self.report is not None and self.report.answered:
+            ledger = Ledger(cache_dir)
+            for usage in self.report.answered:
+                ledger.reserve("check")
+                ledger.record("check", usage["prompt_tokens"], usage["completion_tokens"], samples=1)
+            ledger.flush()
+
+
+def check_endpoints(config: BuildConfig, say: Callable[[str], None]) -> None:
+    """The start's endpoint check at once (see EndpointCheck)."""
+    EndpointCheck(config).settle(say)
+
+
 def _request_cache(config: BuildConfig) -> Optional[str]:
     """run.cache as an absolute path (actors do not share the driver's working directory), or its URI."""
     if config.run.cache is None or is_uri(config.run.cache):
@@ -306,18 +376,20 @@ def run_build(config: BuildConfig, progress: Optional[Callable[[str], None]] = N
         input_files(config.input)
     except SourceError as exc:
         raise InputError(str(exc)) from None
+    endpoint_check = EndpointCheck(config)  # answers while the input is planned
     check_out(out)
     if config.run.cache is not None:
         _check_cache(config.run.cache)
     lease = Lease(out).acquire()  # one build per OUT: a second one stops here, in one line
     try:
-        return _build_locked(config, out, lease, say, started, allow_empty, on_shard)
+        return _build_locked(config, out, lease, say, started, allow_empty, on_shard, endpoint_check)
     finally:
         lease.release(leave_trace=place(out).exists(MANIFEST))
 
 
 def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Callable[[str], None], started: float,
-                  allow_empty: bool, on_shard: Optional[Callable[[dict[str, Any]], None]]) -> BuildResult:
+                  allow_empty: bool, on_shard: Optional[Callable[[dict[str, Any]], None]],
+                  endpoint_check: EndpointCheck) -> BuildResult:
     try:
         manifest = read_manifest(out)
     except ValueError as exc:
@@ -346,6 +418,11 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
         say(f"shard {key} is built again: {why}")
     say(f"input: {intake.records} records in {len(intake.files)} files, {total} shards of up to "
         f"{config.run.shard_size} chains; {skipped} already done, {len(pending)} to build")
+    cache_dir = str(build_cache_dir(out))
+    ledger_before = ledger_now(cache_dir)  # this run's LLM figures are the ledger's growth from here
+    if pending:
+        endpoint_check.settle(say)
+        endpoint_check.enter(cache_dir)
 
     build = _provenance(config, manifest, changes=bool(pending or plan.retired))
     manifest = manifest or {"name": config.name, "shards": {}}
@@ -359,56 +436,91 @@ def _build_locked(config: BuildConfig, out: Path | str, lease: Lease, say: Calla
     manifest["build"] = build
     manifest["shards"] = plan.reused
     lease.check()
-    owned = {f for key, entry in plan.reused.items() for f in shard_files(int(key), entry)}
-    for stray in remove_unlisted(out, owned):
-        say(f"removed {stray}: no finished shard of the manifest owns it")
     manifest["config"] = config.model_dump(mode="json")  # out/address may change between runs
     manifest["shards_total"] = total
     manifest["inputs"] = intake.files
-    cache_dir = str(build_cache_dir(out))
     written, stopped = 0, None
+    failure: Optional[BaseException] = None
     started_ray = init_ray(config.run.address) if pending else False
     try:
         if pending and (config.run.address or os.environ.get("RAY_ADDRESS")):
             local = None if is_uri(out) else out  # an object store is the same from every node
             say(f"cluster: steplabel imports on all {check_nodes(out=local)} nodes, and each sees OUT")
         manifest["status"] = "running"
+        sampling = manifest.get("sampling") or {}  # probed once per build; an endpoint that did not answer, again
+        probed = sampling.get("build_id") == build["build_id"] and all(
+            e["reproducible"] is not None for e in sampling.get("endpoints", []))
+        if pending and samplers(config) and not probed:  # is the sampling seeded, and do the servers reproduce it?
+            manifest["sampling"] = {"build_id": build["build_id"], "endpoints": sampling_report(config, cache_dir)}
         write_manifest(out, manifest)
         if pending:
-            tracker = ShardProgress(sum(pending.values()), len(pending), total, cache_dir)
+            tracker = ShardProgress(sum(pending.values()), len(pending), total, cache_dir, ledger_before)
 
             def shard_done(shard: int, counts: dict[str, int]) -> None:
                 if on_shard is not None:
                     on_shard(tracker.shard_written(shard, counts))
 
             written, stopped = _execute(plan.assignment, pending, config, build, cache_dir, out, manifest, say, shard_done, lease)
-    except BaseException as exc:  # a crash or Ctrl-C: the manifest must not claim a build is running
-        if manifest.get("status") == "running" and lease.lost is None:  # OUT is no longer ours otherwise
-            manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
-            write_manifest(out, manifest)
+    except BaseException as exc:  # a crash or a signal: the manifest must not claim a build is running
+        failure = exc
+        manifest["llm"] = llm_figures(ledger_before, ledger_now(cache_dir))  # written with the failure
         raise
     finally:
         if started_ray:
             import ray
 
             ray.shutdown()
-    lease.check()
-    finished = not stopped and len(manifest["shards"]) >= total
-    manifest["counts"] = _totals(manifest)
-    with query_memory(QUERY_MEMORY):  # the driver stays small however large the dataset
-        manifest["inputs"], missing = account(out, intake.files, keys)
-    manifest["stopped_reason"] = stopped
-    manifest.pop("error", None)
-    manifest["unaccounted"] = missing if finished else None
-    write_manifest(out, manifest)
-    with query_memory(QUERY_MEMORY):
-        write_card(out)  # the manifest says `done` only once its card is on disk
-    manifest["status"] = "stopped" if stopped else ("done" if finished and not missing else "partial")
-    write_manifest(out, manifest)
+        if failure is not None:  # after the shutdown: no worker writes any more
+            _unfinished(out, manifest, lease, failure)
+    try:
+        lease.check()
+        # files of shards that are no longer in the manifest (retired ones that were not built again
+        # under their number, a killed run's): removed only now, so that a rebuilt shard replaced its
+        # old file in one rename and a reader of data/ never saw neither
+        owned = {f for key, entry in manifest["shards"].items() for f in shard_files(int(key), entry)}
+        for stray in remove_unlisted(out, owned):
+            say(f"removed {stray}: no finished shard of the manifest owns it")
+        finished = not stopped and len(manifest["shards"]) >= total
+        manifest["counts"] = _totals(manifest)
+        manifest["llm"] = llm_figures(ledger_before, ledger_now(cache_dir))
+        with query_memory(QUERY_MEMORY):  # the driver stays small however large the dataset
+            manifest["inputs"], missing = account(out, intake.files, keys)
+            if config.merge.cascade:  # what the cascade did not ask for, from the rows on disk
+                manifest["cascade"] = cascade_savings(out, read_ledger(cache_dir) if Path(cache_dir).exists() else {})
+        manifest["inputs_changed"] = intake.changed()  # what was added since planning waits for the next run
+        for change in manifest["inputs_changed"]:
+            say(f"input {change['file']} changed after it was planned ({change['change']}): what it holds now "
+                "that was not planned is built by the next run")
+        manifest["stopped_reason"] = stopped
+        manifest.pop("error", None)
+        manifest["unaccounted"] = missing if finished else None
+        write_manifest(out, manifest)
+        with query_memory(QUERY_MEMORY):
+            write_card(out)  # the manifest says `done` only once its card is on disk
+        manifest["status"] = "stopped" if stopped else ("done" if finished and not missing else "partial")
+        write_manifest(out, manifest)
+    except BaseException as exc:
+        _unfinished(out, manifest, lease, exc)
+        raise
     if finished and missing:
         say("records missing from the output: " + "; ".join(missing))
     return BuildResult(out, manifest, total, written, skipped, time.perf_counter() - started, stopped,
                        manifest["counts"])
+
+
+def _unfinished(out: Path | str, manifest: dict[str, Any], lease: Lease, exc: BaseException) -> None:
+    """A build that ends by an exception or a signal leaves a manifest that says so (`failed`, or
+    `stopped` by the signal: a re-run resumes either way) and no temporary or part file behind."""
+    if manifest.get("status") != "running" or lease.lost is not None:  # not started, or OUT is no longer ours
+        return
+    if isinstance(exc, KeyboardInterrupt):
+        manifest.update(status="stopped", stopped_reason=f"interrupted by {getattr(exc, 'name', 'SIGINT')}")
+    else:
+        manifest.update(status="failed", error=f"{type(exc).__name__}: {exc}"[:500])
+    write_manifest(out, manifest)
+    if isinstance(exc, KeyboardInterrupt):  # called once Ray is shut down: no worker writes any more
+        remove_stale_temps(out)
+        remove_parts(out)
 
 
 def _execute(assignment, pending, config, build, cache_dir, out, manifest, say, shard_done, lease) -> tuple[int, Optional[str]]:
@@ -416,7 +528,7 @@ def _execute(assignment, pending, config, build, cache_dir, out, manifest, say, 
     file and the driver enters it in the manifest. A shard with a row a stage marked `stopped` is
     not committed, and the stream is drained so that every shard that did finish still lands."""
     import ray
-    from ray.exceptions import RayError
+    from ray.exceptions import RayActorError, RayError
 
     commit = ray.remote(commit_shard).options(num_cpus=0, max_retries=3)
     ds = _dataset(assignment, config, build, cache_dir, out)
@@ -445,23 +557,35 @@ def _execute(assignment, pending, config, build, cache_dir, out, manifest, say, 
                 f"({counts.get('quarantined', 0)} quarantined) — {written}/{len(pending)}")
             shard_done(shard, counts)
 
-    for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
-        for record in batch.to_pylist():
-            shard = record["shard"]
-            if shard not in parts:
-                continue  # a shard already halted
-            if record["stopped"] is not None:
-                stopped = stopped or record["stopped"]
-                del parts[shard]
-                say(f"shard {shard} not finished: {record['stopped']}")
-                continue
-            parts[shard].append(record["part"])
-            arrived[shard] += record["rows"]
-            if arrived[shard] == pending[shard]:
-                lease.check()
-                committing[commit.remote(str(out), shard, parts.pop(shard), pending[shard])] = shard
-        done, _ = ray.wait(list(committing), num_returns=len(committing), timeout=0) if committing else ([], [])
-        enter(done)
+    for attempt in range(1, STREAM_ATTEMPTS + 1):
+        try:
+            for batch in ds.iter_batches(batch_format="pyarrow", batch_size=None):
+                for record in batch.to_pylist():
+                    shard = record["shard"]
+                    if shard not in parts:
+                        continue  # a shard already halted
+                    if record["stopped"] is not None:
+                        stopped = stopped or record["stopped"]
+                        del parts[shard]
+                        say(f"shard {shard} not finished: {record['stopped']}")
+                        continue
+                    parts[shard].append(record["part"])
+                    arrived[shard] += record["rows"]
+                    if arrived[shard] == pending[shard]:
+                        lease.check()
+                        committing[commit.remote(str(out), shard, parts.pop(shard), pending[shard])] = shard
+                done, _ = ray.wait(list(committing), num_returns=len(committing), timeout=0) if committing else ([], [])
+                enter(done)
+            break
+        except RayActorError as exc:  # a pool actor died (its node was lost): the unfinished shards go again
+            if attempt == STREAM_ATTEMPTS:
+                raise
+            say(f"a stage's actor was lost ({type(exc).__name__}: {str(exc).strip().splitlines()[0]}); "
+                f"streaming the {len(parts)} unfinished shards again")
+            for shard in parts:  # a part file the lost stream wrote is never read: commits take the listed ones
+                parts[shard], arrived[shard] = [], 0
+            ds = _dataset(assignment.filter(pc.is_in(assignment["shard"], pa.array(list(parts), pa.int32()))),
+                          config, build, cache_dir, out)
     while committing:
         done, _ = ray.wait(list(committing), num_returns=1)
         enter(done)

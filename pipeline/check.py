@@ -8,25 +8,16 @@ request within a short deadline. Every problem is listed; any problem makes the 
 """
 from __future__ import annotations
 
-import json
 import os
 import tempfile
-import threading
-import time
-import urllib.error
-import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Iterator, Optional
-
-from pydantic import BaseModel
+from typing import Any, Optional
 
 from .config import BuildConfig
 from .labelers import labeler_class, stage_groups
-from .llm.config import EndpointConfig
+from .endpoints import PROBE_DEADLINE
 from .place import is_uri
-
-PROBE_DEADLINE = 3.0  # seconds for one endpoint's `models` answer
 
 
 @dataclass
@@ -83,10 +74,13 @@ def _input(config: BuildConfig, p: Plan, problem_ids: list[str]) -> Optional[int
     intake = Intake()
     chains = quarantined = 0
     ids: set[str] = set()
+    domains: dict[str, int] = {}  # chains per domain, as each record says (its own field, else the config's)
     try:
         for row in iter_chains(cfg, config.generation, intake):
             chains += 1
             quarantined += row["status"] == "quarantined"
+            if row["status"] != "quarantined":
+                domains[row["domain"]] = domains.get(row["domain"], 0) + 1
             ids.add(row["chain_id"])
             problem_ids.append(row["problem_id"])
     except (SourceError, OSError) as exc:
@@ -97,6 +91,7 @@ def _input(config: BuildConfig, p: Plan, problem_ids: list[str]) -> Optional[int
     if len(files) > 10:
         facts["files"].append({"file": f"... {len(files) - 10} more"})
     facts["records"] = intake.records
+    facts["domains"] = domains
     p.chain_ids = ids
     facts["quarantined_at_import"] = quarantined
     if chains == 0:
@@ -193,12 +188,17 @@ def _labeler(lc: Any, config: BuildConfig, p: Plan, probe: bool,
     facts: dict[str, Any] = {"name": lc.name, "version": cls.version, "pool_size": lc.pool_size,
                              "batch_size": lc.batch_size or config.run.batch_size, "num_cpus": lc.num_cpus,
                              "domains": domains}
-    if config.input.kind != "sample" and config.input.domain not in domains:
+    counted = p.facts.get("input", {}).get("domains")  # None: the input was not counted (a hub dataset)
+    if counted is not None:
+        facts["chains"] = sum(counted.get(d, 0) for d in domains)
+        if not facts["chains"] and counted:
+            p.notes.append(f"labeler {lc.name!r} labels {'/'.join(domains)} chains; this input holds "
+                           f"{', '.join(f'{n} {d}' for d, n in sorted(counted.items()))}: it will not label any")
+    elif config.input.domain not in domains and "domain" not in config.input.fields:
         p.notes.append(f"labeler {lc.name!r} labels {'/'.join(domains)} chains; this input is "
-                       f"{config.input.domain}: it will not label any")
+                       f"{config.input.domain} (unless its records say otherwise): it may not label any")
     isolation = getattr(opts, "isolation", None)
-    inp = config.input
-    may_see_code = inp.kind == "sample" or inp.domain == "code" or "domain" in inp.fields
+    may_see_code = counted.get("code", 0) > 0 if counted is not None else True
     if probe and isolation is not None and "code" in domains and may_see_code:
         if isolation not in sandboxes:
             sandboxes[isolation] = _sandbox(isolation, lc.name, p)
@@ -218,80 +218,22 @@ def _sandbox(isolation: str, name: str, p: Plan) -> Optional[str]:
         return None
 
 
-# --- endpoints ----------------------------------------------------------------------------------
-
-def endpoints(config: BuildConfig) -> list[tuple[str, EndpointConfig]]:
-    """(dotted config path, endpoint) for every endpoint the build would call."""
-    found: list[tuple[str, EndpointConfig]] = []
-    if config.generation is not None:
-        found.append(("generation.policy", config.generation.policy))
-    for i, lc in enumerate(config.labelers):
-        opts = labeler_class(lc.name).options_model.model_validate(lc.options)
-        found.extend(_walk(opts, f"labelers.{i}.options"))
-    return found
-
-
-def _walk(value: Any, path: str) -> Iterator[tuple[str, EndpointConfig]]:
-    if isinstance(value, EndpointConfig):
-        yield path, value
-    elif isinstance(value, BaseModel):
-        for name in type(value).model_fields:
-            yield from _walk(getattr(value, name), f"{path}.{name}")
-    elif isinstance(value, (list, tuple)):
-        for i, item in enumerate(value):
-            yield from _walk(item, f"{path}.{i}")
-
+# --- endpoints ---------------------------------------------------------------------------------
 
 def _endpoints(config: BuildConfig, p: Plan, probe: bool, deadline: float) -> list[dict[str, Any]]:
-    listed = endpoints(config)
-    facts = [{"at": at, "base_url": ep.base_url, "model": ep.model, "api": ep.api} for at, ep in listed]
-    for at, ep in listed:
-        if ep.api_key_env and not os.environ.get(ep.api_key_env):
-            p.problems.append(f"{at}.api_key_env: environment variable {ep.api_key_env} is not set")
+    """Every endpoint and what it answered (endpoints.py: the same questions a build asks at its start)."""
+    from . import endpoints
+
     if not probe:
-        return facts
-    answers: dict[tuple[str, Optional[str]], dict[str, Any]] = {}
-    threads = []
-    for _, ep in listed:  # one probe per server and key, all at once
-        key = (ep.base_url, ep.api_key_env)
-        if key not in answers:
-            answers[key] = {}
-            t = threading.Thread(target=_probe, args=(ep, deadline, answers[key]), daemon=True)
-            t.start()
-            threads.append(t)
-    end = time.monotonic() + deadline + 0.5
-    for t in threads:
-        t.join(max(0.0, end - time.monotonic()))
-    for f, (at, ep) in zip(facts, listed):
-        answer = dict(answers[(ep.base_url, ep.api_key_env)]) or {"error": f"no answer within {deadline:g} s"}
-        f.update(answer)
-        if "error" in answer:
-            p.problems.append(f"{at}: {ep.base_url}/models: {answer['error']}")
-        elif answer.get("models") is not None and ep.model not in answer["models"]:
-            p.notes.append(f"{at}: model {ep.model!r} is not among the models {ep.base_url} lists "
-                           f"({', '.join(answer['models'][:5])}); servers that take any name still answer")
-    return facts
-
-
-def _probe(ep: EndpointConfig, deadline: float, answer: dict[str, Any]) -> None:
-    """GET {base_url}/models within the deadline; fills `answer` with ms and model ids, or an error."""
-    request = urllib.request.Request(f"{ep.base_url}/models")
-    key = os.environ.get(ep.api_key_env) if ep.api_key_env else None
-    if key:
-        request.add_header("Authorization", f"Bearer {key}")
-    start = time.perf_counter()
-    try:
-        with urllib.request.urlopen(request, timeout=deadline) as response:
-            body = response.read(1 << 20)
-        data = json.loads(body)
-        models = [m.get("id") for m in data.get("data", []) if isinstance(m, dict)]
-        answer.update(answers=True, ms=round((time.perf_counter() - start) * 1000, 1), models=models)
-    except urllib.error.HTTPError as exc:
-        answer.update(answers=False, error=f"HTTP {exc.code} {exc.reason}")
-    except (urllib.error.URLError, OSError) as exc:
-        answer.update(answers=False, error=f"no answer: {getattr(exc, 'reason', exc)}")
-    except (ValueError, AttributeError) as exc:
-        answer.update(answers=False, error=f"not an OpenAI-style models list: {exc}")
+        listed = endpoints.endpoints(config)
+        for at, ep in listed:
+            if ep.api_key_env and not os.environ.get(ep.api_key_env):
+                p.problems.append(f"{at}.api_key_env: environment variable {ep.api_key_env} is not set")
+        return [{"at": at, "base_url": ep.base_url, "model": ep.model, "api": ep.api} for at, ep in listed]
+    report = endpoints.probe(config, deadline)
+    p.problems.extend(report.wrong + report.unanswered)
+    p.notes.extend(report.notes)
+    return report.facts
 
 
 # --- text ---------------------------------------------------------------------------------------
@@ -306,6 +248,8 @@ def render(p: Plan) -> str:
                  + (f", {inp['records']} records" if inp.get("records") is not None else ""))
     for file in inp.get("files", []):
         counts = f": {file['records']} records, {file['chains']} chains" if "records" in file else ""
+        if file.get("blank_lines"):
+            counts += f", {file['blank_lines']} blank lines skipped"
         lines.append(f"           {file['file']}{counts}")
     chains = "unknown" if f["chains"] is None else str(f["chains"])
     shards = "unknown" if f["shards"] is None else str(f["shards"])
@@ -324,7 +268,8 @@ def render(p: Plan) -> str:
         for name in st["labelers"]:
             lab = labs[name]
             sandbox = f", sandbox {lab['sandbox']}" if lab.get("sandbox") else ""
-            lines.append(f"  labeler {name} v{lab['version']}: domains {'/'.join(lab['domains'])}{sandbox}")
+            chains = f", {lab['chains']} chains" if "chains" in lab else ""
+            lines.append(f"  labeler {name} v{lab['version']}: domains {'/'.join(lab['domains'])}{chains}{sandbox}")
     m = f["merge"]
     rest = ", ".join(f"{k}={v}" for k, v in m.items() if k not in ("policy", "order") and v not in ([], None))
     lines.append(f"merge    {m['policy']} {m['order']}" + (f", {rest}" if rest else ""))

@@ -17,23 +17,51 @@ console = Console(stderr=True, soft_wrap=True)  # messages stay whole lines in l
 
 def _build(args: argparse.Namespace) -> int:
     from .build import run_build
+    from .interrupt import Interrupted, stop_on_signals
     from .preflight import EXIT_CONFIG, EXIT_DONE, EXIT_PARTIAL, EXIT_STOPPED, StartError
 
-    config = _config(args)
-    if config is None:
-        return EXIT_CONFIG
-    start = time.perf_counter()
-    console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} (config {config.config_hash()})")
-    try:
-        result = run_build(config, progress=lambda msg: console.print(
-            Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")),
-            on_shard=_json_line if args.progress == "json" else None, allow_empty=args.allow_empty)
-    except StartError as exc:
-        console.print(Text(str(exc), style="red"))
-        return exc.exit_code
-    _summary(result)
+    with stop_on_signals():
+        config = None
+        try:
+            config = _config(args)
+            if config is None:
+                return EXIT_CONFIG
+            start = time.perf_counter()
+            console.print(f"[bold]steplabel build[/bold] {config.name} → {config.run.out} "
+                          f"(config {config.config_hash()})")
+            try:
+                result = run_build(config, progress=lambda msg: console.print(
+                    Text(f"  {time.perf_counter() - start:6.1f}s  {msg}")),
+                    on_shard=_json_line if args.progress == "json" else None, allow_empty=args.allow_empty)
+            except StartError as exc:
+                console.print(Text(str(exc), style="red"))
+                return exc.exit_code
+            _summary(result)
+        except KeyboardInterrupt as exc:  # SIGINT or SIGTERM (Interrupted), wherever it arrived
+            signal = exc if isinstance(exc, Interrupted) else Interrupted(2)
+            console.print(Text(_interrupted_line(config, signal.name), style="yellow"))
+            return signal.exit_code
     status = result.manifest["status"]
     return {"done": EXIT_DONE, "stopped": EXIT_STOPPED}.get(status, EXIT_PARTIAL)
+
+
+def _interrupted_line(config: Any, name: str) -> str:
+    """What an interrupted build finished, and that a re-run resumes it: one line."""
+    from .store import read_manifest
+
+    manifest = None
+    if config is not None:
+        try:
+            manifest = read_manifest(config.run.out)
+        except (OSError, ValueError):
+            manifest = None
+    if config is None or manifest is None or not manifest.get("shards_total"):
+        return f"interrupted by {name} before any shard was written; nothing to resume"
+    done = sum(1 for s in manifest.get("shards", {}).values() if s.get("status") == "done")
+    if manifest.get("status") == "done":
+        return f"interrupted by {name} after the build finished: {done} of {manifest['shards_total']} shards in {config.run.out}"
+    return (f"interrupted by {name}: {done} of {manifest['shards_total']} shards are written and kept in "
+            f"{config.run.out}; re-run the same command to resume")
 
 
 def _remerge(args: argparse.Namespace) -> int:
@@ -80,18 +108,20 @@ def _json_line(event: dict[str, Any]) -> None:
 
 
 def _summary(result: Any) -> None:
+    from .cascade import IS_SKIP
     from .store import connect
 
     con = connect(result.out)
     table = Table(title=f"build {result.manifest['build']['build_id']} — {result.out}")
-    for col in ("labeler", "+1", "0", "-1", "abstain"):
+    for col in ("labeler", "+1", "0", "-1", "abstain", "skipped"):
         table.add_column(col, justify="right" if col != "labeler" else "left")
-    rows = con.execute("""
+    rows = con.execute(f"""
         SELECT labeler, count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
-               count(*) FILTER (rating IS NULL) FROM verdicts GROUP BY 1 ORDER BY 1""").fetchall()
+               count(*) FILTER (rating IS NULL AND NOT {IS_SKIP}), count(*) FILTER ({IS_SKIP})
+        FROM verdicts GROUP BY 1 ORDER BY 1""").fetchall()
     rows += con.execute("""
         SELECT 'merged', count(*) FILTER (rating = 1), count(*) FILTER (rating = 0), count(*) FILTER (rating = -1),
-               count(*) FILTER (rating IS NULL) FROM steps""").fetchall()
+               count(*) FILTER (rating IS NULL), 0 FROM steps""").fetchall()
     for row in rows:
         table.add_row(*(str(v) for v in row))
     console.print(table)
@@ -101,6 +131,9 @@ def _summary(result: Any) -> None:
         f"{counts.get('quarantined', 0)} quarantined) in {result.shards_total} shards "
         f"({result.shards_written} written now, {result.shards_skipped} resumed) — {result.seconds:.1f}s"
     )
+    for change in result.manifest.get("inputs_changed") or []:
+        console.print(Text(f"input changed while the build ran: {change['file']} ({change['change']}); what was not "
+                           "planned is built by the next run", style="yellow"))
     if result.stopped:
         console.print(Text(f"stopped early: {result.stopped} — re-run the same command to resume", style="yellow"))
     elif result.manifest["status"] == "partial":
@@ -140,6 +173,8 @@ def write_rows(header: list[str], rows: list[tuple], fmt: str, stream: Any) -> N
 def _export(args: argparse.Namespace) -> int:
     from .export import ExportOptions, export
 
+    if args.format == "tokens":
+        return _export_tokens(args)
     try:
         options = ExportOptions(neutral=args.neutral, placeholder=args.placeholder,
                                 positive_token=args.reward_tokens[0], negative_token=args.reward_tokens[1])
@@ -150,6 +185,50 @@ def _export(args: argparse.Namespace) -> int:
     skipped = ", ".join(f"{n} {why}" for why, n in sorted(report.skipped.items())) or "none"
     console.print(f"{args.format}: {report.written} of {report.read} chains written to {report.path} "
                   f"(neutral steps: {options.neutral}); skipped: {skipped}")
+    return 0
+
+
+def _export_tokens(args: argparse.Namespace) -> int:
+    """The tokenized export: Ray tasks over the build's shards (see export_tokens.py)."""
+    from .export_tokens import TokenOptions, export_tokens
+    from .tokens import TokenizerError
+
+    if not args.tokenizer:
+        console.print(Text("--format tokens needs --tokenizer NAME_OR_PATH (a local folder or a Hub id)", style="red"))
+        return 2
+    try:
+        options = TokenOptions(tokenizer=args.tokenizer, separator=args.separator, max_length=args.max_length,
+                               neutral=args.neutral, soft=args.soft)
+        report = export_tokens(args.out, options, args.to, address=args.address,
+                               progress=lambda msg: console.print(Text(f"  {msg}")))
+    except (TokenizerError, ValueError) as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    c = report.counts
+    skipped = ", ".join(f"{n} {why}" for why, n in sorted(c["skipped"].items())) or "none"
+    console.print(f"tokens: {c['written']} of {c['chains_read']} chains written to {report.path} "
+                  f"({c['steps_labeled']} labeled steps, {c['tokens']} tokens; {c['truncated']} chains cut at "
+                  f"max_length {args.max_length}, {c['steps_cut']} steps lost) in {report.seconds:.1f}s; "
+                  f"skipped: {skipped}")
+    return 0
+
+
+def _score(args: argparse.Namespace) -> int:
+    """A trained PRM's step scores as a labeler's verdicts (see score.py)."""
+    from .score import ScoreError, ScoreOptions, score
+
+    try:
+        options = ScoreOptions(threshold=args.threshold, batch_size=args.batch_size, name=args.name,
+                               separator=args.separator, max_length=args.max_length, device=args.device,
+                               kind=args.kind, shard_size=args.shard_size)
+        result = score(args.model, args.input, args.out, options, progress=lambda msg: console.print(Text(f"  {msg}")))
+    except ScoreError as exc:
+        console.print(Text(str(exc), style="red"))
+        return 2
+    s = result.manifest["scored"]
+    console.print(f"scored {result.chains} chains ({result.steps} steps) with {s['model']} as labeler "
+                  f"{s['labeler']} (version {s['version']}, threshold {args.threshold}, {s['device']}) into "
+                  f"{result.out} in {result.seconds:.1f}s; `steplabel eval processbench {result.out}` scores it")
     return 0
 
 
@@ -196,8 +275,8 @@ def _config(args: argparse.Namespace) -> Any:
     from .config import ConfigError, load_config
 
     try:
-        return load_config(args.config).with_overrides(
-            input=args.input, out=args.out, limit=args.limit, address=args.address, shard_size=args.shard_size)
+        return load_config(args.config, input=args.input, out=args.out, limit=args.limit, address=args.address,
+                           shard_size=args.shard_size)
     except ConfigError as exc:
         console.print(Text(str(exc), style="red"))
         return None
@@ -213,13 +292,30 @@ def _config_args(p: argparse.ArgumentParser) -> None:
     p.add_argument("--shard-size", type=int, dest="shard_size", help="chains per shard")
 
 
+def _token_args(e: argparse.ArgumentParser) -> None:
+    """The tokens format's options (new with it; the other formats ignore them)."""
+    from .tokens import DEFAULT_MAX_LENGTH
+
+    t = e.add_argument_group("tokens (input_ids and labels for token-classification PRM training)")
+    t.add_argument("--tokenizer", help="tokens: a local tokenizer folder or a Hub id")
+    t.add_argument("--separator", default="\n", help="tokens: the text after every step whose last token carries "
+                                                     "its label (default: a newline, as TRL's PRM trainer)")
+    t.add_argument("--max-length", type=int, default=DEFAULT_MAX_LENGTH, dest="max_length",
+                   help=f"tokens: cut every chain at this many tokens (default {DEFAULT_MAX_LENGTH}); steps beyond "
+                        "it lose their label, counted in export.json")
+    t.add_argument("--soft", action="store_true", help="tokens: the label is the step's score (e.g. a Monte-Carlo "
+                                                      "value) instead of 1/0; a step without one keeps its 1/0")
+    t.add_argument("--address", help="tokens: Ray cluster address (default: RAY_ADDRESS or a local Ray)")
+
+
 def parser() -> argparse.ArgumentParser:
     p = argparse.ArgumentParser(prog="steplabel", description="Automatic step labels for PRM training data.")
     sub = p.add_subparsers(dest="command", required=True)
 
     b = sub.add_parser("build", help="build (or resume) a labeled dataset",
                        epilog="exit codes: 0 done, 2 config or arguments, 3 stopped by a budget (re-run to resume), "
-                              "4 input, 5 partial (re-run to finish), 6 another build holds OUT (try again later)")
+                              "4 input, 5 partial (re-run to finish), 6 another build holds OUT (try again later), "
+                              "130/143 interrupted by SIGINT/SIGTERM (re-run to resume)")
     _config_args(b)
     b.add_argument("--progress", choices=("human", "json"), default="human",
                    help="json: also print one JSON object per written shard on stdout (chains, rows/s, "
@@ -257,14 +353,36 @@ def parser() -> argparse.ArgumentParser:
     e = sub.add_parser("export", help="export a build for PRM trainers",
                        epilog="formats: " + "; ".join(f"{n}: {f.feeds}" for n, f in EXPORTERS.items()))
     e.add_argument("out")
-    e.add_argument("--format", choices=tuple(EXPORTERS), required=True)
+    e.add_argument("--format", choices=(*EXPORTERS, "tokens"), required=True)
     e.add_argument("--to", help="output folder (its files and export.json); default OUT/exports/<name>-<build id>/FORMAT/")
     e.add_argument("--neutral", choices=NEUTRAL_CHOICES, default="correct",
                    help="a neutral (0) step counts as correct (default), as incorrect, or ends the exported steps (cut)")
     e.add_argument("--placeholder", default="ки", help="math-shepherd: the tag after every step")
     e.add_argument("--reward-tokens", nargs=2, default=("+", "-"), metavar=("POS", "NEG"), dest="reward_tokens",
                    help="math-shepherd and chat-steps: the tokens for a correct and an incorrect step")
+    _token_args(e)
     e.set_defaults(func=_export)
+
+    from .score import KINDS
+
+    s = sub.add_parser("score", help="a trained PRM's step scores, written as a labeler's verdicts (then `eval`)",
+                       epilog="exit codes: 0 done, 2 model, input or arguments")
+    s.add_argument("model", help="a token-classification PRM (a folder, e.g. from examples/train_prm.py, or a Hub id)")
+    s.add_argument("--input", required=True, help="a steplabel build, Parquet of its chains, ProcessBench JSON, "
+                                                  "PRM800K JSONL or our JSONL")
+    s.add_argument("--out", required=True, help="the folder (or s3:// prefix) the scored chains are written to")
+    s.add_argument("--kind", choices=KINDS, default="auto", help="what --input holds (default: found out)")
+    s.add_argument("--threshold", type=float, default=0.5, help="P(correct) from which a step is rated +1, "
+                                                                "below it -1 (default 0.5)")
+    s.add_argument("--name", help="the labeler's name (default: the model's folder name or Hub id)")
+    s.add_argument("--batch-size", type=int, default=8, dest="batch_size", help="chains per forward pass")
+    s.add_argument("--separator", help="the step separator (default: the one the model was trained with, "
+                                       "from MODEL/steplabel.json, else a newline)")
+    s.add_argument("--max-length", type=int, dest="max_length", help="tokens the model sees (default: as trained)")
+    s.add_argument("--device", help="torch device (default: cuda when torch finds one, else cpu)")
+    s.add_argument("--shard-size", type=int, default=1000, dest="shard_size",
+                   help="chains per written shard when the input is not a build")
+    s.set_defaults(func=_score)
 
     v = sub.add_parser("eval", help="score labels against human labels, or labelers against each other")
     v.add_argument("what", choices=("processbench", "agreement"))

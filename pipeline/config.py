@@ -60,6 +60,8 @@ class InputConfig(_Strict):
     fields: dict[str, str] = Field(default_factory=dict)
     limit: Optional[int] = Field(default=None, ge=1)
     repeat: int = Field(default=1, ge=1)  # replicate the input (benchmarks at scale)
+    # the importer's own options (code datasets: which tests and solutions), checked by its model
+    options: dict[str, Any] = Field(default_factory=dict)
 
     @field_validator("kind")
     @classmethod
@@ -76,6 +78,31 @@ class InputConfig(_Strict):
         if unknown:
             raise ValueError(f"unknown field mapping keys {unknown}; known: {sorted(known)}")
         return value
+
+    @field_validator("options")
+    @classmethod
+    def _options_fit_the_kind(cls, value: dict[str, Any], info: ValidationInfo) -> dict[str, Any]:
+        """Checked by the importer's own options model, so a typo fails here and not mid-build.
+        The user's dict is kept as written (it is what the config hash covers)."""
+        if "kind" in info.data:  # an unknown kind is already reported
+            from .sources import importer_options
+
+            importer_options(info.data["kind"], value)
+        return value
+
+    @model_validator(mode="after")
+    def _domain_of_the_kind(self) -> "InputConfig":
+        """An importer of one domain's problems (the code datasets) sets the input's domain, so
+        checks and the sandbox probe see code; naming another one is a mistake."""
+        from .sources import IMPORTERS
+
+        fixed = getattr(IMPORTERS.get(self.kind), "domain", None)
+        if fixed is not None and fixed != self.domain:
+            if "domain" in self.model_fields_set:
+                _problems("InputConfig", [(("domain",), f"input kind {self.kind!r} holds {fixed} problems",
+                                           self.domain)])
+            self.domain = fixed
+        return self
 
     @model_validator(mode="after")
     def _path_unless_sample(self) -> "InputConfig":
@@ -153,11 +180,17 @@ class MergeConfig(_Strict):
     # Math-Shepherd's hard estimate with the chain as its own rollout: in a chain whose outcome is
     # correct, a step the merge left unrated becomes +1 (decided_by `own_rollout`)
     own_rollout: bool = False
+    # LLM labelers ask only about the steps no labeler before them in `order` decided (cascade.py);
+    # the merged ratings are those of running everything. priority and consensus only
+    cascade: bool = False
 
     @model_validator(mode="after")
     def _consensus_names_labelers(self) -> "MergeConfig":
         if self.policy == "consensus" and len(self.agree) < 2:
             raise ValueError("merge.policy consensus needs at least two labelers in merge.agree")
+        if self.cascade and self.policy == "vote":
+            raise ValueError("merge.cascade needs policy priority or consensus: under vote every labeler's "
+                             "verdict on every step counts")
         return self
 
 
@@ -181,6 +214,41 @@ class RunConfig(_Strict):
     license: str = "apache-2.0"
 
 
+def cross_problems(data: Any) -> list[tuple[tuple[str | int, ...], str, Any]]:
+    """Problems between sections, found in plain config data (a validated config's dump, or the raw
+    YAML of one that failed elsewhere, so every problem is listed at once): merge names must be
+    configured labelers (or an importer's `human`, `source_outcome`), since a typo there leaves
+    every step unrated; one labeler per name, since verdicts are told apart by it; prompt
+    templates must exist. Values of the wrong type are left to the field's own check."""
+    if not isinstance(data, dict):
+        return []
+    found: list[tuple[tuple[str | int, ...], str, Any]] = []
+    labelers = data.get("labelers", [{"name": "outcome"}])
+    names = [lc.get("name") for lc in labelers if isinstance(lc, dict)] if isinstance(labelers, list) else []
+    for i, name in enumerate(names):
+        if name in names[:i]:
+            found.append((("labelers", i, "name"), f"labeler {name!r} is configured twice", name))
+    known = [*dict.fromkeys(n for n in names if isinstance(n, str)), *SOURCE_LABELERS]
+    merge = data.get("merge") if isinstance(data.get("merge"), dict) else {}
+    for field in ("order", "agree"):
+        listed = merge.get(field, ["outcome"] if field == "order" else [])
+        for i, name in enumerate(listed if isinstance(listed, list) else []):
+            if not isinstance(name, str):
+                continue
+            if name not in known:
+                found.append((("merge", field, i), f"{name!r} is not a configured labeler; "
+                              f"known here: {', '.join(known)}", name))
+            elif name in listed[:i]:
+                found.append((("merge", field, i), f"{name!r} is named twice", name))
+    generation = data.get("generation")
+    prompts = generation.get("prompts") if isinstance(generation, dict) else None
+    for domain, ref in (prompts.items() if isinstance(prompts, dict) else ()):
+        if isinstance(ref, str) and not resolve_template_path(ref).is_file():
+            found.append((("generation", "prompts", domain), f"prompt template not found: {resolve_template_path(ref)}",
+                          ref))
+    return found
+
+
 class BuildConfig(_Strict):
     name: str = "steplabel-build"
     input: InputConfig = Field(default_factory=InputConfig)
@@ -192,27 +260,7 @@ class BuildConfig(_Strict):
 
     @model_validator(mode="after")
     def _names_refer_to_something(self) -> "BuildConfig":
-        """Merge names must be configured labelers (or an importer's `human`, `source_outcome`): a
-        typo there leaves every step unrated. One labeler per name: verdicts are told apart by it."""
-        found: list[tuple[tuple[str | int, ...], str, Any]] = []
-        names = [lc.name for lc in self.labelers]
-        for i, name in enumerate(names):
-            if name in names[:i]:
-                found.append((("labelers", i, "name"), f"labeler {name!r} is configured twice", name))
-        known = [*dict.fromkeys(names), *SOURCE_LABELERS]
-        for field in ("order", "agree"):
-            for i, name in enumerate(getattr(self.merge, field)):
-                if name not in known:
-                    found.append((("merge", field, i), f"{name!r} is not a configured labeler; "
-                                  f"known here: {', '.join(known)}", name))
-                elif name in getattr(self.merge, field)[:i]:
-                    found.append((("merge", field, i), f"{name!r} is named twice", name))
-        if self.generation is not None:
-            for domain, ref in self.generation.prompts.items():
-                if not resolve_template_path(ref).is_file():
-                    found.append((("generation", "prompts", domain),
-                                  f"prompt template not found: {resolve_template_path(ref)}", ref))
-        _problems("BuildConfig", found)
+        _problems("BuildConfig", cross_problems(self.model_dump(mode="json")))
         return self
 
     def config_hash(self) -> str:
@@ -234,19 +282,36 @@ class BuildConfig(_Strict):
     def with_overrides(self, **overrides: Any) -> "BuildConfig":
         """Apply CLI flags (`input`, `out`, `limit`, `address`, `shard_size`); None means keep.
         A flag that makes the config invalid (`--limit 0`) is a ConfigError naming the key."""
-        data = self.model_dump()
-        if overrides.get("input") is not None:
-            data["input"]["path"] = overrides["input"]
-            if data["input"]["kind"] == "sample":
-                data["input"]["kind"] = "files"
-        for key, section in (("out", "run"), ("address", "run"), ("shard_size", "run"), ("limit", "input")):
-            if overrides.get(key) is not None:
-                data[section][key] = overrides[key]
+        data = apply_overrides(self.model_dump(), overrides)
         try:
             return BuildConfig.model_validate(data)
         except ValidationError as exc:
-            flags = ", ".join(f"--{k.replace('_', '-')}" for k, v in overrides.items() if v is not None)
-            raise ConfigError(validation_message(exc, f"build config with the flags {flags}")) from None
+            raise ConfigError(validation_message(exc, f"build config with the flags {_flags(overrides)}")) from None
+
+
+OVERRIDES = {"input": ("input", "path"), "limit": ("input", "limit"), "out": ("run", "out"),
+             "address": ("run", "address"), "shard_size": ("run", "shard_size")}
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """CLI flags written into config data (None means keep): `--input` sets input.path, and turns
+    the bundled sample's kind into `files`. Sections of the wrong type are left for validation."""
+    data = dict(data)
+    for flag, (section, key) in OVERRIDES.items():
+        if overrides.get(flag) is None:
+            continue
+        part = data.get(section, {})
+        if not isinstance(part, dict):
+            continue
+        part = data[section] = dict(part)
+        part[key] = overrides[flag]
+        if flag == "input" and part.get("kind", "sample") == "sample":
+            part["kind"] = "files"
+    return data
+
+
+def _flags(overrides: dict[str, Any]) -> str:
+    return ", ".join(f"--{k.replace('_', '-')}" for k, v in overrides.items() if v is not None)
 
 
 def _prompt_contents(prompts: Optional[dict[str, str]]) -> Optional[dict[str, str]]:
@@ -264,18 +329,29 @@ def _prompt_contents(prompts: Optional[dict[str, str]]) -> Optional[dict[str, st
     return out
 
 
-def load_config(path: str | Path | None = None) -> BuildConfig:
-    """Load and validate a YAML build config; None loads the bundled sample config."""
+def load_config(path: str | Path | None = None, **overrides: Any) -> BuildConfig:
+    """Load and validate a YAML build config; None loads the bundled sample config. `overrides`
+    are CLI flags (see `apply_overrides`), applied before validation: `--input` completes a config
+    that names no input path. Every problem is reported at once."""
     file = Path(path) if path is not None else CONFIG_DIR / "sample.yaml"
     try:
-        raw = yaml.safe_load(file.read_text()) or {}
+        raw = yaml.safe_load(file.read_text())
     except FileNotFoundError:
         raise ConfigError(f"config file not found: {file}") from None
+    except IsADirectoryError:
+        raise ConfigError(f"config {file} is a folder, not a YAML file") from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"config {file} is not valid YAML: {exc}") from None
+    if raw is None or raw == {}:
+        raise ConfigError(f"config {file} is empty: a build config names at least its input "
+                          "(run `steplabel build` with no config to build the bundled sample)")
     if not isinstance(raw, dict):
         raise ConfigError(f"config {file} must be a mapping at the top level")
+    raw = apply_overrides(raw, overrides)
+    what = f"build config {file}" + (f" with the flags {_flags(overrides)}" if _flags(overrides) else "")
     try:
         return BuildConfig.model_validate(raw)
     except ValidationError as exc:
-        raise ConfigError(validation_message(exc, f"build config {file}")) from None
+        seen = {(tuple(e["loc"]), e["msg"].removeprefix("Value error, ")) for e in exc.errors()}
+        more = [(loc, msg) for loc, msg, _ in cross_problems(raw) if (loc, msg) not in seen]
+        raise ConfigError(validation_message(exc, what, more)) from None

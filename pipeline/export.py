@@ -24,10 +24,14 @@ __all__ = ["EXPORTERS", "ExportOptions", "ExportReport", "export", "export_folde
 
 def export_folder(out: Path) -> Path:
     """`OUT/exports/<name>-<build id>`: the default home of this build's exports."""
-    manifest = read_manifest(out) or {}
+    return out / "exports" / export_name(read_manifest(out) or {})
+
+
+def export_name(manifest: dict[str, Any]) -> str:
+    """`<name>-<build id>` of a build's manifest, safe as a folder name."""
     build_id = (manifest.get("build") or {}).get("build_id") or "unknown-build"
     name = re.sub(r"[^A-Za-z0-9._-]+", "-", str(manifest.get("name") or "steplabel")).strip("-.") or "steplabel"
-    return out / "exports" / f"{name}-{build_id}"
+    return f"{name}-{build_id}"
 
 
 def _chains(out: Path, batch: int = 2048) -> Iterator[dict[str, Any]]:

@@ -299,6 +299,17 @@ class RemoteFile:
     def is_file(self) -> bool:
         return True
 
+    def state(self) -> dict[str, Any]:
+        """Size and ETag, to see the object replaced while a build runs."""
+        s3 = self.where.client()
+        try:
+            head = s3.head_object(Bucket=self.where.bucket, Key=self.where.key(self.rel))
+        except s3.exceptions.ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") in ("404", "NoSuchKey", "NotFound"):
+                raise FileNotFoundError(str(self)) from None
+            raise
+        return {"bytes": head["ContentLength"], "etag": head.get("ETag")}
+
 
 def remote_files(uri: str, suffixes: tuple[str, ...]) -> list[RemoteFile]:
     """The input objects an `s3://` path names: one object, a glob of them (`*`, `?`, `[...]` in the

@@ -21,7 +21,9 @@ from typing import Any, Callable, Optional
 
 from . import __version__
 from .card import write_card
+from .cascade import Cascade
 from .config import BuildConfig, ConfigError
+from .labelers import REGISTRY, labeler_class
 from .lease import Lease
 from .merge import MergeStage
 from .preflight import StartError, check_out
@@ -49,6 +51,26 @@ def _differs(stored: BuildConfig, new: BuildConfig) -> list[str]:
         return []
     a, b = stored.model_dump(mode="json"), new.model_dump(mode="json")
     return [k for k in a if k not in ("merge", "run") and a[k] != b[k]] or ["prompt templates"]
+
+
+def _skipped_verdicts_needed(stored: BuildConfig, new: BuildConfig) -> str:
+    """Why the new merge needs a verdict the source's cascade skipped ("" when it needs none): the
+    cascade skipped what the stored order and stop_at_first_error made unneeded, for the cascaded
+    labelers only (cascade.py)."""
+    cascade = Cascade.of(stored.merge)
+    if cascade is None:
+        return ""
+    cascaded = sorted(n for n in cascade.order if n in REGISTRY and labeler_class(n).cascades
+                      and cascade.applies_to(n))
+    if not cascaded:
+        return ""
+    if new.merge.policy == "vote":
+        return f"vote counts every verdict of {', '.join(cascaded)}"
+    if list(new.merge.order) != list(cascade.order) or new.merge.stop_at_first_error != cascade.stop_at_first_error:
+        return (f"its {', '.join(cascaded)} skipped the steps that merge.order {list(cascade.order)} with "
+                f"stop_at_first_error {cascade.stop_at_first_error} did not need")
+    agree = sorted(set(new.merge.agree) & set(cascaded))
+    return f"consensus would compare the first errors of {', '.join(agree)}, which skipped steps" if agree else ""
 
 
 def remerge_rows(rows: list[dict[str, Any]], merge: MergeStage, build: dict[str, Any]) -> list[dict[str, Any]]:
@@ -89,6 +111,10 @@ def remerge(src: str | Path, config: BuildConfig, out: str | Path, workers: Opti
     if differs:
         raise ConfigError(f"the config differs from {src}'s in {', '.join(differs)}, not only in merge: "
                           "that needs labelers, run `steplabel build` instead")
+    missing = _skipped_verdicts_needed(stored, config)
+    if missing:
+        raise ConfigError(f"{src} was built with merge.cascade: {missing}, so this merge would need verdicts its "
+                          "labelers were never asked for; run `steplabel build` without the cascade instead")
     check_out(out)
     existing = read_manifest(out) if (out / MANIFEST).exists() else None
     if existing is not None and (existing["build"].get("remerged_from") or {}).get("out") != str(src.resolve()):
@@ -122,7 +148,7 @@ def remerge(src: str | Path, config: BuildConfig, out: str | Path, workers: Opti
         say(f"{len(shards)} shards re-merged with merge policy {config.merge.policy}")
         new["counts"] = {k: sum(e.get(k, 0) for e in new["shards"].values())
                          for k in {k for e in new["shards"].values() for k, v in e.items() if isinstance(v, int)}}
-        new["inputs"], missing = account(out, {f: {"records": e["records"], "chains": e["chains"]}
+        new["inputs"], missing = account(out, {f: {k: e.get(k, 0) for k in ("records", "chains", "blank_lines")}
                                                for f, e in (manifest.get("inputs") or {}).items()})
         new["unaccounted"] = missing
         write_manifest(out, new)

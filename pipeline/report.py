@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Optional
 
 from .card import card_figures
+from .cascade import SKIPPED
 from .pictures import PICTURES, draw_pictures
 from .atomic import write_atomic
 from .store import connect, read_manifest
@@ -81,11 +82,17 @@ def _sample(con: Any, view: str, ids: str, cap: int) -> tuple[int, list[dict[str
     return total, [dict(zip(names, row)) for row in cursor.fetchall()]
 
 
+def _verdict_name(v: dict[str, Any]) -> str:
+    if v["rating"] is not None:
+        return RATING_NAMES[v["rating"]]
+    return "skipped (cascade)" if (v.get("evidence") or "").startswith(SKIPPED) else "abstain"
+
+
 def _step_html(step: dict[str, Any]) -> str:
     verdicts = step.get("verdicts") or []
     items = "".join(
         f'<li class="verdict" data-labeler="{_esc(v["labeler"])}"><b>{_esc(v["labeler"])}</b> '
-        f'<span class="r r{_esc(v["rating"])}">{"abstain" if v["rating"] is None else RATING_NAMES[v["rating"]]}</span>'
+        f'<span class="r r{_esc(v["rating"])}">{_verdict_name(v)}</span>'
         + (f' <span class="score">score {v["score"]:.3g}</span>' if v.get("score") is not None else "")
         + f' <span class="evidence">{_esc(_cut(v.get("evidence"), EVIDENCE_CHARS))}</span></li>'
         for v in verdicts)
@@ -192,7 +199,8 @@ def render_report(out: str | Path, cap: int = CAP) -> str:
               ("Ratings by labeler", figures["ratings_table"]),
               ("Agreement between labelers", figures["agreement_table"]),
               ("First-error position", figures["first_error_table"]),
-              ("LLM usage", figures["llm_usage"])]
+              ("LLM requests", figures["llm_usage"]),
+              ("Sampling", figures["sampling"])]
     title = f"steplabel report — {manifest.get('name', '')} ({build.get('build_id', '')})"
     return "".join([
         '<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">',

@@ -17,14 +17,14 @@ or in another order gives the same ids. An exact duplicate is kept once and the 
 quarantined as duplicates of it.
 
 A new input format is one importer function `(ctx, index, record) -> rows` plus one line in
-`IMPORTERS`.
+`IMPORTERS`; one that takes `input.options` carries their pydantic model as `options_model`
+(`importers.common.code_importer`), and reads them checked as `ctx.options`.
 """
 from __future__ import annotations
 
 import codecs
 import glob
 import json
-import math
 import re
 from dataclasses import dataclass, field
 from importlib import resources
@@ -33,14 +33,16 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional
 
 from .config import InputConfig
+from .fields import HUMAN, MappingError, kind_of as _kind, object_field as _object, reference as _reference
+from .fields import text_field as _text, with_verdicts as _with_human
 from .first_error import ratings_from_first_error
+from .importers import apps, codecontests, livecodebench
 from .llm.config import GenerationConfig
 from .place import is_uri
 from .schema import new_chain, stable_id
 from .segment import make_steps, split_steps
 
 Record = dict[str, Any]
-HUMAN = {"labeler": "human", "score": None, "cost": {"ms": 0.0, "tokens": 0}, "cached": False}
 KEPT_CHARS = 2000  # of an unreadable record's text, kept in its quarantined row
 
 
@@ -49,10 +51,6 @@ INPUT_SUFFIXES = (".jsonl", ".json", ".parquet")
 
 class SourceError(ValueError):
     """The input cannot be read at all (missing or unreadable file, unknown dataset) — as opposed to a bad record."""
-
-
-class MappingError(ValueError):
-    """A record whose fields do not fit the format (wrong type, out of range): it is quarantined."""
 
 
 # --- reading records ----------------------------------------------------------------------------
@@ -67,6 +65,7 @@ class Entry:
     record: Any = None
     error: Optional[str] = None
     raw: str = ""  # the text that could not be read (kept, shortened, in the quarantined row)
+    blank: bool = False  # a whitespace-only JSONL line: no record, counted as skipped
 
     @property
     def where(self) -> str:
@@ -146,6 +145,7 @@ def _read_jsonl(path: Path, file: str) -> Iterator[Entry]:
                 data = data[len(codecs.BOM_UTF8):]
             data = data.rstrip(b"\r\n")
             if not data.strip():
+                yield Entry(file, index, n, blank=True)
                 continue
             try:
                 text = data.decode("utf-8")
@@ -284,29 +284,6 @@ def read_entries(cfg: InputConfig) -> Iterator[Entry]:
 
 # --- checked fields -----------------------------------------------------------------------------
 
-def _kind(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true/false"
-    kinds = {list: "a list", dict: "an object", int: "a number", float: "a number", str: "a string", type(None): "null"}
-    return kinds.get(type(value), type(value).__name__)
-
-
-def _text(value: Any, name: str, *, numbers: bool = False, required: bool = False) -> Optional[str]:
-    """A text field as it is: a string stays a string; a list or object where text belongs is an
-    error, never its Python repr. `numbers` admits numbers (answers, ids) as their decimal text."""
-    if value is None:
-        if required:
-            raise MappingError(f"field {name!r} is missing")
-        return None
-    if isinstance(value, str):
-        return value
-    if numbers and isinstance(value, (int, float)) and not isinstance(value, bool):
-        if isinstance(value, float) and not math.isfinite(value):  # a NaN from Parquet or a hub dataset
-            raise MappingError(f"field {name!r} is {value}, not a finite number")
-        return str(value)
-    raise MappingError(f"field {name!r} is {_kind(value)} where text belongs")
-
-
 def _steps(value: Any, name: str) -> Optional[list[str]]:
     if value is None:
         return None
@@ -334,12 +311,6 @@ def _rating(value: Any, name: str) -> Optional[int]:
     return int(value)
 
 
-def _object(value: Any, name: str) -> dict:
-    if not isinstance(value, dict):
-        raise MappingError(f"field {name!r} is {'missing' if value is None else _kind(value)}, not an object")
-    return value
-
-
 def _domain(value: Any, name: str, ctx: "Context") -> str:
     domain = _text(value, name) or ctx.cfg.domain
     if domain not in ("math", "code"):
@@ -363,12 +334,6 @@ def human_first_error_verdicts(n_steps: int, first_error: int, version: str) -> 
             for i, r in enumerate(ratings) if r is not None}
 
 
-def _with_human(row: dict, verdicts: dict[int, dict]) -> dict:
-    for i, v in verdicts.items():
-        row["steps"][i]["verdicts"].append(v)
-    return row
-
-
 def _gsm8k_answer(solution: str) -> Optional[str]:
     m = re.search(r"####\s*(.+?)\s*$", solution.strip()) or re.search(r"(?m)^A:\s*(.+?)\s*$", solution)
     return m.group(1).replace(",", "").strip() if m else None
@@ -381,6 +346,7 @@ class Context:
 
     def __init__(self, cfg: InputConfig, generation: Optional[GenerationConfig]) -> None:
         self.cfg, self.generation = cfg, generation
+        self.options = importer_options(cfg.kind, cfg.options)  # the importer's model, or None
         self.dataset = cfg.name or (cfg.path if cfg.kind != "sample" else "steplabel-sample")
 
     def source(self) -> dict:
@@ -423,11 +389,6 @@ class Context:
             source=self.source(), generator={"kind": "imported", "model": model},
             text=text, steps=make_steps(steps or []), segmenter=segmenter, final_answer=final_answer,
         )
-
-
-def _reference(answer: Any = None, solution: Any = None, tests: Any = None, entry_point: Any = None) -> dict:
-    return {"answer": _text(answer, "answer", numbers=True), "solution": _text(solution, "solution"),
-            "tests": _text(tests, "tests"), "entry_point": _text(entry_point, "entry_point")}
 
 
 # --- importers: (context, record index, record) -> chain rows -----------------------------------
@@ -639,7 +600,21 @@ IMPORTERS: dict[str, Importer] = {
     "math": _math,
     "gsm8k_solutions": _gsm8k_solutions,
     "math_shepherd": _math_shepherd,
+    "apps": apps.import_record,
+    "taco": apps.import_record,
+    "codecontests": codecontests.import_record,
+    "livecodebench": livecodebench.import_record,
 }
+
+
+def importer_options(kind: str, options: dict[str, Any]) -> Any:
+    """`input.options` checked by the kind's importer's `options_model` (None: it takes none)."""
+    model = getattr(IMPORTERS[kind], "options_model", None)
+    if model is None:
+        if options:
+            raise ValueError(f"input kind {kind!r} takes no options")
+        return None
+    return model.model_validate(options)
 
 
 # --- the whole input: rows, counts, duplicates --------------------------------------------------
@@ -649,15 +624,58 @@ class Intake:
     """Per input file: records read and chain rows made from them — what the build must find again."""
 
     files: dict[str, dict[str, int]] = field(default_factory=dict)
+    # per local or S3 file: its size and version when it was first listed, to see it change
+    states: dict[str, dict[str, Any]] = field(default_factory=dict)
+    _paths: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def count(self, file: str, records: int, chains: int) -> None:
-        entry = self.files.setdefault(file, {"records": 0, "chains": 0})
+        entry = self.files.setdefault(file, {"records": 0, "chains": 0, "blank_lines": 0})
         entry["records"] += records
         entry["chains"] += chains
+
+    def skip_blank(self, file: str) -> None:
+        self.count(file, 0, 0)
+        self.files[file]["blank_lines"] += 1
 
     @property
     def records(self) -> int:
         return sum(e["records"] for e in self.files.values())
+
+    def note_state(self, file: str, path: Any) -> None:
+        if file not in self.states:
+            self.states[file], self._paths[file] = file_state(path), path
+
+    def changed(self) -> list[dict[str, Any]]:
+        """The files that are not as they were when first listed (grown, edited, removed), each
+        with what changed: records read after that moment were not planned for."""
+        found = []
+        for file, before in self.states.items():
+            now = file_state(self._paths[file])
+            if now != before:
+                found.append({"file": file, "planned": before, "now": now, "change": _change(before, now)})
+        return found
+
+
+def file_state(path: Any) -> dict[str, Any]:
+    """Size and version of an input file: mtime for a local one, ETag for an object on S3."""
+    try:
+        if isinstance(path, Path):
+            st = path.stat()
+            return {"bytes": st.st_size, "mtime_ns": st.st_mtime_ns}
+        return path.state()
+    except FileNotFoundError:
+        return {"missing": True}
+    except OSError as exc:
+        return {"unreadable": str(exc)}
+
+
+def _change(before: dict[str, Any], now: dict[str, Any]) -> str:
+    if now.get("missing"):
+        return "removed"
+    if "bytes" in before and "bytes" in now and now["bytes"] != before["bytes"]:
+        grew = now["bytes"] > before["bytes"]
+        return f"{'grew' if grew else 'shrank'} from {before['bytes']:,} to {now['bytes']:,} bytes"
+    return "modified"
 
 
 def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
@@ -670,9 +688,10 @@ def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
     if intake is not None:
         for path in input_files(cfg):  # an empty file is listed too, with no records
             intake.count(str(path), 0, 0)
+            intake.note_state(str(path), path)
     seen: dict[str, list] = {}  # chain id -> [where first read, copies seen]
     for rep in range(cfg.repeat):
-        for index, entry in enumerate(islice(read_entries(cfg), cfg.limit)):
+        for index, entry in enumerate(islice(_records(cfg, intake if rep == 0 else None), cfg.limit)):
             rows = _import_one(ctx, index, entry)
             for row in rows:
                 if rep:
@@ -682,6 +701,17 @@ def iter_chains(cfg: InputConfig, generation: Optional[GenerationConfig] = None,
             if intake is not None:
                 intake.count(entry.file, 0 if rep else 1, len(rows))
             yield from rows
+
+
+def _records(cfg: InputConfig, intake: Optional[Intake]) -> Iterator[Entry]:
+    """The input's records: blank lines are not records (`limit` does not count them), each one
+    counted per file as skipped."""
+    for entry in read_entries(cfg):
+        if entry.blank:
+            if intake is not None:
+                intake.skip_blank(entry.file)
+            continue
+        yield entry
 
 
 def duplicate_id(original: str, copy: int) -> str:

@@ -186,15 +186,15 @@ def account(out: Out, inputs: dict[str, dict[str, int]],
         rows = """(SELECT coalesce(k.file, '(chains not in this input)') AS file, k.record AS record, o.status
                    FROM (SELECT chain_id, status FROM chains UNION ALL SELECT chain_id, status FROM quarantine) o
                    LEFT JOIN input_keys k USING (chain_id))"""
-    table = {file: {"records": e["records"], "chains": e["chains"], "labeled": 0, "filtered": 0, "quarantined": 0,
-                    "records_found": 0} for file, e in inputs.items()}
+    table = {file: {"records": e["records"], "chains": e["chains"], "blank_lines": e.get("blank_lines", 0), "labeled": 0,
+                    "filtered": 0, "quarantined": 0, "records_found": 0} for file, e in inputs.items()}
     for file, status, n in con.execute(f"SELECT file, status, count(*) FROM {rows} GROUP BY ALL").fetchall():
         table.setdefault(file or "(unknown)", {"records": 0, "chains": 0, "records_found": 0})[status] = n
     for file, n in con.execute(f"SELECT file, count(DISTINCT record) FROM {rows} GROUP BY ALL").fetchall():
         table.setdefault(file or "(unknown)", {"records": 0, "chains": 0})["records_found"] = n
     missing = []
     for file, e in sorted(table.items()):
-        written = sum(n for k, n in e.items() if k not in ("records", "chains", "records_found"))
+        written = sum(n for k, n in e.items() if k not in ("records", "chains", "records_found", "blank_lines"))
         if written != e["chains"] or e["records_found"] != e["records"]:
             missing.append(f"{file}: {e['records']} records read and {e['chains']} chains made, "
                            f"{e['records_found']} records and {written} chains in the output")

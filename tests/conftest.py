@@ -8,6 +8,10 @@ import pytest
 
 from tests.support.s3 import DUMMY_ENV
 
+# no test reaches a model hub: tokenizers and models are made offline (tests/support/tiny_prm.py); set
+# before anything imports huggingface_hub, which reads it once
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
 SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 

@@ -37,6 +37,17 @@ def process_cpu(pid: int) -> Optional[float]:
         return None
 
 
+def process_waiting(pid: int) -> Optional[float]:
+    """Seconds the process's main thread has spent runnable but waiting for a CPU (Linux
+    /proc/<pid>/schedstat, its second field); None where unavailable. Time a loaded machine took
+    from it, which a deadline that counts work must not charge to it."""
+    try:
+        with open(f"/proc/{pid}/schedstat", "rb") as f:
+            return int(f.read().split()[1]) / 1e9
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 class WorkerProcess:
     """One `python -m MODULE FD` child, spoken to over a socketpair.
 
@@ -69,23 +80,31 @@ class WorkerProcess:
 
     def wait_reply(self, cpu_budget: float, wall_budget: float) -> tuple[bool, str, float]:
         """Wait until a message is readable, the child has used `cpu_budget` CPU seconds since
-        this call, or `wall_budget` seconds passed. Returns (readable, why, CPU seconds used
-        meanwhile, as last read); why is "" (readable), "cpu" or "wall". Where /proc is missing,
-        the CPU budget is counted on the wall clock."""
+        this call, or `wall_budget` seconds passed, not counting the time the child waited for a
+        CPU (a row that is slow only because the machine is busy is not cut: the wall budget is for
+        a child that is blocked). Returns (readable, why, CPU seconds used meanwhile, as last
+        read); why is "" (readable), "cpu" or "wall". Where /proc is missing, the CPU budget is
+        counted on the wall clock, and so is the wall budget."""
         if self.conn.poll(0):  # the usual case in a batch: the answer is already there
             return True, "", 0.0
-        start, cpu0 = time.monotonic(), self.cpu()
+        start, cpu0, waited0 = time.monotonic(), self.cpu(), process_waiting(self.proc.pid)
+
+        def passed() -> float:
+            waited = process_waiting(self.proc.pid)
+            starved = waited - waited0 if waited is not None and waited0 is not None else 0.0
+            return time.monotonic() - start - starved
+
         used = 0.0
         while True:
             # CPU time cannot grow faster than the wall clock: wait at least what is left of it
-            wait = min(cpu_budget - used, wall_budget - (time.monotonic() - start))
+            wait = min(cpu_budget - used, wall_budget - passed())
             if wait > 0 and self.conn.poll(max(wait, _TICK)):
                 return True, "", used
             now = self.cpu()
             used = now - cpu0 if now is not None and cpu0 is not None else time.monotonic() - start
             if used >= cpu_budget:
                 return self.conn.poll(0), "cpu", used
-            if time.monotonic() - start >= wall_budget:
+            if passed() >= wall_budget:
                 return self.conn.poll(0), "wall", used
 
     def kill(self) -> None:

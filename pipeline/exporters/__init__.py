@@ -19,7 +19,7 @@ class Format:
 
 
 EXPORTERS: dict[str, Format] = {
-    "trl": Format("TRL < 1.0: trl.experimental.prm.PRMTrainer (stepwise prompt/completions/labels)", trl.record),
+    "trl": Format("TRL <= 1.13: trl.experimental.prm.PRMTrainer (stepwise prompt/completions/labels)", trl.record),
     "math-shepherd": Format("OpenRLHF <= 0.9 train_prm (input with ки per step, label +/-)", math_shepherd.record),
     "chat-steps": Format("RLHFlow-style chat SFT (conversations, a +/- reply per step)", chat_steps.record),
     "prm800k": Format("PRM800K JSONL readers (label.steps[].completions[].rating)", prm800k.record),

@@ -1,6 +1,6 @@
 """Math-Shepherd's layout, as OpenRLHF's process-reward dataset reads it (`openrlhf.cli.train_prm`
 with `--input_key input --label_key label --placeholder_token ки --reward_tokens + -`; OpenRLHF up
-to 0.9.x, PRM training was removed from its main branch in 2026).
+to 0.9.5: `train_prm` was removed on 2026-03-19, from 0.9.6 on).
 
 `input` is the problem followed by every step, each step ending in the placeholder; `label` holds
 one reward token per placeholder, in order. OpenRLHF puts label k at the k-th placeholder token of

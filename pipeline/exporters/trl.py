@@ -1,5 +1,5 @@
-"""TRL's stepwise PRM format, for `trl.experimental.prm.PRMTrainer` (TRL 0.x up to 0.29; TRL 1.x has
-no PRM trainer).
+"""TRL's stepwise PRM format, for `trl.experimental.prm.PRMTrainer` (in TRL's wheels up to 1.13.0;
+1.14.0 and later have no PRM trainer).
 
 TRL casts labels with `int()`, so labels are bools; soft scores (e.g. Monte-Carlo values) go in a
 separate `scores` column that the trainer ignores.

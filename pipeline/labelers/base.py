@@ -10,11 +10,14 @@ from __future__ import annotations
 import time
 from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
-from typing import Any, ClassVar, Optional
+from typing import TYPE_CHECKING, Any, ClassVar, Optional
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from ..validation import validation_message
+
+if TYPE_CHECKING:  # cascade.py reads the merge, which reads the config, which reads this package
+    from ..cascade import Cascade
 
 
 def verdict(
@@ -65,6 +68,8 @@ class Context:
     build_id: Optional[str] = None
     # run.cache: a request cache shared by every build (many nodes, many nightly OUTs); None = cache_dir's
     request_cache: Optional[str] = None
+    # merge.cascade: which steps the merge still needs an LLM labeler for (cascade.py); None = every step
+    cascade: Optional["Cascade"] = None
 
 
 def validated_options(labeler: str, model: type[Options], options: dict[str, Any]) -> Any:
@@ -94,6 +99,7 @@ class Labeler(ABC):
     domains: ClassVar[tuple[str, ...]] = ("math", "code")
     options_model: ClassVar[type[Options]] = Options
     row_timeout: ClassVar[Optional[float]] = 60.0
+    cascades: ClassVar[bool] = False  # asks only about the steps the merge needs it for (merge.cascade)
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
         if context is not None and not isinstance(context, Context):
@@ -113,16 +119,37 @@ class Labeler(ABC):
         """Release pools, sandboxes or clients; called when the stage's actor is done."""
 
 
+EVIDENCE_CHARS = 4000  # kept of one verdict's or outcome's evidence: its start and its end
+EVIDENCE_TAIL = 1000  # of which the end (a traceback's last lines say the most)
+
+
+def capped_evidence(evidence: Any) -> Any:
+    """Evidence as stored: at most EVIDENCE_CHARS characters, the cut said in the text. A test
+    run's whole output or a model's long critique stays readable in a row, not 160 kB of it."""
+    if not isinstance(evidence, str) or len(evidence) <= EVIDENCE_CHARS:
+        return evidence
+    head = EVIDENCE_CHARS - EVIDENCE_TAIL
+    left_out = len(evidence) - EVIDENCE_CHARS
+    return (f"{evidence[:head]}\n… [evidence cut: {left_out:,} of its {len(evidence):,} characters left out] …\n"
+            f"{evidence[-EVIDENCE_TAIL:]}")
+
+
 def apply_labeling(chain: dict[str, Any], labeling: Labeling) -> None:
-    """Append a labeling's verdicts to the chain's steps and fill chain-level fields it knows."""
+    """Append a labeling's verdicts to the chain's steps and fill chain-level fields it knows.
+    Every labeler's verdicts pass here, so this is where evidence is capped (`capped_evidence`)."""
     steps = chain["steps"]
     bad = [i for i in labeling.verdicts if not 0 <= i < len(steps)]
     if bad:  # checked before anything is appended, so a retry never sees half a labeling
         raise IndexError(f"verdicts for steps {bad} of a {len(steps)}-step chain")
     for index, v in labeling.verdicts.items():
+        if isinstance(v.get("evidence"), str) and len(v["evidence"]) > EVIDENCE_CHARS:
+            v = {**v, "evidence": capped_evidence(v["evidence"])}
         steps[index]["verdicts"].append(v)
     if labeling.outcome is not None and chain["outcome"].get("correct") is None:
-        chain["outcome"] = labeling.outcome
+        outcome = labeling.outcome
+        if isinstance(outcome.get("evidence"), str) and len(outcome["evidence"]) > EVIDENCE_CHARS:
+            outcome = {**outcome, "evidence": capped_evidence(outcome["evidence"])}
+        chain["outcome"] = outcome
     if labeling.final_answer is not None and not chain.get("final_answer"):
         chain["final_answer"] = labeling.final_answer
 

@@ -9,14 +9,18 @@ traceback is the evidence); on other code steps it abstains.
 
 How code is read out of a chain and checked is `steplabel.verifiers.code.check_code` (fenced
 python blocks, concatenated in order, step-aware), the same check rollouts use on code chains.
-Every verdict names the isolation the run had and the id of the run it comes from.
+Every verdict names the isolation the run had and the run it comes from (a digest of the program
+and its tests: the same in every build, so rows are reproducible). A check that needed a value
+that is not plain data (the program returned an object of its own class) is `unknown`: both
+labelers abstain and say so.
 
 The two labelers share work: in one process they use one sandbox per set of options, and a
 chain's tests run once for both (the build puts them in one stage, `shares_stage`). When the
 sandbox itself fails (not the program), both abstain: the chain waits for the next run.
 
 Options (config `labelers[].options`): isolation ("bwrap", or "rlimits" to run WITHOUT a sandbox
-on a trusted machine), timeout (s per test), memory_mb, output_bytes, nproc, tmp_mb.
+on a trusted machine), timeout (CPU seconds per test), wall_factor (the wall-clock backstop,
+timeout x this), memory_mb, output_bytes, nproc, tmp_mb.
 If bubblewrap cannot create namespaces, constructing the labeler raises `SandboxUnavailable`,
 so the build stops with the reason instead of running code unconfined.
 """
@@ -41,15 +45,16 @@ class SandboxOptions(Options):
     """How code is run; rollouts on code chains use the same model, so the same limits."""
 
     isolation: Literal["bwrap", "rlimits"] = "bwrap"  # rlimits: NO sandbox, trusted machines only
-    timeout: float = Field(default=_DEFAULT.timeout, gt=0)  # seconds per test
+    timeout: float = Field(default=_DEFAULT.timeout, gt=0)  # CPU seconds per test or stdin/stdout case
+    wall_factor: float = Field(default=_DEFAULT.wall_factor, ge=1)  # wall-clock backstop: timeout x this
     memory_mb: int = Field(default=_DEFAULT.memory_mb, ge=1)
     output_bytes: int = Field(default=_DEFAULT.output_bytes, ge=1)
     nproc: int = Field(default=_DEFAULT.nproc, ge=1)
     tmp_mb: int = Field(default=_DEFAULT.tmp_mb, ge=1)
 
     def limits(self) -> Limits:
-        return Limits(timeout=self.timeout, memory_mb=self.memory_mb, output_bytes=self.output_bytes,
-                      nproc=self.nproc, tmp_mb=self.tmp_mb)
+        return Limits(timeout=self.timeout, wall_factor=self.wall_factor, memory_mb=self.memory_mb,
+                      output_bytes=self.output_bytes, nproc=self.nproc, tmp_mb=self.tmp_mb)
 
 
 class CodeOptions(SandboxOptions):
@@ -209,6 +214,8 @@ class CodeOutcomeLabeler(_CodeLabeler):
             return Labeling(outcome={"correct": False, "evidence": evidence},
                             verdicts={f.step: verdict(self, -1, f"{f.evidence}\n{cite}", ms=clock.ms)})
         step = _entry_def_step(program, ref.get("entry_point"))
+        if step is None and len(program.code_steps()) == 1:  # the whole program is one step's code
+            step = program.code_steps()[0]
         verdicts = {step: verdict(self, -1, short, ms=clock.ms)} if step is not None else {}
         return Labeling(outcome={"correct": False, "evidence": evidence}, verdicts=verdicts)
 

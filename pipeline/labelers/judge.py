@@ -7,7 +7,10 @@ Two modes, each with a prompt template in `configs/prompts/`:
 
 Output is asked for as JSON and read tolerantly (`judge_output`). Malformed, partial,
 self-contradicting or degenerate output (every reason empty, one word, or the same) is an abstain
-(rating None) for the steps it does not cover, with the raw text as evidence.
+(rating None) for the steps it does not cover, with the raw text as evidence. So is a single rating
+its own reason contradicts ("This is a mistake" under +1), and a rating whose reason the same vote
+gave to another step (a stock sentence), whatever the other steps' reasons do
+(`judge_consistency`): the evidence keeps the rating given and the reason.
 
 `votes` samples per judge model (with `n` where supported) and every judge model are combined per
 step (`combine`: majority — ties toward the lower rating —, mean, or min). The verdict's score is
@@ -31,7 +34,8 @@ from ..llm.clients import LLMClients
 from ..llm.config import BudgetConfig, Domain, EndpointConfig, load_template, prompt_hash, render
 from .base import Context, Labeling, Options, verdict
 from .concurrent import ConcurrentLabeler
-from .judge_output import MAX_RAW, parse_chain, parse_step, response_format, untrusted_reasons
+from .judge_consistency import contradiction, stock_reasons
+from .judge_output import DERIVED_REASONS, MAX_RAW, parse_chain, parse_step, response_format, untrusted_reasons
 
 DEFAULT_PROMPTS = {"chain": {"math": "prompts/judge_chain.txt"}, "step": {"math": "prompts/judge_step.txt"}}
 
@@ -84,7 +88,7 @@ def _tag(steps: list[dict[str, Any]]) -> str:
 
 class JudgeLabeler(ConcurrentLabeler):
     name = "judge"
-    version = "1"
+    version = "2"  # 2: a rating its own reason contradicts, or a stock reason, is an abstain
     options_model = JudgeOptions
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
@@ -123,7 +127,13 @@ class JudgeLabeler(ConcurrentLabeler):
     def flush(self) -> None:
         self.llm.flush()  # one ledger shared by the judges: exact per batch
 
-    async def _label_chain(self, chain: dict[str, Any]) -> Labeling:
+    def samples_for(self, chain: dict[str, Any]) -> tuple[int, bool]:
+        prompts = 1 if self.opts.mode == "chain" else len(chain["steps"])
+        return prompts * self.opts.votes * len(self.opts.judges), False
+
+    async def _label_chain(self, chain: dict[str, Any], skipped: frozenset[int] = frozenset()) -> Labeling:
+        # under a cascade the judge still rates every step of a chain it is asked about: a critique
+        # covers the whole chain, and in step mode its reasons are compared across the chain's steps
         n = len(chain["steps"])
         prompts = self.prompts_for(chain)
         indices = list(range(self.opts.votes))
@@ -174,6 +184,7 @@ class JudgeLabeler(ConcurrentLabeler):
                         votes[step].append({"model": model, "vote": k, "rating": rating, "reason": reason})
         if self.opts.mode == "step":
             _drop_copied_reasons(votes, abstains)
+        _drop_unbacked_ratings(votes, abstains, {s["index"]: s["text"] for s in chain["steps"]})
         provenance = {
             c.endpoint.model: {"prompt": prompt_hash(self.templates[chain["domain"]]), "api": c.endpoint.api,
                                "params": {k: v for k, v in self.params(c.endpoint).items() if k != "response_format"},
@@ -210,3 +221,27 @@ def _drop_copied_reasons(votes: dict[int, list[dict[str, Any]]], abstains: dict[
             for step, v in given:
                 votes[step].remove(v)
                 abstains[step].append({"model": model, "vote": k, "why": problem, "rating_given": v["rating"]})
+
+
+def _drop_unbacked_ratings(votes: dict[int, list[dict[str, Any]]], abstains: dict[int, list[dict[str, Any]]],
+                           step_texts: dict[int, str]) -> None:
+    """A rating its own reason contradicts ("This is a mistake" under +1), or whose reason the same vote
+    (model, sample) gave to another step with a different text (a stock sentence), becomes an abstain
+    with the evidence (`judge_consistency.py`). Reasons the parser made up (a bare ratings list, a
+    first-error index) are not the judge's words and are not read."""
+    by_voter: dict[tuple[str, int], dict[int, str]] = {}
+    for step, vs in votes.items():
+        for v in vs:
+            if v["reason"] not in DERIVED_REASONS:
+                by_voter.setdefault((v["model"], v["vote"]), {})[step] = v["reason"]
+    stock = {voter: stock_reasons(reasons, step_texts) for voter, reasons in by_voter.items()}
+    for step, vs in votes.items():
+        for v in list(vs):
+            if v["reason"] in DERIVED_REASONS:
+                continue
+            problems = [p for p in (contradiction(v["rating"], v["reason"]),
+                                    stock[(v["model"], v["vote"])].get(step)) if p]
+            if problems:
+                vs.remove(v)
+                abstains[step].append({"model": v["model"], "vote": v["vote"], "why": "; ".join(problems),
+                                       "rating_given": v["rating"], "reason": v["reason"]})

@@ -23,6 +23,12 @@ from ..llm.config import EndpointConfig
 MAX_RAW = 1500
 MAX_REASON = 240
 PLACEHOLDER_REASONS = {"...", "…", "<why>"}
+# reasons the parser writes itself for formats that carry none (a bare ratings list, a first-error
+# index): not the judge's words, so never read for consistency
+FIRST_ERROR, BEFORE_ERROR, NO_ERROR_YET, NAMED_ERROR = ("first error", "before the first error",
+                                                       "no error found before or at this step",
+                                                       "named as the first error")
+DERIVED_REASONS = frozenset({"", FIRST_ERROR, BEFORE_ERROR, NO_ERROR_YET, NAMED_ERROR})
 
 
 # --- response schemas ---------------------------------------------------------------------------
@@ -222,7 +228,7 @@ def _check_first_error(value: Any, ratings: dict[int, tuple[int, str]], n_steps:
     if fe == said:
         return None
     if said == -1 and 0 <= fe < n_steps and fe not in ratings and all(i < fe for i in ratings):
-        ratings[fe] = (-1, "named as the first error")
+        ratings[fe] = (-1, NAMED_ERROR)
         return None
     return f"inconsistent answer: first_error={fe} but the step ratings put it at {said}"
 
@@ -233,8 +239,7 @@ def _from_first_error(value: Any, n_steps: int) -> Optional[dict[int, tuple[int,
         ratings = ratings_from_first_error(int(value), n_steps)
     except (TypeError, ValueError):
         return None
-    reason = {1: "before the first error" if -1 in ratings else "no error found before or at this step",
-              -1: "first error"}
+    reason = {1: BEFORE_ERROR if -1 in ratings else NO_ERROR_YET, -1: FIRST_ERROR}
     return {i: (r, reason[r]) for i, r in enumerate(ratings) if r is not None}
 
 

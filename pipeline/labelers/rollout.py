@@ -21,8 +21,15 @@ then every step abstains with that evidence (`"policy_never_solved": true`) inst
 a confident -1. A chain without a final answer (truncated, or it never states one) is not wrong:
 its last prefix is rolled out like the others, and the evidence says the answer is missing.
 
-A budget per chain (`max_rollouts_per_chain`) leaves what it cannot afford as abstains; the
-per-build budget is the LLM layer's ledger and stops the build cleanly. A request that fails
+A budget per chain (`max_rollouts_per_chain`) leaves what it cannot afford as abstains: in
+exhaustive mode the prefixes past the first `cap // k`, in binary mode the steps still inside the
+search's interval when it ran out (those outside it are known already); the per-build budget is
+the LLM layer's ledger and stops the build cleanly.
+
+Under `merge.cascade` (cascade.py) exhaustive rollouts skip the prefixes the merge does not need,
+and the binary search stops as soon as every step left in its interval is one of those: the
+probes it makes are the first ones of the full search, so every step the merge needs gets the
+verdict the full search would give it, and the others a skip verdict. A request that fails
 after retries is no label: the batch waits for a re-run (`RequestsFailed`), which sends only the
 requests still missing.
 """
@@ -89,7 +96,7 @@ class BudgetSpent(Exception):
 
 class RolloutLabeler(ConcurrentLabeler):
     name = "rollout"
-    version = "1"
+    version = "2"  # 2: a spent per-chain budget keeps what the search already knows; cascade
     options_model = RolloutOptions
 
     def __init__(self, context: Optional[Context] = None, **options: Any) -> None:
@@ -204,7 +211,17 @@ class RolloutLabeler(ConcurrentLabeler):
     def _prompt_id(self) -> str:
         return prompt_hash(self.opts.template if self.opts.continuation == "completions" else "chat-continuation")
 
-    async def _label_chain(self, chain: dict[str, Any]) -> Labeling:
+    def samples_for(self, chain: dict[str, Any]) -> tuple[int, bool]:
+        prefixes = len(chain["steps"]) - (1 if chain.get("final_answer") else 0)
+        # bounds: k per prefix (or per probe of a search, at most log2 of them), and k from the question
+        # alone unless the chain's answer is right (cached once per problem, so often nothing)
+        if self.opts.mode == "exhaustive":
+            return self.opts.k * (prefixes + 1), True
+        if chain["outcome"].get("correct") is True:
+            return 0, False  # a right chain is its own right completion: a binary search asks nothing
+        return self.opts.k * (math.ceil(math.log2(prefixes + 1)) + 1), True
+
+    async def _label_chain(self, chain: dict[str, Any], skipped: frozenset[int] = frozenset()) -> Labeling:
         n = len(chain["steps"])
         labeling = Labeling()
         answered = self.has_final_answer(chain)
@@ -213,28 +230,57 @@ class RolloutLabeler(ConcurrentLabeler):
             for i in range(n):
                 labeling.verdicts[i] = self._inferred(1, "the chain itself reaches the right answer from this prefix")
             return labeling
-        spent = [0]
         try:
             if not own_right:
                 problem = await self._probe(chain, -1, [0], self.opts.early_stop)
                 if problem.total and not problem.right:
                     return self._never_solved(problem, n)
-            # prefixes to probe: all but the last, whose outcome is the chain's own answer when it has one
-            probed = n - 1 if answered else n
-            if self.opts.mode == "exhaustive":
-                results = await asyncio.gather(*(self._probe(chain, i, spent, False) for i in range(probed)),
-                                               return_exceptions=True)
-                for r in results:  # every probe finished (its answers are cached) before one stops the chain
-                    if isinstance(r, BaseException):
-                        raise r
-                for probe in results:
-                    labeling.verdicts[probe.step] = self._rated(probe, own_right)
-                if answered:
-                    labeling.verdicts[n - 1] = self._own_answer(own_right)
-                return labeling if answered else _no_final_answer(labeling)
-            # binary: the first unreachable prefix lies in [lo, hi]; hi = n means none is
-            lo, hi = 0, (n - 1 if answered else n)
-            while lo < hi:
+        except BudgetSpent as exc:
+            return Labeling(verdicts={i: self._budget_abstain(exc) for i in range(n)})
+        # prefixes to probe: all but the last, whose outcome is the chain's own answer when it has one
+        probed = n - 1 if answered else n
+        if self.opts.mode == "exhaustive":
+            labeling = await self._exhaustive(chain, probed, own_right, skipped)
+            if answered:
+                labeling.verdicts[n - 1] = self._own_answer(own_right)
+        else:
+            labeling = await self._binary(chain, probed, answered, skipped)
+        return labeling if answered else _no_final_answer(labeling)
+
+    async def _exhaustive(self, chain: dict[str, Any], probed: int, own_right: bool,
+                          skipped: frozenset[int]) -> Labeling:
+        """k rollouts from every prefix the merge needs. A per-chain budget affords the first
+        prefixes (by position, so a cascade that skips some never changes which): the rest abstain."""
+        k, cap = self.opts.k, self.opts.max_rollouts_per_chain
+        affordable = probed if cap is None else min(probed, cap // k)
+        wanted = [i for i in range(affordable) if i not in skipped]
+        results = await asyncio.gather(*(self._probe(chain, i, [0], False) for i in wanted), return_exceptions=True)
+        for r in results:  # every probe finished (its answers are cached) before one stops the chain
+            if isinstance(r, BaseException):
+                raise r
+        labeling = Labeling()
+        for probe in results:
+            labeling.verdicts[probe.step] = self._rated(probe, own_right)
+        for i in range(affordable, probed):
+            if i not in skipped:
+                labeling.verdicts[i] = self._budget_abstain(BudgetSpent(f"rollout budget of {cap} per chain spent"))
+        for i in skipped:
+            if i < affordable:
+                labeling.verdicts[i] = self.skip_verdict(self._skip_reason(chain, i), k)
+        return labeling
+
+    async def _binary(self, chain: dict[str, Any], probed: int, answered: bool, skipped: frozenset[int]) -> Labeling:
+        """Bisect for the first prefix that can no longer reach the right answer: it lies in [lo, hi]
+        (hi = n: none). The search stops early when every step still in [lo, hi) is one the merge does
+        not need (the cascade: what it would find there changes no merged rating) or the chain's budget
+        is spent; the steps outside [lo, hi) are then known as they would be at the end."""
+        n = len(chain["steps"])
+        labeling = Labeling()
+        spent = [0]
+        lo, hi = 0, probed
+        stopped: Optional[BudgetSpent] = None
+        try:
+            while lo < hi and not all(i in skipped for i in range(lo, hi)):
                 mid = (lo + hi) // 2
                 probe = await self._probe(chain, mid, spent, self.opts.early_stop)
                 if not probe.total:
@@ -242,16 +288,34 @@ class RolloutLabeler(ConcurrentLabeler):
                 labeling.verdicts[mid] = self._rated(probe)
                 lo, hi = (mid + 1, hi) if probe.right else (lo, mid)
         except BudgetSpent as exc:
+            stopped = exc
+        if lo == hi:
+            where = (f"binary search put the first error at step {lo}" if lo < n else
+                     "binary search found every prefix can still reach the right answer")
             for i in range(n):
-                labeling.verdicts.setdefault(i, verdict(self, None, json.dumps({"abstain": str(exc)})))
+                if i not in labeling.verdicts:
+                    labeling.verdicts[i] = (self._own_answer(False) if i == n - 1 and lo == n - 1 and answered
+                                            else self._inferred(1 if i < lo else -1, where))
             return labeling
-        where = f"binary search put the first error at step {lo}" if lo < n else \
-            "binary search found every prefix can still reach the right answer"
+        where = f"binary search stopped with the first error in steps {lo}..{hi}"
+        left = self.opts.k * math.ceil(math.log2(hi - lo + 1))  # at most what finishing the search would ask
         for i in range(n):
-            if i not in labeling.verdicts:
-                labeling.verdicts[i] = (self._own_answer(False) if i == n - 1 and lo == n - 1 and answered
-                                        else self._inferred(1 if i < lo else -1, where))
-        return labeling if answered else _no_final_answer(labeling)
+            if i in labeling.verdicts:
+                continue
+            if i < lo or i >= hi:
+                labeling.verdicts[i] = self._inferred(1 if i < lo else -1, where)
+            elif stopped is not None:
+                labeling.verdicts[i] = self._budget_abstain(stopped)
+            else:  # the cascade's early stop: the search's remaining cost goes on the first skipped step
+                labeling.verdicts[i] = self.skip_verdict(self._skip_reason(chain, i), left if i == lo else 0, True)
+        return labeling
+
+    def _skip_reason(self, chain: dict[str, Any], step: int) -> str:
+        cascade = self.context.cascade
+        return cascade.skips(chain, self.name).get(step, "not needed") if cascade is not None else "not needed"
+
+    def _budget_abstain(self, exc: BaseException) -> dict[str, Any]:
+        return verdict(self, None, json.dumps({"abstain": str(exc)}))
 
     def _own_answer(self, right: bool) -> dict[str, Any]:
         return self._inferred(1 if right else -1, "the chain's own final answer is " + ("right" if right else "wrong"))

@@ -7,7 +7,8 @@ whole Ray Data job. `LabelerHost` constructs the labeler in a persistent child p
 actor) and sends it a batch; the child labels the rows one by one and answers each as it is
 done. The budget, `row_timeout`, counts the CPU time the child spends on the row, not the wall
 clock, so a row that only ran slow because the machine was loaded gets the label a quiet machine
-gives; a row that uses no CPU (blocked) is cut after `WALL_FACTOR` budgets of wall time. A row
+gives; a row that uses no CPU (blocked) is cut after `WALL_FACTOR` budgets of wall time, time
+the child spent waiting for a CPU not counted (a starved row is not a stuck one). A row
 over either gets the child's whole process group killed (with the sympy workers it started) and
 an abstain from that labeler (rating null, the time spent as its cost) whose evidence starts
 with `deadline` and says which bound it hit; the rest of the batch goes to a fresh child. A
@@ -207,7 +208,7 @@ class LabelerHost:
                         evidence = f"deadline: {budget:g} s of CPU time used on this row; labeler process killed"
                     else:
                         evidence = (f"deadline: no result within {cap:g} s of wall-clock time ({used:.2f} s of "
-                                    "CPU); labeler process killed")
+                                    "CPU; waits for a CPU not counted); labeler process killed")
                     return i, j, evidence, _ms(start)
                 if reply[:2] != (pos, j):
                     self._kill()

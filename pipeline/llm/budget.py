@@ -1,9 +1,17 @@
-"""Per-build accounting of paid LLM requests and tokens, shared by every process of a build.
+"""Per-build accounting of LLM requests and tokens, shared by every process of a build.
 
 The ledger is `<cache_dir>/ledger.json`, updated under an exclusive `fcntl` lock on
 `<cache_dir>/ledger.lock`, so Ray actors in several processes of one machine add to the same
 totals. (On a multi-node cluster the cache dir must be a shared filesystem with working POSIX
-locks, or each node keeps its own ledger.) Cache hits are free and not counted.
+locks, or each node keeps its own ledger.)
+
+Per role (policy, judge, rollout) it counts, each once (`COUNTS`): `requests` sent (what a
+budget's `max_requests` limits), of which `answered` and `failed` (after retries, or at once for
+a request the server rejects), the HTTP `attempts` of all of them and the `failed_attempts` of
+the failed ones, the `samples` (completions) the answers held, `cache_hits` (samples read from
+the request cache instead: free), and the answers' `prompt_tokens` and `completion_tokens`.
+`usage()` adds `tokens` and `retried_attempts` (attempts that failed before their request was
+answered); `difference()` gives one run's share of two snapshots.
 
 `reserve()` is called before a request goes out: when a ceiling of the `BudgetConfig` is already
 reached it raises `BudgetExhausted`, a `StopBuild`, so the build stops cleanly. Requests in flight
@@ -31,7 +39,9 @@ class BudgetExhausted(StopBuild):
     """The build's LLM budget is spent; the build stops cleanly and can resume with a larger one."""
 
 
-_EMPTY = {"requests": 0, "prompt_tokens": 0, "completion_tokens": 0, "failed": 0}
+COUNTS = ("requests", "answered", "failed", "attempts", "failed_attempts", "samples", "cache_hits",
+          "prompt_tokens", "completion_tokens")
+_EMPTY = dict.fromkeys(COUNTS, 0)
 
 
 class Ledger:
@@ -140,12 +150,23 @@ class Ledger:
             if near:
                 self.flush()
 
-    def record(self, role: str, prompt_tokens: int = 0, completion_tokens: int = 0, failed: bool = False) -> None:
-        self._add(role, prompt_tokens=int(prompt_tokens), completion_tokens=int(completion_tokens),
-                  failed=1 if failed else 0)
+    def record(self, role: str, prompt_tokens: int = 0, completion_tokens: int = 0, attempts: int = 1,
+               samples: int = 0) -> None:
+        """An answered request: its tokens, the HTTP attempts it took, the samples it held."""
+        self._add(role, answered=1, attempts=int(attempts), samples=int(samples), prompt_tokens=int(prompt_tokens),
+                  completion_tokens=int(completion_tokens))
+
+    def record_failure(self, role: str, attempts: int) -> None:
+        """A request that failed after `attempts` HTTP attempts (retries included)."""
+        self._add(role, failed=1, attempts=int(attempts), failed_attempts=int(attempts))
+
+    def record_hits(self, role: str, samples: int) -> None:
+        """Samples served from the request cache (or from an identical request in flight): free."""
+        if samples:
+            self._add(role, cache_hits=int(samples))
 
     def totals(self) -> dict[str, Any]:
-        """{"total": {...}, "<role>": {...}}: requests sent, tokens, requests failed after retries."""
+        """{"total": {...}, "<role>": {...}} of `COUNTS`, over every run that used this ledger."""
         self.flush()
         with self._locked() as data:
             snapshot = json.loads(json.dumps(data))
@@ -165,3 +186,27 @@ def read_ledger(cache_dir: str | os.PathLike) -> dict[str, Any]:
     if not path.exists():
         return {}
     return Ledger(cache_dir).totals()
+
+
+def usage(counts: dict[str, Any]) -> dict[str, int]:
+    """One role's (or the total's) counts as a reader wants them: every count once, plus `tokens`
+    and `retried_attempts` (attempts that failed before their request was answered)."""
+    out = {k: int(counts.get(k, 0) or 0) for k in COUNTS}
+    out["tokens"] = out["prompt_tokens"] + out["completion_tokens"]
+    out["retried_attempts"] = max(0, out["attempts"] - out["answered"] - out["failed_attempts"])
+    return out
+
+
+def ledger_usage(ledger: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """`usage` of every role and of the total in a `totals()` snapshot."""
+    return {role: usage(counts) for role, counts in ledger.items() if isinstance(counts, dict)}
+
+
+def difference(after: dict[str, Any], before: dict[str, Any]) -> dict[str, dict[str, int]]:
+    """What one run added: `ledger_usage(after)` minus `ledger_usage(before)` per role."""
+    now, then = ledger_usage(after), ledger_usage(before)
+    out = {}
+    for role, counts in now.items():
+        old = then.get(role, {})
+        out[role] = usage({k: counts[k] - old.get(k, 0) for k in COUNTS})
+    return {role: c for role, c in out.items() if role == "total" or any(c.values())}

@@ -272,8 +272,10 @@ class LLMClient:
                 pass
         return delay
 
-    async def request(self, body: dict[str, Any]) -> tuple[dict[str, Any], float]:
-        """Send one request (retrying), return (response, ms). Raises LLMError or BudgetExhausted."""
+    async def request(self, body: dict[str, Any]) -> tuple[dict[str, Any], float, int]:
+        """Send one request (retrying), return (response, ms, HTTP attempts it took). Raises LLMError
+        or BudgetExhausted; a failure is entered in the ledger here, an answer by the caller (with
+        its tokens and samples)."""
         self._ensure()
         assert self._sem is not None
         if self.ledger is not None:
@@ -283,14 +285,16 @@ class LLMClient:
         attempts = self.endpoint.max_retries + 1
         start = time.perf_counter()
         attempt = 0  # failed attempts that count against max_retries
+        tries = 0  # every HTTP attempt of this request
         while attempt < attempts:
             try:
                 async with self._sem:
                     self.stats.attempts += 1
+                    tries += 1
                     response = await self._attempt(body)
                 if not isinstance(response.get("choices"), list) or not response["choices"]:
                     raise LLMError("response has no choices")
-                return response, (time.perf_counter() - start) * 1000.0
+                return response, (time.perf_counter() - start) * 1000.0, tries
             except asyncio.CancelledError:
                 raise
             except Exception as exc:  # classified below
@@ -313,7 +317,7 @@ class LLMClient:
                     await asyncio.sleep(self._delay(attempt - 1, exc))
         self.stats.failures += 1
         if self.ledger is not None:
-            self.ledger.record(self.role, failed=True)
+            self.ledger.record_failure(self.role, tries)
         assert last is not None
         status = getattr(last, "status_code", None)
         raise LLMError(f"{self.endpoint.model}: request failed after {attempt} attempt(s): {self.describe(last)}",
@@ -337,11 +341,13 @@ class LLMClient:
         keys = {i: self._key_for(content, params, seed, i) for i in indices}
         missing: list[int] = []
         waits: dict[int, asyncio.Future] = {}
+        hits = 0  # samples this call reads instead of asking for: the cache's, or an identical request's in flight
         for i in sorted(set(indices)):
             entry = self.cache.get(keys[i])
             if entry is not None:
                 out[i] = Sample.from_cache(i, entry)
                 self.stats.cache_hits += 1
+                hits += 1
             elif keys[i] in self._inflight:  # the same sample is on its way for another caller
                 waits[i] = self._inflight[keys[i]]
             else:
@@ -369,8 +375,11 @@ class LLMClient:
                 shared = await asyncio.shield(fut)
                 out[i] = replace(shared, cached=True, ms=0.0)
                 self.stats.cache_hits += 1
+                hits += 1
             except Exception as exc:
                 out[i] = exc
+        if self.ledger is not None:
+            self.ledger.record_hits(self.role, hits)
         return out
 
     async def _send_runs(self, content: Any, params: dict[str, Any], seed: Optional[int], missing: list[int],
@@ -414,7 +423,7 @@ class LLMClient:
             body["seed"] = req_seed
         if len(run) > 1:
             body["n"] = len(run)
-        response, ms = await self.request(body)
+        response, ms, tries = await self.request(body)
         choices = [c for c in response["choices"] if isinstance(c, dict)]
         choices.sort(key=lambda c: c.get("index") or 0)
         usage = response.get("usage") or {}
@@ -422,9 +431,9 @@ class LLMClient:
         ct = int(usage.get("completion_tokens") or 0) if isinstance(usage, dict) else 0
         self.stats.prompt_tokens += pt
         self.stats.completion_tokens += ct
-        if self.ledger is not None:
-            self.ledger.record(self.role, pt, ct)
         got = choices[: len(run)]
+        if self.ledger is not None:
+            self.ledger.record(self.role, pt, ct, attempts=tries, samples=len(got))
         out: dict[int, Sample | BaseException] = {}
         for j, (i, choice) in enumerate(zip(run, got)):
             if self.endpoint.api == "chat":

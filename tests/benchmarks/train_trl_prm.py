@@ -1,5 +1,5 @@
-"""Our `trl` export feeds TRL's PRM trainer: 5 steps of `trl.experimental.prm.PRMTrainer` (TRL 0.29,
-the last TRL with a PRM trainer) on a tiny randomly initialised Llama token classifier, with a
+"""Our `trl` export feeds TRL's PRM trainer: 5 steps of `trl.experimental.prm.PRMTrainer` (TRL 0.29;
+TRL's wheels carry it up to 1.13.0) on a tiny randomly initialised Llama token classifier, with a
 byte-level BPE tokenizer trained here on the export's own text (nothing from a hub). Prints the
 losses as JSON. Not part of the test suite: it needs torch and trl 0.29, which steplabel does not.
 

@@ -57,6 +57,26 @@ def test_outcome_labeler_matches_the_annotations(sample_build):
     assert all(fe == -1 for _, fe, _ in kinds["correct"])
 
 
+def _rows_without_build_and_cost(out) -> list[str]:
+    rows = read_chains(out).to_pylist() + read_chains(out, True).to_pylist()
+    for row in rows:
+        row.pop("build")
+        for step in row["steps"]:
+            for verdict in step["verdicts"]:
+                verdict.pop("cost")
+    return sorted(json.dumps(row, sort_keys=True, default=str) for row in rows)
+
+
+def test_two_sample_builds_give_the_same_rows(sample_build, tmp_path):
+    """Byte-identical rows apart from build provenance and costs: no run id, timing or other
+    per-build value in any evidence (the code labelers' runs included)."""
+    result, _ = sample_build
+    again = run_build(load_config().with_overrides(out=str(tmp_path / "again")))
+    first, second = _rows_without_build_and_cost(result.out), _rows_without_build_and_cost(again.out)
+    assert len(first) == len(second) and any('"code_outcome"' in r for r in first)
+    assert first == second, next((a, b) for a, b in zip(first, second) if a != b)
+
+
 def test_sample_trl_export_holds_whole_correct_chains(sample_build, tmp_path):
     result, _ = sample_build
     con = connect(result.out)

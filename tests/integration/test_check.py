@@ -6,7 +6,6 @@ import json
 import socket
 import subprocess
 import sys
-import time
 
 import pytest
 import yaml
@@ -17,8 +16,8 @@ from tests.support.broken_configs import BROKEN
 
 pytestmark = pytest.mark.integration
 
-# one interpreter checks (and tries to build) every broken config: each must fail in < 2 s, and Ray
-# is never imported
+# one interpreter checks (and tries to build) every broken config: each fails before Ray is imported
+# (how fast is measured in tests/benchmarks/bench_start_failures.py)
 _RUN_ALL = """
 import contextlib, io, json, sys, time
 from steplabel.pipeline.cli import main
@@ -47,7 +46,7 @@ def test_every_broken_config_fails_in_check_fast_and_without_ray(tmp_path):
     assert not report["ray_imported"]
     for (name, _, dotted), path in zip(BROKEN, paths):
         r = report["results"][str(path)]
-        assert r["rc"] == 2 and r["build_rc"] == 2 and r["s"] < 2.0, (name, r)
+        assert r["rc"] == 2 and r["build_rc"] == 2, (name, r)
         assert dotted in " ".join(r["err"].split()) and f"{name}.yaml" in r["err"].replace("\n", ""), (name, r["err"])
 
 
@@ -102,12 +101,10 @@ def test_a_dead_and_a_silent_endpoint_are_problems_within_the_deadline(tmp_path,
         silent.listen(8)  # accepts connections and never answers
         path = _config(tmp_path, f"http://127.0.0.1:{silent.getsockname()[1]}/v1",
                        f"http://127.0.0.1:{dead.getsockname()[1]}/v1")
-        start = time.perf_counter()
         assert main(["check", path, "--deadline", "1"]) == 1
-        took = time.perf_counter() - start
     out = capsys.readouterr().out
-    assert took < 4.0, took
-    assert "PROBLEM  generation.policy:" in out and "PROBLEM  labelers.1.options.judges.0:" in out
+    assert "PROBLEM  generation.policy:" in out and "connection refused" in out
+    assert "PROBLEM  labelers.1.options.judges.0:" in out and "no answer within 1 s" in out
 
 
 def test_another_build_in_out_is_a_problem(tmp_path, capsys):
@@ -147,3 +144,28 @@ def test_the_plan_shows_the_stages_the_build_makes(capsys):
     assert main(["check", "--no-probe", "--json"]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert [s["labelers"] for s in plan["stages"]] == [["outcome"], ["math_steps"], ["code_outcome", "code_steps"]]
+
+
+def test_labelers_are_told_the_chains_of_their_domains_as_the_records_say(tmp_path, capsys):
+    """A record names its own domain: a code record in an input configured as math is one the
+    code labelers label, and check counts it so (and says so only of labelers with none)."""
+    from steplabel.pipeline.check import plan
+    from steplabel.pipeline.config import load_config
+
+    code = {"problem": "Write add(a, b).", "domain": "code", "tests": "assert add(1, 2) == 3", "entry_point": "add",
+            "text": "```python\ndef add(a, b):\n    return a + b\n```"}
+    math = {"problem": "What is 1 + 1?", "answer": "2", "text": "1 + 1 = 2"}
+    (tmp_path / "in.jsonl").write_text(json.dumps(code) + "\n\n" + json.dumps(math) + "\n")
+    (tmp_path / "c.yaml").write_text(yaml.safe_dump({
+        "input": {"kind": "files", "path": str(tmp_path / "in.jsonl")},
+        "labelers": [{"name": "outcome"}, {"name": "code_outcome"}, {"name": "code_steps"}],
+        "merge": {"order": ["code_outcome", "outcome"]}, "run": {"out": str(tmp_path / "out")}}))
+    result = plan(load_config(tmp_path / "c.yaml"), probe=False)
+    assert result.facts["input"]["domains"] == {"code": 1, "math": 1}
+    assert {lab["name"]: lab["chains"] for lab in result.facts["labelers"]} == {
+        "outcome": 1, "code_outcome": 1, "code_steps": 1}
+    assert not any("will not label any" in n for n in result.notes), result.notes
+    assert result.facts["input"]["files"][0]["blank_lines"] == 1
+    (tmp_path / "in.jsonl").write_text(json.dumps(math) + "\n")
+    result = plan(load_config(tmp_path / "c.yaml"), probe=False)
+    assert sorted(n.split("'")[1] for n in result.notes if "will not label any" in n) == ["code_outcome", "code_steps"]

@@ -92,7 +92,7 @@ def test_labeler_refuses_without_sandbox(tmp_path, monkeypatch):
         CodeOutcomeLabeler()
     weak = CodeStepsLabeler(isolation="rlimits")
     try:
-        assert weak.tag.startswith("rlimits(no-namespaces;mem=")
+        assert weak.tag.startswith("rlimits(no-namespaces;program and tests apart;mem=")
     finally:
         weak.close()
 

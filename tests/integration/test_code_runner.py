@@ -164,7 +164,7 @@ def test_stdin_stdout_cases(sb):
     crash = sb.run_io("raise ValueError('nope')\n", cases[:1])[0]
     assert crash.status == "error" and "ValueError: nope" in crash.message and crash.frames[-1][0] == "<solution>"
     spins = sb.run_io("while True:\n    pass\n", cases[:1], timeout=0.5)[0]
-    assert spins.status == "timeout" and "CPU time limit of 0.5 s" in spins.message
+    assert spins.status == "timeout" and ("CPU time limit of 0.5 s" in spins.message or "backstop" in spins.message)
     floats = "print(1 / 3)\n"
     assert sb.run_io(floats, [{"input": "", "output": "0.3333333"}])[0].status == "failed"
     assert sb.run_io(floats, [{"input": "", "output": "0.3333333"}], float_tolerance=1e-6)[0].passed

@@ -59,5 +59,5 @@ def test_consensus_keeps_exactly_the_chains_where_judge_and_rollouts_agree(ray_s
     assert f"{len(chains) - len(kept)} chains were filtered by the merge policy" in card
     assert "| judge | rollout |" in card
     assert "kept only when `judge` and `rollout` put its first error at the same step" in card
-    usage = card.split("LLM usage over every run")[1].split("##")[0]
-    assert "| judge |" in usage and "| rollout |" in usage and "| total |" in usage
+    usage = card.split("## LLM requests")[1].split("##")[0]
+    assert "| judge | this run |" in usage and "| rollout | all runs |" in usage and "| **total** | this run |" in usage

@@ -39,13 +39,18 @@ def _config(tmp_path: Path, base_url: str, records: list[dict], out: str = "out"
     return path
 
 
+def _probes(result) -> int:
+    """Requests of the build's sampling check (once per build that sends requests; never cached)."""
+    return int(result.manifest["llm"]["this_run"].get("probe", {}).get("answered", 0))
+
+
 def test_grown_input_labels_only_the_new_chains(tmp_path, ray_session):
     assert len(RECORDS) == 22
-    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+    with OpenAIServer(scripts_from_sample(PROBLEMS), models=["judge-model"]) as srv:
         first = run_build(load_config(_config(tmp_path, srv.base_url, RECORDS[:20])))
         assert first.manifest["status"] == "done" and first.shards_written == first.shards_total >= 5
         n_old = first.shards_total
-        per_chain = srv.stats()["served_total"] / 20
+        per_chain = (srv.stats()["served_total"] - _probes(first)) / 20
         assert per_chain >= 1 and srv.stats()["max_served_per_key"] == 1
         before = {r["chain_id"]: r for r in read_chains(first.out).to_pylist()}
         srv.reset()
@@ -55,7 +60,8 @@ def test_grown_input_labels_only_the_new_chains(tmp_path, ray_session):
         existing = plan(config, probe=False).facts["out"]["existing"]  # what `steplabel check` says first
         assert (existing["shards_reused"], existing["chains_to_build"]) == (n_old, 2)
         second = run_build(config)
-        assert srv.stats()["served_total"] == 2 * per_chain  # judge requests for the two new chains only
+        # judge requests for the two new chains only (and the new build's sampling check)
+        assert srv.stats()["served_total"] == 2 * per_chain + _probes(second)
 
     assert second.manifest["status"] == "done"
     assert second.shards_skipped == n_old and second.shards_total == n_old + second.shards_written
@@ -80,12 +86,13 @@ def test_grown_input_labels_only_the_new_chains(tmp_path, ray_session):
 
 
 def test_builds_into_new_outs_share_run_cache_and_pay_nothing_twice(tmp_path, ray_session):
-    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+    with OpenAIServer(scripts_from_sample(PROBLEMS), models=["judge-model"]) as srv:
         monday = run_build(load_config(_config(tmp_path, srv.base_url, RECORDS[:8], "monday", str(tmp_path / "shared"))))
         paid = srv.stats()["served_total"]
         assert monday.manifest["status"] == "done" and paid >= 8 and not (tmp_path / "monday" / "cache" / "llm").exists()
         tuesday = run_build(load_config(_config(tmp_path, srv.base_url, RECORDS[:8], "tuesday", str(tmp_path / "shared"))))
-        assert srv.stats()["served_total"] == paid  # every request answered from the shared cache
+        # every judge request answered from the shared cache (the sampling check asks the server itself)
+        assert srv.stats()["served_total"] == paid + _probes(tuesday)
     assert tuesday.manifest["status"] == "done"
     assert monday.manifest["build"]["config_hash"] == tuesday.manifest["build"]["config_hash"]
     judged = [v for r in read_chains(tuesday.out).to_pylist() for s in r["steps"] for v in s["verdicts"]

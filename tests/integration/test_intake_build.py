@@ -14,6 +14,7 @@ from steplabel.pipeline.config import BuildConfig, InputConfig, LabelerConfig, M
 from steplabel.pipeline.preflight import EXIT_CONFIG, EXIT_INPUT, InputError, StartError, check_nodes
 from steplabel.pipeline.store import account, connect, read_chains, read_manifest
 from tests.support.bad_inputs import write_bad_inputs
+from tests.support.pythons import python_without_ray, python_without_steplabel
 
 pytestmark = pytest.mark.integration
 
@@ -43,8 +44,10 @@ def test_every_input_record_is_found_in_the_output(bad_build):
     for name, e in inputs.items():  # records = labeled + filtered + quarantined, per file
         assert e["records"] == e["records_found"], name
         assert e["chains"] == e["labeled"] + e["filtered"] + e["quarantined"], name
+    assert inputs["bad.jsonl"]["blank_lines"] == 2  # skipped, and said so per file
     assert inputs["empty.jsonl"]["records"] == 0 and inputs["cut.json"] == {
-        "records": 1, "chains": 1, "labeled": 0, "filtered": 0, "quarantined": 1, "records_found": 1}
+        "records": 1, "chains": 1, "blank_lines": 0, "labeled": 0, "filtered": 0, "quarantined": 1,
+        "records_found": 1}
     con = connect(result.out)
     found = {}
     for file, line, index, status, reason in con.execute("""
@@ -148,14 +151,23 @@ def test_a_corrupt_manifest_is_one_line_not_a_traceback(tmp_path, capsys):
     assert "manifest.json cannot be read" in capsys.readouterr().err
 
 
-def test_every_cluster_node_is_checked_for_steplabel(ray_session):
+def test_every_cluster_node_is_checked_for_steplabel(ray_session, tmp_path):
+    """A node whose Python lacks steplabel, or lacks Ray (its workers cannot start), is named in
+    one line with the error, as soon as it is known: the generous timeout is never waited out."""
     assert check_nodes() >= 1
-    # a node whose Python lacks steplabel (the base interpreter, without our venv's editable install)
-    import sys
-
-    base = Path(sys.base_prefix) / "bin" / "python3"
-    with pytest.raises(StartError, match="cannot run on 1 of 1 cluster nodes.*ModuleNotFoundError"):
-        check_nodes(timeout_s=60, runtime_env={"py_executable": str(base)})
+    without_steplabel = python_without_steplabel(tmp_path / "no-steplabel")
+    with pytest.raises(StartError) as found:
+        check_nodes(timeout_s=300, runtime_env={"py_executable": str(without_steplabel)})
+    message = str(found.value)
+    assert "cannot run on 1 of 1 cluster nodes" in message and "\n" not in message
+    assert "cannot import steplabel: ModuleNotFoundError: No module named 'steplabel'" in message
+    without_ray = python_without_ray(tmp_path / "no-ray")
+    with pytest.raises(StartError) as found:
+        check_nodes(timeout_s=300, runtime_env={"py_executable": str(without_ray)})
+    message = str(found.value)
+    assert "cannot start a Ray worker: ModuleNotFoundError: No module named 'ray'" in message, message
+    assert "no Ray worker answered" not in message and "\n" not in message
+    assert check_nodes() >= 1  # the cluster is as it was
 
 
 def test_a_node_that_does_not_see_out_fails_the_start(ray_session, tmp_path):
@@ -191,3 +203,28 @@ def test_tonights_dated_file_in_the_same_out_builds_only_its_new_chains(ray_sess
     assert second.shards_skipped == 3 and second.shards_written == 1 and second.manifest["unaccounted"] == []
     assert second.manifest["inputs"][str(tmp_path / "2026-11-30.jsonl")]["records_found"] == 40
     assert read_chains(out).num_rows == 40
+
+
+def test_a_file_that_grows_while_the_build_runs_is_named_in_its_summary_and_manifest(ray_session, tmp_path, capsys):
+    from steplabel.pipeline.cli import _summary
+
+    records = [{"problem": f"What is {i} + 3?", "answer": str(i + 3), "text": f"{i} + 3 = {i + 3}"} for i in range(9)]
+    path = tmp_path / "tonight.jsonl"
+    path.write_text("".join(json.dumps(r) + "\n" for r in records[:8]))
+    said: list[str] = []
+
+    def progress(line: str) -> None:  # a writer appends to the file once the build has planned it
+        said.append(line)
+        if line.startswith("input:"):
+            with path.open("a") as f:
+                f.write(json.dumps(records[8]) + "\n")
+
+    result = run_build(_config(path, tmp_path / "out"), progress=progress)
+    assert result.manifest["status"] == "done" and read_chains(tmp_path / "out").num_rows == 8
+    (change,) = result.manifest["inputs_changed"]
+    assert change["file"] == str(path) and change["change"].startswith("grew from")
+    assert any("changed after it was planned" in line for line in said)
+    _summary(result)
+    assert f"input changed while the build ran: {path} (grew from" in capsys.readouterr().err
+    again = run_build(_config(path, tmp_path / "out"))  # the next run builds what was added
+    assert again.manifest["inputs_changed"] == [] and read_chains(tmp_path / "out").num_rows == 9

@@ -181,3 +181,23 @@ def test_a_judge_that_gives_every_step_the_same_reason_abstains(server, mode, re
             evidence = json.loads(v["evidence"])
             assert v["rating"] is None and evidence["votes"] == [], evidence
             assert all("degenerate answer" in a["why"] for a in evidence["abstains"])
+
+
+@pytest.mark.parametrize("mode", ["chain", "step"])
+def test_a_rating_its_reason_contradicts_or_a_stock_reason_abstains_alone(server, mode):
+    rows = chains()
+    row = next(r for r in rows if len(r["steps"]) >= 4)
+    steps = [s["text"] for s in row["steps"]]
+    n = len(steps)
+    reasons = [f"Restates the question: {steps[0][:20]}", "This is a mistake.",  # +1 under a reason announcing an error
+               "This step looks fine to me.", "This step looks fine to me."] + [f"Reads {s[:15]}" for s in steps[4:]]
+    script = scripts_from_sample(PROBLEMS)
+    script["judge"].insert(0, {"match": [row["problem"], *steps], "ratings": [1] * n, "reasons": reasons})
+    server.configure(script=script)
+    labeling = JudgeLabeler(endpoint=ep(server), mode=mode).label_batch([row])[0]
+    ratings = [labeling.verdicts[i]["rating"] for i in range(n)]
+    assert ratings == [1, None, None, None] + [1] * (n - 4)
+    why = {i: json.loads(labeling.verdicts[i]["evidence"])["abstains"][0] for i in (1, 2, 3)}
+    assert why[1]["why"].startswith("contradiction: rated +1 but its reason says the step is wrong")
+    assert why[1]["rating_given"] == 1 and why[1]["reason"] == "This is a mistake."
+    assert all(why[i]["why"].startswith("stock reason: the same sentence for steps 2, 3") for i in (2, 3))

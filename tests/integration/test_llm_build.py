@@ -18,6 +18,7 @@ import yaml
 
 from steplabel.pipeline.build import run_build
 from steplabel.pipeline.config import load_config
+from steplabel.pipeline.llm.budget import read_ledger
 from steplabel.pipeline.llm.cache import RequestCache
 from steplabel.pipeline.store import connect, read_chains
 from tests.support import sample_problems, scripts_from_sample
@@ -29,6 +30,7 @@ pytestmark = pytest.mark.integration
 
 PROBLEMS = [p for p in sample_problems() if p.get("domain", "math") == "math"][:16]
 FAULTS = {"rate": 0.2, "seed": 11}  # every kind: 429, 500, 503, timeout, drop, malformed, truncated
+MODELS = ["policy", "judge-model"]  # listed by the server, as vLLM lists what it serves: no model probe request
 
 
 def _config(tmp_path: Path, base_url: str) -> Path:
@@ -53,23 +55,26 @@ def _config(tmp_path: Path, base_url: str) -> Path:
 
 def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_path, ray_session):
     script = scripts_from_sample(PROBLEMS)
-    with OpenAIServer(script, latency=0.1, hang=3.0, faults=FAULTS) as srv:
+    with OpenAIServer(script, latency=0.1, hang=3.0, faults=FAULTS, models=MODELS) as srv:
         cfg_path = _config(tmp_path, srv.base_url)
         out = tmp_path / "out"
         proc = subprocess.Popen([sys.executable, "-m", "steplabel.pipeline.cli", "build", str(cfg_path)],
                                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=cli_env(), start_new_session=True)
-        deadline = time.monotonic() + 120
+        deadline = time.monotonic() + 600  # generous: a loaded machine starts Ray slowly
         while done_shards(out) == 0:
             assert proc.poll() is None, proc.stdout.read().decode()[-3000:]
-            assert time.monotonic() < deadline, "no shard written within 120 s"
+            assert time.monotonic() < deadline, "no shard written within 600 s"
             time.sleep(0.02)
         # stop answering, let the answers already decided be sent and land in the cache (every sample
-        # handed out is one cache entry), then kill: a request the server answered is one the build received
+        # handed out is one cache entry, but the sampling probe's, which no build reuses), then kill: a
+        # request the server answered is one the build received
         srv.configure(faults={"rate": 1.0, "kinds": ["timeout"]}, hang=30.0)
-        settle, cache = time.monotonic() + 20, RequestCache(out / "cache")
-        while time.monotonic() < settle and (srv.stats()["answering"] or len(cache) < srv.stats()["choices_served"]):
+        settle, cache = time.monotonic() + 300, RequestCache(out / "cache")
+        probed = read_ledger(out / "cache")["probe"]["samples"]
+        while time.monotonic() < settle and (srv.stats()["answering"]
+                                             or len(cache) + probed < srv.stats()["choices_served"]):
             time.sleep(0.05)
-        settled = len(cache) >= srv.stats()["choices_served"]
+        settled = len(cache) + probed >= srv.stats()["choices_served"]
         cache.close()
         assert settled, "the killed build's cache never caught up with the answers the server sent"
         os.killpg(proc.pid, signal.SIGKILL)
@@ -128,7 +133,7 @@ def test_faulty_endpoints_killed_and_resumed_build_pays_each_request_once(tmp_pa
 
 
 def test_budget_stops_the_build_cleanly_and_a_larger_budget_resumes_it(tmp_path, ray_session):
-    with OpenAIServer(scripts_from_sample(PROBLEMS)) as srv:
+    with OpenAIServer(scripts_from_sample(PROBLEMS), models=MODELS) as srv:
         cfg_path = _config(tmp_path, srv.base_url)
         data = yaml.safe_load(cfg_path.read_text())
         data["generation"]["budget"] = {"max_requests": 6}
@@ -139,10 +144,14 @@ def test_budget_stops_the_build_cleanly_and_a_larger_budget_resumes_it(tmp_path,
         assert stopped.stopped and "BudgetExhausted" in stopped.stopped
         assert json.loads((tmp_path / "out" / "manifest.json").read_text())["status"] == "stopped"
         served = srv.stats()["served_total"]
-        assert 6 <= served <= 8  # the ceiling, give or take requests already in flight
+        assert 6 <= served <= 8  # the ceiling (the sampling probe's three included), give or take requests in flight
         data["generation"]["budget"] = {"max_requests": 1000}  # not part of the config hash: a resume
         cfg_path.write_text(yaml.safe_dump(data))
         done = run_build(load_config(cfg_path))
         assert done.stopped is None and len(read_chains(tmp_path / "out")) == len(PROBLEMS) * 4
         assert srv.stats()["max_served_per_key"] == 1
-        assert srv.stats()["served_total"] == len(PROBLEMS)  # one request (n=4) per problem, ever
+        ledger = read_ledger(tmp_path / "out" / "cache")
+        assert ledger["policy"]["answered"] == len(PROBLEMS)  # one request (n=4) per problem, ever
+        assert ledger["probe"]["answered"] == 3  # the sampling probe: once per build, not again on resume
+        assert srv.stats()["served_total"] == ledger["total"]["answered"] == len(PROBLEMS) + 3 + \
+            ledger.get("check", {}).get("answered", 0)

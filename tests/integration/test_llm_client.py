@@ -93,11 +93,9 @@ def test_failure_after_retries_and_non_retryable_errors(server):
     assert out[0].transient  # a 5xx may pass: never written as a result
     server.configure(faults={})
     bad = client(server, api="completions")
-    t = time.perf_counter()
     out = run_sync(bad.sample("prompt", {**PARAMS, "max_tokens": "lots"}, [0]))  # the server answers 400
-    assert isinstance(out[0], LLMError) and "after 1 attempt(s)" in str(out[0])
+    assert isinstance(out[0], LLMError) and "after 1 attempt(s)" in str(out[0])  # not retried
     assert not out[0].transient  # the request itself is wrong: asking again cannot help
-    assert time.perf_counter() - t < 1.0
 
 
 def test_completions_api(server):
@@ -111,10 +109,10 @@ def test_truncation_is_reported(server):
 
 
 def test_hung_server_hits_the_deadline(server):
-    server.configure(faults={"rate": 1.0, "kinds": ["timeout"]}, hang=20.0)
+    server.configure(faults={"rate": 1.0, "kinds": ["timeout"]}, hang=300.0)
     t = time.perf_counter()
     out = run_sync(client(server, timeout=0.3, max_retries=1).sample(MSG, PARAMS, [0]))
-    assert isinstance(out[0], LLMError) and time.perf_counter() - t < 3.0
+    assert isinstance(out[0], LLMError) and time.perf_counter() - t < 150  # cut by its deadline, not the hang
 
 
 def test_bounded_concurrency(server):

@@ -84,7 +84,7 @@ def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ra
     # the policy never solves one problem with a wrong sampled chain: its steps abstain, the card counts it
     unsolved = next(p["problem_id"] for p in PROBLEMS if any(c["first_error"] >= 0 for c in p["chains"][:2]))
     script["policy"].update(rollout_policy(sample_chains(), unsolved=frozenset({unsolved})))
-    with OpenAIServer(script) as srv:
+    with OpenAIServer(script, models=["policy", "judge-model"]) as srv:  # listed: no probe request
         reference = run_build(load_config(_config(tmp_path, srv.base_url, str(tmp_path / "reference"))))
         assert reference.stopped is None
         needed = srv.stats()["served"]
@@ -123,6 +123,18 @@ def test_outage_mid_build_then_rerun_matches_a_build_without_outage(tmp_path, ra
     served = stats["served"]
     assert max(served.values()) == 1, "a request was answered twice"
     assert set(served) == set(needed), "the two runs sent other requests than an outage-free build"
+    # each request counted once, as answered or as failed (with its two attempts: max_retries 1), per run and in all
+    first_run = first.manifest["llm"]["this_run"]["total"]
+    assert first_run["answered"] == served_first and first_run["failed"] > 0
+    assert first_run["failed_attempts"] == 2 * first_run["failed"]
+    assert first_run["requests"] == first_run["answered"] + first_run["failed"]
+    second_run, all_runs = second.manifest["llm"]["this_run"]["total"], second.manifest["llm"]["all_runs"]["total"]
+    assert second_run["answered"] == stats["served_total"] - served_first
+    assert all_runs["answered"] == stats["served_total"]
+    assert all_runs["failed"] == first_run["failed"] + second_run["failed"]
+    card_usage = (tmp_path / "out" / "README.md").read_text().split("## LLM requests")[1]
+    assert (f"| **total** | all runs | {all_runs['answered']} | {all_runs['failed']} | {all_runs['failed_attempts']} |"
+            in card_usage)
     counts = json.loads((tmp_path / "out" / "manifest.json").read_text())["counts"]
     assert counts["rows"] == len(PROBLEMS) * 2 == sum(v for k, v in counts.items() if k != "rows")
     card = (tmp_path / "out" / "README.md").read_text()

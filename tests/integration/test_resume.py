@@ -51,10 +51,10 @@ def test_killed_build_resumes_to_the_uninterrupted_result(tmp_path, ray_session)
     killed_out, clean_out = tmp_path / "killed", tmp_path / "clean"
     killed_cfg = _config(tmp_path, killed_out)
     proc = _build(killed_cfg)
-    deadline = time.monotonic() + 120
+    deadline = time.monotonic() + 600  # generous: a loaded machine starts Ray slowly
     while done_shards(killed_out) == 0:
         assert proc.poll() is None, proc.stdout.read().decode()
-        assert time.monotonic() < deadline, "no shard written within 120 s"
+        assert time.monotonic() < deadline, "no shard written within 600 s"
         time.sleep(0.02)
     os.killpg(proc.pid, signal.SIGKILL)  # the driver, no cleanup (its actors go with its job)
     proc.wait()

@@ -69,8 +69,25 @@ def test_per_chain_budget_leaves_abstains(server, tmp_path):
     wrong = next(c for c in chains if c["first_error"] >= 2 and len(c["steps"]) >= 5)
     row = _row(wrong)
     labeler = _labeler(srv, "exhaustive", tmp_path, max_rollouts_per_chain=4)
-    labeling = labeler.label(row)
-    assert all(v["rating"] is None and "budget" in v["evidence"] for v in labeling.verdicts.values())
+    labeling = labeler.label(row)  # k = 4: the first prefix is affordable, the others abstain
+    assert labeling.verdicts[0]["rating"] == 1 and json.loads(labeling.verdicts[0]["evidence"])["rollouts"] == 4
+    rest = [labeling.verdicts[i] for i in range(1, len(wrong["steps"]))]
+    assert all(v["rating"] is None and "budget of 4 per chain spent" in v["evidence"] for v in rest)
+    binary = _labeler(srv, "binary", tmp_path, max_rollouts_per_chain=4, rounds=1)  # affords one probe of k = 4
+    labeling = binary.label(row)
+    n = len(wrong["steps"])
+    mid = n // 2  # no final answer: the search runs over every prefix, [0, n)
+    probed = labeling.verdicts[mid]
+    assert probed["rating"] == (1 if mid < wrong["first_error"] else -1)
+    lo, hi = (mid + 1, n) if probed["rating"] == 1 else (0, mid)
+    for i in range(n):  # what the one probe settled stays known; the rest of the interval abstains
+        v = labeling.verdicts[i]
+        if i == mid:
+            continue
+        if lo <= i < hi:
+            assert v["rating"] is None and "budget of 4 per chain spent" in v["evidence"], (i, v)
+        else:
+            assert v["rating"] == (1 if i < lo else -1) and '"inferred": true' in v["evidence"], (i, v)
 
 
 def test_unknown_option_is_rejected(server):

@@ -10,7 +10,13 @@ import threading
 import time
 from typing import Any
 
-from steplabel.pipeline.labelers.base import Labeler, Labeling, verdict
+from steplabel.pipeline.labelers.base import Labeler, Labeling, Options, verdict
+
+
+def fine(labeler: Labeler, chain: dict[str, Any]) -> Labeling:
+    """What the test labelers say of a row they do not act up on: +1 on its last step."""
+    last = len(chain["steps"]) - 1
+    return Labeling(verdicts={last: verdict(labeler, 1, "fine")}) if last >= 0 else Labeling()
 
 
 class MisbehavingLabeler(Labeler):
@@ -34,5 +40,51 @@ class MisbehavingLabeler(Labeler):
             end = time.process_time() + float(slow.group(1))
             while time.process_time() < end:
                 pass
-        last = len(chain["steps"]) - 1
-        return Labeling(verdicts={last: verdict(self, 1, "fine")}) if last >= 0 else Labeling()
+        return fine(self, chain)
+
+
+class _KillOptions(Options):
+    flag: str  # a file: the first kill creates it, so each build loses its actor once
+
+
+class ActorKiller(Labeler):
+    """Runs in its actor's own process (no watched child) and ends that process on the first row
+    whose problem says `[kill-actor]`, as a lost node or an OOM kill would; every other row, and
+    that row once the flag exists, gets +1 on its last step."""
+
+    name = "actor_killer"
+    version = "0"
+    domains = ("math",)
+    options_model = _KillOptions
+    row_timeout = None
+
+    def label(self, chain: dict[str, Any]) -> Labeling:
+        if "[kill-actor]" in (chain.get("problem") or "") and not os.path.exists(self.opts.flag):
+            with open(self.opts.flag, "x"):
+                pass
+            os._exit(9)
+        return fine(self, chain)
+
+
+class _GateOptions(Options):
+    gate: str  # a file: rows whose problem says `[gate]` wait until it exists
+
+
+class GateLabeler(Labeler):
+    """In-process (its actor's own process): a row whose problem says `[gate]` creates
+    `<gate>.waiting` and waits until the gate file exists, so a test can hold a build for as long
+    as it needs and know when it is held; every other row gets +1 on its last step at once."""
+
+    name = "gate"
+    version = "0"
+    domains = ("math",)
+    options_model = _GateOptions
+    row_timeout = None
+
+    def label(self, chain: dict[str, Any]) -> Labeling:
+        if "[gate]" in (chain.get("problem") or ""):
+            with open(self.opts.gate + ".waiting", "w"):
+                pass
+            while not os.path.exists(self.opts.gate):
+                time.sleep(0.05)
+        return fine(self, chain)

@@ -15,10 +15,16 @@ Scripted answers (the `script` dict):
           the longest `match` (all of whose substrings are) in the prompt decides, default: every step +1. Chain mode
           counts <paragraph_i> tags; single-step mode finds "[Step to judge]" <paragraph_i>.
   judge_style: "json" | "fenced" | "boxed" | "malformed" | "partial" (also per judge entry as "style");
-          an entry's "reason" replaces every step's distinct scripted reason (a degenerate judge)
+          an entry's "reason" replaces every step's distinct scripted reason (a degenerate judge),
+          its "reasons" list the reason of each step in turn
   reject_response_format: ["json_schema", ...] answered with a 500 validation error, as llama.cpp's
           Python server does for json_schema
 Settings: latency (s), latency_jitter, honor_n, hang (s a "timeout" fault waits before closing),
+drift (policy answers shift with every request served before: seeded sampling that a server's
+cache state changes),
+models (None: lists "scripted" and answers any model name, as llama.cpp's server does; a list:
+lists those and refuses any other with 404, as vLLM does), api_key (None: no key; a string: every
+route but the admin ones answers 401 without "Authorization: Bearer <key>", as vLLM's --api-key),
 faults: {"rate": 0.2, "kinds": [...], "seed": 0, "first": 0} — `rate` fails that fraction of
 attempts at random; `first` fails the first k attempts of every distinct request. Fault kinds:
 "429", "500", "503", "timeout", "drop", "malformed", "truncated" (the default mix), and "400" (a
@@ -28,6 +34,8 @@ Counting: every request body is keyed by a hash of its canonical JSON; `attempts
 arrivals, `served[key]` counts complete successful answers, so "no request sent twice" is
 max(served.values()) <= 1. An answer ready after its client hung up (its timeout passed while this
 server was slow) is not sent: it counts in `abandoned`, as a real server's would go unread.
+`prompt_tokens_served` / `completion_tokens_served` add up the usage of the answers sent (tokens are
+words here).
 
 In-process:  with OpenAIServer(script=...) as srv: srv.base_url ...
 Subprocess:  python tests/support/openai_server.py --port 0 --script s.json  (prints "LISTENING <port>")
@@ -50,9 +58,10 @@ from collections import Counter
 from typing import Any, Optional
 
 FAULT_KINDS = ("429", "500", "503", "timeout", "drop", "malformed", "truncated")
-_REASONS = {200: "OK", 400: "Bad Request", 404: "Not Found", 429: "Too Many Requests",
+_REASONS = {200: "OK", 400: "Bad Request", 401: "Unauthorized", 404: "Not Found", 429: "Too Many Requests",
             500: "Internal Server Error", 503: "Service Unavailable"}
 _PARA = re.compile(r"<paragraph_(\d+)>")
+_PARA_TEXT = re.compile(r"<paragraph_(\d+)>\s*(.*?)\s*</paragraph_\1>", re.S)
 _STEP = re.compile(r"\[Step to judge\]\s*<paragraph_(\d+)>")
 
 
@@ -77,6 +86,9 @@ class ServerState:
         self.honor_n = True
         self.hang = 30.0
         self.judge_models: list[str] = []
+        self.drift = False  # sampling that depends on what came before (a server reusing its prompt cache)
+        self.models: Optional[list[str]] = None
+        self.api_key: Optional[str] = None
         self.faults: dict[str, Any] = {}
         self.configure(**settings)
         self.reset()
@@ -88,7 +100,8 @@ class ServerState:
             elif key == "faults":
                 self.faults = dict(value or {})
                 self._rng = random.Random(self.faults.get("seed", 0))
-            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models"):
+            elif key in ("latency", "latency_jitter", "honor_n", "hang", "judge_models", "drift", "models",
+                         "api_key"):
                 setattr(self, key, value)
             else:
                 raise KeyError(f"unknown server setting {key!r}")
@@ -100,6 +113,8 @@ class ServerState:
         self.served: Counter = Counter()
         self.abandoned: Counter = Counter()  # answers whose client had hung up before they were ready
         self.choices_served = 0  # samples handed out (a request with n=4 hands out 4)
+        self.prompt_tokens_served = 0  # the usage of the answers handed out, as the server billed it
+        self.completion_tokens_served = 0
         self.fault_counts: Counter = Counter()
         self.by_model: Counter = Counter()  # arrivals per model
         self.served_by_model: Counter = Counter()  # complete answers per model
@@ -121,6 +136,8 @@ class ServerState:
             "max_in_flight": self.max_in_flight,
             "max_served_per_key": max(self.served.values(), default=0),
             "choices_served": self.choices_served,
+            "prompt_tokens_served": self.prompt_tokens_served,
+            "completion_tokens_served": self.completion_tokens_served,
             "answering": self.answering,
         }
 
@@ -152,7 +169,8 @@ class ServerState:
             chains = [self.script.get("default_chain", "I will add the numbers.\n\nThe answer is: 0")]
         out = []
         for j in range(n):
-            pick = chains[((seed or 0) + j) % len(chains)] if seed is not None else chains[j % len(chains)]
+            shift = self.total if self.drift else 0
+            pick = chains[((seed or 0) + j + shift) % len(chains)] if seed is not None else chains[(j + shift) % len(chains)]
             text, reason = (pick["text"], pick.get("finish_reason", "stop")) if isinstance(pick, dict) else (pick, "stop")
             if max_tokens is not None and _words(text) > max_tokens:
                 text, reason = _truncate_words(text, max_tokens), "length"
@@ -184,6 +202,14 @@ class ServerState:
             ratings = [1] * count
         ratings += [1] * (count - len(ratings))
         first_error = next((i for i, r in enumerate(ratings) if r == -1), -1)
+        texts = {int(i): " ".join(t.split()[:6]) for i, t in _PARA_TEXT.findall(prompt)}
+
+        def reason(i: int, r: int) -> str:  # a scripted reason that refers to its step, as a real one does
+            given = entry.get("reasons") or []
+            if i < len(given):
+                return given[i]
+            return entry.get("reason", f"paragraph {i} ({texts.get(i, '')!r}) scripted as {r}")
+
         if style == "malformed":
             return "I think the solution looks {fine, mostly"
         if step is not None:
@@ -191,12 +217,11 @@ class ServerState:
             r = ratings[i] if i < len(ratings) else 1
             if style == "boxed":
                 return f"The step is {'correct' if r >= 0 else 'wrong'}. \\boxed{{{r}}}"
-            body = json.dumps({"rating": r, "reason": entry.get("reason", f"paragraph {i} scripted as {r}")})
+            body = json.dumps({"rating": r, "reason": reason(i, r)})
         else:
             if style == "boxed":
                 return f"Reviewing each paragraph... The earliest error is in paragraph \\boxed{{{first_error}}}."
-            steps = [{"index": i, "rating": r, "reason": entry.get("reason", f"paragraph {i} scripted as {r}")}
-                     for i, r in enumerate(ratings[:count])]
+            steps = [{"index": i, "rating": r, "reason": reason(i, r)} for i, r in enumerate(ratings[:count])]
             if style == "partial":
                 steps = steps[: max(1, len(steps) // 2)]
             body = json.dumps({"steps": steps, "first_error": first_error})
@@ -294,7 +319,13 @@ class _Server:
                         await reader.readline()
                 else:
                     data = await reader.readexactly(int(headers.get("content-length", "0") or 0))
-                keep = await self.dispatch(method, target.split("?")[0], data, writer, reader)
+                path = target.split("?")[0]
+                key = self.state.api_key
+                if key and not path.startswith("/_") and headers.get("authorization") != f"Bearer {key}":
+                    msg = {"error": {"message": "Incorrect API key provided", "code": "invalid_api_key"}}
+                    self._send(writer, 401, json.dumps(msg).encode())
+                    continue
+                keep = await self.dispatch(method, path, data, writer, reader)
                 if not keep or headers.get("connection", "").lower() == "close":
                     break
         except (ConnectionError, asyncio.IncompleteReadError, asyncio.CancelledError):
@@ -331,7 +362,9 @@ class _Server:
                 self._send(writer, 400, json.dumps({"error": {"message": str(exc)}}).encode())
             return True
         if path.endswith("/models"):
-            self._send(writer, 200, json.dumps({"object": "list", "data": [{"id": "scripted", "object": "model"}]}).encode())
+            listed = ["scripted"] if st.models is None else st.models
+            self._send(writer, 200, json.dumps({"object": "list", "data": [{"id": m, "object": "model"}
+                                                                            for m in listed]}).encode())
             return True
         if not (path.endswith("/chat/completions") or path.endswith("/completions")) or method != "POST":
             self._send(writer, 404, b'{"error": {"message": "not found"}}')
@@ -351,6 +384,10 @@ class _Server:
         problem = _invalid(path, body)
         if problem:
             self._send(writer, 400, json.dumps({"error": {"message": problem, "type": "invalid_request_error"}}).encode())
+            return True
+        if st.models is not None and body["model"] not in st.models:
+            msg = f"The model `{body['model']}` does not exist."
+            self._send(writer, 404, json.dumps({"error": {"message": msg, "type": "NotFoundError", "code": 404}}).encode())
             return True
         key = request_key({"path": path, **body})
         st.total += 1
@@ -375,6 +412,8 @@ class _Server:
             reply = st.answer(path, body)
             answer = json.dumps(reply).encode()
             st.choices_served += len(reply.get("choices") or [])
+            st.prompt_tokens_served += reply["usage"]["prompt_tokens"]
+            st.completion_tokens_served += reply["usage"]["completion_tokens"]
             st.served[key] += 1  # counted as it is handed to the socket, before the client can see it
             st.served_by_model[str(body.get("model"))] += 1
             self._send(writer, 200, answer)

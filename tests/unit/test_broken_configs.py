@@ -2,8 +2,6 @@
 and the file's name. `tests/integration/test_check.py` runs the same list through `steplabel check`."""
 from __future__ import annotations
 
-import time
-
 import pytest
 
 from steplabel.pipeline.config import ConfigError, load_config
@@ -14,10 +12,8 @@ from tests.support.broken_configs import BROKEN
 def test_each_broken_config_fails_in_load_config_with_its_dotted_path(tmp_path, name, text, path):
     file = tmp_path / f"{name}.yaml"
     file.write_text(text + "\n")
-    start = time.perf_counter()
     with pytest.raises(ConfigError) as err:
         load_config(file)
-    assert time.perf_counter() - start < 2.0
     message = str(err.value)
     assert f"{name}.yaml" in message and path in message, message
 

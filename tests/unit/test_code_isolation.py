@@ -44,9 +44,22 @@ def test_launch_has_every_namespace_and_a_clean_environment(monkeypatch):
             os.close(fd)
 
 
-def test_child_limits():
-    limits = Limits(timeout=2.5, memory_mb=256, fsize_mb=4, nofile=32).child()
-    assert limits == {"as": 256 << 20, "cpu": 4, "fsize": 4 << 20, "nofile": 32}
+def test_request_limits_count_cpu_seconds():
+    limits = Limits(timeout=2.5, wall_factor=4, memory_mb=256, fsize_mb=4, nofile=32, output_bytes=100)
+    call = limits.request(tests=3)
+    assert call["cpu_limit"] == 2.5 and call["wall_limit"] == 10.0 and call["output_cap"] == 100
+    # the program's process serves every test of the run (and its set-up): its CPU rlimit covers them
+    assert call["limits"] == {"as": 256 << 20, "cpu": 12, "fsize": 4 << 20, "nofile": 32}
+    io = limits.request(tests=3, timeout=1.0, io=True)
+    assert io["limits"]["cpu"] == 3 and io["output_cap"] == limits.io_output_bytes  # a fresh process per case
+    assert limits.deadline(3) > 4 * 10.0  # the host's last resort comes after every backstop inside
+
+
+def test_the_sandbox_code_is_loaded_from_sources_with_asserts_kept():
+    argv = isolation.server_argv({"k": 1})
+    assert argv[1:4] == ["-I", "-S", "-c"] and "optimize=0" in argv[4]
+    assert argv[5].split(",") == list(isolation.INSIDE) and argv[-1] == '{"k": 1}'
+    assert len(argv) == 7 + len(isolation.INSIDE)
 
 
 def test_no_disable_userns_and_run_capabilities_only_inside(monkeypatch):

@@ -86,3 +86,34 @@ generation:
 def test_a_flag_that_breaks_the_config_is_a_config_error():
     with pytest.raises(ConfigError, match=r"--limit[\s\S]*input\.limit"):
         load_config().with_overrides(limit=0)
+
+
+@pytest.mark.parametrize("text", ["", "# only a comment\n", "{}\n"])
+def test_an_empty_config_is_an_error(tmp_path, text):
+    path = tmp_path / "empty.yaml"
+    path.write_text(text)
+    with pytest.raises(ConfigError, match="empty.yaml is empty"):
+        load_config(path)
+
+
+def test_every_problem_of_a_config_is_listed_at_once(tmp_path):
+    """A field that fails no longer hides the checks between sections (merge names, duplicates)."""
+    path = tmp_path / "two.yaml"
+    path.write_text("labelers: [{name: outcome, options: {timout: 2}}, {name: outcome}]\n"
+                    "merge: {order: [outcom]}\nrun: {shard_size: 0}\n")
+    with pytest.raises(ConfigError) as err:
+        load_config(path)
+    lines = str(err.value).splitlines()[1:]
+    assert [line.split(":")[0].strip() for line in lines] == [
+        "labelers.0.options.timout", "run.shard_size", "labelers.1.name", "merge.order.0"], lines
+
+
+def test_the_input_flag_completes_a_config_without_a_path(tmp_path):
+    path = tmp_path / "for-any-input.yaml"
+    path.write_text("name: nightly\ninput: {kind: files}\n")
+    with pytest.raises(ConfigError, match="input.path: input kind 'files' needs a path"):
+        load_config(path)
+    config = load_config(path, input="tonight.jsonl", shard_size=7)
+    assert (config.input.kind, config.input.path, config.run.shard_size) == ("files", "tonight.jsonl", 7)
+    with pytest.raises(ConfigError, match=r"with the flags --input, --limit:\n  input.limit"):
+        load_config(path, input="tonight.jsonl", limit=0)

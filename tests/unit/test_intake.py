@@ -40,6 +40,35 @@ def test_every_bad_record_becomes_a_row_naming_its_file_line_and_reason(tmp_path
     assert {Path(f).name: e["records"] for f, e in intake.files.items()} == {**per_file, "empty.jsonl": 0}
     assert intake.records == len(expected) == len(rows)
     assert len({r["chain_id"] for r in rows}) == len(rows)
+    # the empty and the whitespace-only line are not records, and are counted as skipped
+    assert {Path(f).name: e["blank_lines"] for f, e in intake.files.items()}["bad.jsonl"] == 2
+
+
+def test_blank_lines_are_counted_per_file_and_not_as_records_by_limit(tmp_path):
+    record = json.dumps({"problem": "What is 1 + 1?", "answer": "2", "text": "1 + 1 = 2"})
+    (tmp_path / "a.jsonl").write_text(f"\n  \n{record}\n\t\n" + record.replace("1 + 1", "2 + 0") + "\n\n")
+    intake = Intake()
+    rows = list(iter_chains(InputConfig(kind="files", path=str(tmp_path / "a.jsonl"), limit=1), intake=intake))
+    assert len(rows) == 1 and rows[0]["source"]["line"] == 3  # the first record, after two blank lines
+    assert list(intake.files.values()) == [{"records": 1, "chains": 1, "blank_lines": 2}]
+    intake = Intake()
+    rows = list(iter_chains(InputConfig(kind="files", path=str(tmp_path / "a.jsonl")), intake=intake))
+    assert len(rows) == 2 and list(intake.files.values()) == [{"records": 2, "chains": 2, "blank_lines": 4}]
+
+
+def test_a_file_that_changes_after_it_was_listed_is_named_with_what_changed(tmp_path):
+    record = json.dumps({"problem": "What is 1 + 1?", "answer": "2", "text": "1 + 1 = 2"}) + "\n"
+    for name in ("grows.jsonl", "stays.jsonl", "goes.jsonl"):
+        (tmp_path / name).write_text(record)
+    intake = Intake()
+    list(iter_chains(InputConfig(kind="files", path=str(tmp_path)), intake=intake))
+    assert intake.changed() == []
+    with (tmp_path / "grows.jsonl").open("a") as f:
+        f.write(record.replace("1 + 1", "1 + 2"))
+    (tmp_path / "goes.jsonl").unlink()
+    changed = {Path(c["file"]).name: c["change"] for c in intake.changed()}
+    size = len(record.encode())
+    assert changed == {"grows.jsonl": f"grew from {size} to {2 * size} bytes", "goes.jsonl": "removed"}
 
 
 def test_ids_do_not_depend_on_path_or_order_and_never_shared_by_two_chains(tmp_path):

@@ -130,7 +130,7 @@ def bwrap_version(binary: str) -> str:
     return out.stdout.strip() or out.stderr.strip()
 
 
-INSIDE = ("wire", "confine", "frames", "program", "tester", "server")  # in dependency order
+INSIDE = ("wire", "confine", "frames", "program", "link", "calls", "stdio", "tester", "zygote", "server")  # in order
 
 # `python -I -S -c BOOT NAMES SOURCE... CONFIG`: the sandbox's code as the package
 # `steplabel_inside`, loaded from sources on the command line (nothing of the host's install is

@@ -17,14 +17,18 @@ and one style runs the program as a script:
              token after whitespace normalisation (numbers within `float_tolerance` if given)
 
 `reference.tests` holds the first three as code; the last two as a JSON document:
-  {"format": "stdio", "cases": [{"input": str, "output": str}], "float_tolerance": float|null}
-  {"format": "calls", "fn_name": str, "cases": [{"input": [args...], "output": value}]}
+  {"format": "stdio", "cases": [{"input": str, "output": str}], "float_tolerance": float|null,
+   "case_insensitive": bool, "prelude": str|null}
+  {"format": "calls", "fn_name": str, "cases": [{"input": [args...], "output": value}],
+   "unwrap": bool (default true: APPS's one-element-list rule), "prelude": str|null}
+`prelude` is code run before the program in its own process (the imports a dataset's judge adds).
 """
 from __future__ import annotations
 
 import ast
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Optional, Sequence
 
@@ -134,15 +138,41 @@ def pytest_tests(test_file: str) -> list[dict[str, str]]:
 
 
 def _report(sandbox: Sandbox, program: str, tests: list[dict[str, str]], timeout: Optional[float],
-            module: Optional[str] = None) -> RunReport:
-    results = sandbox.run(program, tests, timeout=timeout, module=module)
-    return RunReport(results=results, isolation=sandbox.isolation, run_id=run_digest(program, tests))
+            module: Optional[str] = None, trusted: Optional[str] = None, own: Sequence[str] = (),
+            prelude: Optional[str] = None) -> RunReport:
+    results = sandbox.run(program, tests, timeout=timeout, module=module, trusted=trusted, own=own,
+                          prelude=prelude)
+    return RunReport(results=results, isolation=sandbox.isolation,
+                     run_id=run_digest(program, [tests, trusted, prelude]))
+
+
+_TOP_NAME = re.compile(r"^(?:(?:async\s+)?def|class)\s+([A-Za-z_]\w*)|^([A-Za-z_]\w*)\s*(?::[^=\n]*)?=(?!=)",
+                       re.MULTILINE)
+
+
+def trusted_prompt(problem: str, entry_point: Optional[str], tests: str = "") -> Optional[str]:
+    """The problem statement when it is Python code defining the entry point (a HumanEval prompt)
+    and the tests call one of its helpers: those are what the tests use, whatever the program
+    redefines. None when the tests use nothing of the prompt's but the entry point."""
+    if not entry_point or f"def {entry_point}" not in problem:
+        return None
+    helpers = {a or b for a, b in _TOP_NAME.findall(problem)} - {entry_point}
+    if not any(re.search(rf"\b{re.escape(name)}\b", tests) for name in helpers):
+        return None
+    try:
+        tree = ast.parse(problem)
+    except (SyntaxError, ValueError):
+        return None
+    defined = {n.name for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))}
+    return problem if entry_point in defined else None
 
 
 def run_humaneval(sandbox: Sandbox, program: str, test: str, entry_point: str,
-                  timeout: Optional[float] = None) -> RunReport:
-    """`program` is the full code (prompt + completion, or a complete function)."""
-    return _report(sandbox, program, humaneval_tests(test, entry_point), timeout)
+                  timeout: Optional[float] = None, prompt: Optional[str] = None) -> RunReport:
+    """`program` is the full code (prompt + completion, or a complete function); `prompt`, when
+    given, is run in the test process (see `trusted_prompt`)."""
+    return _report(sandbox, program, humaneval_tests(test, entry_point), timeout,
+                   trusted=trusted_prompt(prompt or "", entry_point, test), own=[entry_point])
 
 
 def run_mbpp(sandbox: Sandbox, program: str, asserts: Sequence[str], setup_code: str = "",
@@ -177,13 +207,13 @@ def __steplabel_lists(x):
         return [__steplabel_lists(v) for v in x]
     return x
 
-def __steplabel_same(got, want):
+def __steplabel_same(got, want, unwrap):
     got, want = __steplabel_lists(got), __steplabel_lists(want)
-    return got == want or (type(want) is list and len(want) == 1 and got == want[0])
+    return got == want or (unwrap and type(want) is list and len(want) == 1 and got == want[0])
 """
 
 
-def call_tests(fn_name: str, cases: Sequence[Mapping[str, Any]]) -> list[dict[str, str]]:
+def call_tests(fn_name: str, cases: Sequence[Mapping[str, Any]], unwrap: bool = True) -> list[dict[str, str]]:
     """One test per function-call case: the arguments and the expected value travel as JSON."""
     tests = []
     for i, case in enumerate(cases):
@@ -192,26 +222,28 @@ def call_tests(fn_name: str, cases: Sequence[Mapping[str, Any]]) -> list[dict[st
         code = (f"{_CALL_HELPERS}\n__steplabel_args = __steplabel_json.loads({json.dumps(args)!r})\n"
                 f"__steplabel_want = __steplabel_json.loads({json.dumps(case.get('output'))!r})\n"
                 f"__steplabel_got = __steplabel_target({fn_name!r})(*__steplabel_args)\n"
-                "assert __steplabel_same(__steplabel_got, __steplabel_want), "
+                f"assert __steplabel_same(__steplabel_got, __steplabel_want, {unwrap!r}), "
                 "f'expected {__steplabel_want!r:.200}, got {__steplabel_got!r:.200}'\n")
         tests.append({"name": f"case {i + 1}", "code": code})
     return tests
 
 
 def run_calls(sandbox: Sandbox, program: str, fn_name: str, cases: Sequence[Mapping[str, Any]],
-              timeout: Optional[float] = None) -> RunReport:
+              timeout: Optional[float] = None, unwrap: bool = True, prelude: Optional[str] = None) -> RunReport:
     if not fn_name or not fn_name.isidentifier():
         return RunReport(error=f"function-call cases need a function name, got {fn_name!r}",
                          isolation=sandbox.isolation)
-    return _report(sandbox, program, call_tests(fn_name, cases), timeout)
+    return _report(sandbox, program, call_tests(fn_name, cases, unwrap), timeout, prelude=prelude)
 
 
 def run_stdio(sandbox: Sandbox, program: str, cases: Sequence[Mapping[str, Any]],
-              float_tolerance: Optional[float] = None, timeout: Optional[float] = None) -> RunReport:
+              float_tolerance: Optional[float] = None, timeout: Optional[float] = None,
+              case_insensitive: bool = False, prelude: Optional[str] = None) -> RunReport:
     plain = [{"input": str(c.get("input", "")), "output": str(c.get("output", ""))} for c in cases]
-    results = sandbox.run_io(program, plain, timeout=timeout, float_tolerance=float_tolerance)
+    results = sandbox.run_io(program, plain, timeout=timeout, float_tolerance=float_tolerance,
+                             case_insensitive=case_insensitive, prelude=prelude)
     return RunReport(results=results, isolation=sandbox.isolation,
-                     run_id=run_digest(program, [plain, float_tolerance]))
+                     run_id=run_digest(program, [plain, float_tolerance, case_insensitive, prelude]))
 
 
 def case_document(tests: str) -> Optional[dict]:
@@ -250,7 +282,7 @@ def split_asserts(tests: str) -> tuple[list[str], str]:
 
 
 def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[str] = None,
-              timeout: Optional[float] = None) -> RunReport:
+              timeout: Optional[float] = None, prompt: Optional[str] = None) -> RunReport:
     """Dispatch on the style of `tests` (a string as stored in `reference.tests`)."""
     style = detect_style(tests)
     if style in ("stdio", "calls"):
@@ -258,15 +290,18 @@ def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[
         cases = doc.get("cases")
         if not isinstance(cases, list) or not cases or not all(isinstance(c, dict) for c in cases):
             return RunReport(error=f"the {style} test document has no cases", isolation=sandbox.isolation)
+        prelude = doc.get("prelude") if isinstance(doc.get("prelude"), str) else None
         if style == "calls":
-            return run_calls(sandbox, program, str(doc.get("fn_name") or entry_point or ""), cases, timeout)
+            return run_calls(sandbox, program, str(doc.get("fn_name") or entry_point or ""), cases, timeout,
+                             unwrap=doc.get("unwrap", True) is not False, prelude=prelude)
         tolerance = doc.get("float_tolerance")
-        return run_stdio(sandbox, program, cases, float(tolerance) if tolerance is not None else None, timeout)
+        return run_stdio(sandbox, program, cases, float(tolerance) if tolerance is not None else None, timeout,
+                         case_insensitive=doc.get("case_insensitive") is True, prelude=prelude)
     if style == "humaneval":
         if not entry_point:
             return RunReport(error="HumanEval-style tests need an entry_point",
                              isolation=sandbox.isolation)
-        return run_humaneval(sandbox, program, tests, entry_point, timeout)
+        return run_humaneval(sandbox, program, tests, entry_point, timeout, prompt)
     if style == "pytest":
         return run_pytest_file(sandbox, program, tests, timeout)
     try:
@@ -307,7 +342,7 @@ def check_code(sandbox: Sandbox, steps: Sequence[str], problem: str, reference: 
         return CodeCheck(program, None, "failed", "the chain contains no python code block")
     if program.syntax_error is not None:
         return CodeCheck(program, None, "failed", f"program does not parse: {program.syntax_error}")
-    report = run_tests(sandbox, program.source, tests, entry)
+    report = run_tests(sandbox, program.source, tests, entry, prompt=problem)
     if report.error:
         return CodeCheck(program, report, "unknown", f"the tests cannot run: {report.error}")
     if report.infra:

@@ -22,7 +22,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, Iterator, Optional
+from typing import Any, Iterator, Optional, Sequence
 
 from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
                         remove_cgroup, rlimits_launch, tag)
@@ -220,27 +220,34 @@ class Sandbox:
         return line
 
     def run(self, setup: str, tests: list[dict[str, str]], timeout: Optional[float] = None,
-            module: Optional[str] = None) -> list[TestResult]:
+            module: Optional[str] = None, trusted: Optional[str] = None,
+            own: Sequence[str] = (), prelude: Optional[str] = None) -> list[TestResult]:
         """Run the program `setup` once, in a process of its own, and each test (a dict with name
         and code) in the test process, one after another, calling into it.
 
         The program is compiled as "<solution>" and each test as "<test>", so traceback frames
         say which side an exception came from. With `module`, the tests import the program's
-        names from a module of that name (pytest style: `from solution import f`)."""
+        names from a module of that name (pytest style: `from solution import f`). `trusted` is
+        the problem's own code (a HumanEval prompt), run in the test process: its names take the
+        place of the program's, except those in `own` (the entry point). `prelude` is code the
+        program's process runs before the program (the imports a dataset's judge adds)."""
         if not tests:
             return []
-        request = {"mode": "call", "program": setup, "tests": tests, "module": module,
-                   **self.limits.request(len(tests), timeout)}
+        request = {"mode": "call", "program": setup, "tests": tests, "module": module, "prelude": prelude,
+                   "trusted": trusted, "own": list(own), **self.limits.request(len(tests), timeout)}
         return self._request(request, [t.get("name", "") for t in tests], timeout)
 
     def run_io(self, program: str, cases: list[dict[str, str]], timeout: Optional[float] = None,
-               float_tolerance: Optional[float] = None) -> list[TestResult]:
+               float_tolerance: Optional[float] = None, case_insensitive: bool = False,
+               prelude: Optional[str] = None) -> list[TestResult]:
         """Run `program` as a script once per case (a dict with input and output), each time in a
-        fresh process, its stdout compared with the case's output token by token; the first case
-        that does not pass ends the run (the rest come back `skipped`)."""
+        fresh process, its stdout compared with the case's output token by token (numbers with a
+        decimal point or exponent within `float_tolerance`, if given; letters ignoring case, if
+        asked); the first case that does not pass ends the run (the rest come back `skipped`)."""
         if not cases:
             return []
         request = {"mode": "io", "program": program, "cases": cases, "float_tolerance": float_tolerance,
+                   "case_insensitive": case_insensitive, "prelude": prelude,
                    **self.limits.request(len(cases), timeout, io=True)}
         return self._request(request, [f"case {i + 1}" for i in range(len(cases))], timeout)
 
@@ -264,7 +271,7 @@ class Sandbox:
                 return [TestResult(name=name, status="error", infra=True,
                                    message=f"sandbox died or missed its deadline; restarted ({why})")
                         for name in names]
-            self.runs += 1
+            self.runs += len(results)
             return results
 
     @staticmethod

@@ -17,7 +17,6 @@ import struct
 from typing import Iterable, Optional
 
 libc = ctypes.CDLL(None, use_errno=True)
-PR_SET_PDEATHSIG = 1
 PR_SET_DUMPABLE = 4
 PR_SET_KEEPCAPS = 8
 PR_SET_SECCOMP = 22
@@ -56,12 +55,15 @@ def _bpf(code: int, jt: int, jf: int, k: int) -> bytes:
 def seccomp_program() -> Optional[bytes]:
     """A BPF program refusing new user namespaces: unshare/clone with CLONE_NEWUSER -> EPERM,
     clone3 -> ENOSYS (its flags sit in memory a filter cannot read; libc then falls back to
-    clone), any foreign syscall ABI (x32, i386) -> EPERM. None on an unknown architecture."""
-    table = {"x86_64": (0xC000003E, 272, 56, 435), "aarch64": (0xC00000B7, 97, 220, 435)}
+    clone), any foreign syscall ABI (x32, i386) -> EPERM; and the kernel keyrings (add_key,
+    request_key, keyctl -> EPERM): a key outlives the process that stored it, so a program could
+    leave one for the next run. None on an unknown architecture."""
+    table = {"x86_64": (0xC000003E, 272, 56, 435, (248, 249, 250)),
+             "aarch64": (0xC00000B7, 97, 220, 435, (217, 218, 219))}
     arch = os.uname().machine
     if arch not in table:
         return None
-    audit, nr_unshare, nr_clone, nr_clone3 = table[arch]
+    audit, nr_unshare, nr_clone, nr_clone3, (nr_add_key, nr_request_key, nr_keyctl) = table[arch]
     ld, jeq, jge, jset, ret = 0x20, 0x15, 0x35, 0x45, 0x06
     allow, eperm, enosys = 0x7FFF0000, 0x00050000 | errno.EPERM, 0x00050000 | errno.ENOSYS
     prog = [
@@ -69,16 +71,19 @@ def seccomp_program() -> Optional[bytes]:
         _bpf(jeq, 1, 0, audit),                 # 1 -> 3
         _bpf(ret, 0, 0, eperm),                 # 2 foreign ABI
         _bpf(ld, 0, 0, 0),                      # 3 syscall number
-        _bpf(jge, 7, 0, 0x40000000),            # 4 x32 -> 12
-        _bpf(jeq, 3, 0, nr_unshare),            # 5 -> 9
-        _bpf(jeq, 2, 0, nr_clone),              # 6 -> 9
-        _bpf(jeq, 5, 0, nr_clone3),             # 7 -> 13
-        _bpf(ret, 0, 0, allow),                 # 8
-        _bpf(ld, 0, 0, 16),                     # 9 args[0], low 32 bits (flags)
-        _bpf(jset, 1, 0, CLONE_NEWUSER),        # 10 -> 12
+        _bpf(jge, 10, 0, 0x40000000),           # 4 x32 -> 15
+        _bpf(jeq, 6, 0, nr_unshare),            # 5 -> 12
+        _bpf(jeq, 5, 0, nr_clone),              # 6 -> 12
+        _bpf(jeq, 8, 0, nr_clone3),             # 7 -> 16
+        _bpf(jeq, 6, 0, nr_add_key),            # 8 -> 15
+        _bpf(jeq, 5, 0, nr_request_key),        # 9 -> 15
+        _bpf(jeq, 4, 0, nr_keyctl),             # 10 -> 15
         _bpf(ret, 0, 0, allow),                 # 11
-        _bpf(ret, 0, 0, eperm),                 # 12
-        _bpf(ret, 0, 0, enosys),                # 13
+        _bpf(ld, 0, 0, 16),                     # 12 args[0], low 32 bits (flags)
+        _bpf(jset, 1, 0, CLONE_NEWUSER),        # 13 -> 15
+        _bpf(ret, 0, 0, allow),                 # 14
+        _bpf(ret, 0, 0, eperm),                 # 15
+        _bpf(ret, 0, 0, enosys),                # 16
     ]
     return b"".join(prog)
 

@@ -2,7 +2,9 @@
 
 It is forked by the zygote before any test content exists anywhere near it, as the first process
 of a fresh PID namespace, in its own mount and IPC namespaces (fresh /tmp, its own /proc), with
-no capabilities. It never receives the tests: it gets the program, then call requests (a
+no capabilities. It never receives the tests: it gets the program (compiled by the test
+process, which is warm, with asserts kept; marshal travels only towards this process, never
+from it), then call requests (a
 function or a handle, plain-data arguments), and answers each with plain data (see `wire.py`),
 a handle for anything else, or the builtin exception type its exception derives from. Nothing
 it writes decides a verdict: the test process compares, and this process cannot see, signal,
@@ -16,6 +18,7 @@ from __future__ import annotations
 
 import builtins
 import io
+import marshal
 import os
 import sys
 import traceback
@@ -65,11 +68,13 @@ class Handles:
         self.objects: dict[int, Any] = {}
 
     def tag(self, obj: Any) -> dict:
+        """A handle for `obj`, described for evidence ("function add", "class Solution", "Eq object")."""
         n = len(self.objects) + 1
         self.objects[n] = obj
-        kind = "class" if isinstance(obj, type) else type(obj).__name__
-        name = getattr(obj, "__qualname__", None) if isinstance(obj, type) or callable(obj) else None
-        what = f"{kind} {name}" if isinstance(name, str) and name else kind
+        name = getattr(obj, "__qualname__", None) if callable(obj) else None
+        kind = "class" if isinstance(obj, type) else "function" if callable(obj) else None
+        what = f"{kind} {name}" if kind and isinstance(name, str) and name else \
+            f"{type(obj).__name__ or '(nameless)'} object"
         return {"h": n, "k": str(what)[:200]}
 
     def get(self, n: int, _what: str) -> Any:
@@ -120,48 +125,53 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
             os.dup2(fd, target)
         confine.close_fds_except((ctl, reply))
         requests = frames.BlockingFrames(ctl, MESSAGE_CAP)
-        job = wire.loads(requests.read())
+        # the job, from the test process: (mode, module name, rlimits, the program compiled there)
+        mode, module_name, limits, prelude, compiled = marshal.loads(requests.read())
+        code = marshal.loads(compiled)
+        prelude = marshal.loads(prelude) if prelude else None
     except BaseException:
         os._exit(70)
     _streams()
-    confine.set_limits(job.get("limits", {}))
-    if job.get("mode") == "io":
-        os._exit(run_script(job["program"], reply))
-    serve(job["program"], job.get("module"), requests, reply)
+    confine.set_limits(limits)
+    if mode == "io":
+        os._exit(run_script(prelude, code, reply))
+    serve(prelude, code, module_name, requests, reply)
     os._exit(0)
 
 
-def run_script(source: str, reply: int) -> int:
+def run_script(prelude: Any, code: Any, reply: int) -> int:
     """Run the program as a script, as `python solution.py < input` would; the exit code."""
     module = ModuleType("__main__")
     module.__dict__["__builtins__"] = builtins
     sys.modules["__main__"] = module
     sys.argv = [SOLUTION]
-    code = 0
+    status = 0
     try:
-        exec(compile(source, SOLUTION, "exec", dont_inherit=True, optimize=0), module.__dict__)
+        if prelude is not None:
+            exec(prelude, module.__dict__)
+        exec(code, module.__dict__)
         import threading
         threading._shutdown()  # a script that works in a thread (deep recursion) finishes first
     except SystemExit as exc:
         if exc.code is None:
-            code = 0
+            status = 0
         elif isinstance(exc.code, int):
-            code = exc.code & 0xFF
+            status = exc.code & 0xFF
         else:
             print(exc.code, file=sys.stderr)
-            code = 1
+            status = 1
     except BaseException as exc:
         traceback.print_exc()
         try:
             frames.send_frame(reply, wire.dumps({"e": describe(exc)}))
         except BaseException:
             pass
-        code = 1
+        status = 1
     _flush()
-    return code
+    return status
 
 
-def serve(source: str, module_name: Any, requests: frames.BlockingFrames, reply: int) -> None:
+def serve(prelude: Any, code: Any, module_name: Any, requests: frames.BlockingFrames, reply: int) -> None:
     """Run the program, send its top-level names, then answer calls until the channel closes."""
     handles = Handles()
     module = ModuleType(module_name if isinstance(module_name, str) else "__main__")
@@ -169,14 +179,18 @@ def serve(source: str, module_name: Any, requests: frames.BlockingFrames, reply:
     sys.modules["__main__"] = module
     if isinstance(module_name, str):
         sys.modules[module_name] = module
+    given: dict = {}
     try:
-        exec(compile(source, SOLUTION, "exec", dont_inherit=True, optimize=0), module.__dict__)
+        if prelude is not None:
+            exec(prelude, module.__dict__)
+            given = dict(module.__dict__)  # the prelude's names: the tests do not need them
+        exec(code, module.__dict__)
     except BaseException as exc:
         _flush()
         frames.send_frame(reply, wire.dumps({"e": describe(exc)}))
         return
     names = [[k, handles.encode(v)] for k, v in list(module.__dict__.items())
-             if isinstance(k, str) and not k.startswith("__")]
+             if isinstance(k, str) and not k.startswith("__") and given.get(k, given) is not v]
     _flush()
     frames.send_frame(reply, wire.to_bytes({"d": [["names", names]]}))
     while True:

@@ -26,7 +26,6 @@ MAX_DEPTH = 100
 MAX_NODES = 2_000_000
 MAX_BYTES = 32 << 20  # one message
 BIG_INT_BITS = 4096  # above this an int travels as hex (JSON text would need > 1,200 digits)
-TAGS = frozenset("tsfdbcihm") - {"k"}
 
 
 class NotPlain(ValueError):
