@@ -31,6 +31,21 @@ def ray_session():
 
 
 @pytest.fixture(scope="session")
+def sample_build_once(ray_session, tmp_path_factory):
+    """The bundled sample built once per session: (result, seconds). Tests read it (or re-run it
+    to see it refused or skipped); a test that needs a build of its own makes one."""
+    import time
+
+    from steplabel.pipeline.build import run_build
+    from steplabel.pipeline.config import load_config
+
+    config = load_config().with_overrides(out=str(tmp_path_factory.mktemp("sample")))
+    start = time.perf_counter()
+    result = run_build(config)
+    return result, time.perf_counter() - start
+
+
+@pytest.fixture(scope="session")
 def shared_data() -> Path:
     """../shared/data beside the checkout; tests needing it skip on a user's fresh clone."""
     if not SHARED_DATA.is_dir():

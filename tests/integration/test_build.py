@@ -4,7 +4,6 @@ from __future__ import annotations
 import html
 import json
 import re
-import time
 
 import pyarrow.parquet as pq
 import pytest
@@ -21,12 +20,8 @@ pytestmark = pytest.mark.integration
 
 
 @pytest.fixture(scope="module")
-def sample_build(ray_session, tmp_path_factory):
-    out = tmp_path_factory.mktemp("sample")
-    config = load_config().with_overrides(out=str(out))
-    start = time.perf_counter()
-    result = run_build(config)
-    return result, time.perf_counter() - start
+def sample_build(sample_build_once):
+    return sample_build_once
 
 
 def test_sample_build_writes_every_chain_once(sample_build):

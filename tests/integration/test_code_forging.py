@@ -227,10 +227,14 @@ def forgeries(sb: Sandbox, programs: dict[str, str], style: str) -> dict[str, st
     return found
 
 
+# programs that make every test wait for its limit: tried in HumanEval style (one test a run) only
+SLOW = {"sleeps_past_the_backstop", "burns_cpu_in_a_thread"}
+
+
 @pytest.mark.parametrize("style", sorted(STYLES))
 def test_forging_programs_never_pass(sb, style):
     assert run(sb, RIGHT, style).passed
-    programs = dict(PROGRAMS)
+    programs = {name: p for name, p in PROGRAMS.items() if style == "humaneval" or name not in SLOW}
     for name, trick in PLACED.items():
         programs[f"{name} (before)"] = trick + WRONG
         programs[f"{name} (after)"] = WRONG + trick

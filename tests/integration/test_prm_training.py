@@ -18,9 +18,7 @@ import pytest
 pytest.importorskip("torch", reason="training needs steplabel[train]")
 pytest.importorskip("transformers", reason="training needs steplabel[train]")
 
-from steplabel.pipeline.build import run_build  # noqa: E402
 from steplabel.pipeline.cli import main  # noqa: E402
-from steplabel.pipeline.config import load_config  # noqa: E402
 from steplabel.pipeline.store import read_chains  # noqa: E402
 from tests.support.tiny_prm import make_model, make_tokenizer  # noqa: E402
 
@@ -30,8 +28,8 @@ REPO = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")
-def sample(ray_session, tmp_path_factory):
-    return run_build(load_config().with_overrides(out=str(tmp_path_factory.mktemp("sample")))).out
+def sample(sample_build_once):
+    return sample_build_once[0].out
 
 
 @pytest.fixture(scope="module")

@@ -132,15 +132,27 @@ def bwrap_version(binary: str) -> str:
 
 INSIDE = ("wire", "confine", "frames", "program", "link", "calls", "stdio", "tester", "zygote", "server")  # in order
 
-# `python -I -S -c BOOT NAMES SOURCE... CONFIG`: the sandbox's code as the package
-# `steplabel_inside`, loaded from sources on the command line (nothing of the host's install is
-# imported inside), compiled with asserts kept whatever the host interpreter's flags.
+# `python -I -S -c BOOT CONFIG`, the sandbox's code then read from stdin (its length on a line,
+# then the JSON list of (name, source)) and loaded as the package `steplabel_inside` (nothing of
+# the host's install is imported inside), compiled with asserts kept whatever the host's flags.
 BOOT = """
-import sys, types
+import json, os, sys, types
+def take(n):
+    chunks = []
+    while n:
+        chunk = os.read(0, min(n, 1 << 20))
+        if not chunk:
+            raise SystemExit("the sandbox's code did not arrive")
+        chunks.append(chunk)
+        n -= len(chunk)
+    return b"".join(chunks)
+size = b""
+while not size.endswith(b"\\n"):
+    size += take(1)
 package = types.ModuleType("steplabel_inside")
 package.__path__ = []
 sys.modules["steplabel_inside"] = package
-for name, source in zip(sys.argv[1].split(","), sys.argv[2:-1]):
+for name, source in json.loads(take(int(size))):
     module = types.ModuleType("steplabel_inside." + name)
     module.__file__ = "<steplabel_inside/" + name + ">"
     sys.modules[module.__name__] = module
@@ -152,9 +164,14 @@ sys.modules["steplabel_inside.server"].main(sys.argv[-1])
 
 def server_argv(config: dict) -> list[str]:
     """The interpreter command line of the sandbox's server (-S: no site.py, a smaller process to fork)."""
+    return [sys.executable, "-I", "-S", "-c", BOOT, _json(config)]
+
+
+def server_code() -> bytes:
+    """What the server reads from its stdin before anything else: this folder's `inside/` modules."""
     folder = Path(__file__).with_name("inside")
-    sources = [(folder / f"{name}.py").read_text() for name in INSIDE]
-    return [sys.executable, "-I", "-S", "-c", BOOT, ",".join(INSIDE), *sources, _json(config)]
+    blob = _json([[name, (folder / f"{name}.py").read_text()] for name in INSIDE]).encode()
+    return f"{len(blob)}\n".encode() + blob
 
 
 def python_paths() -> list[str]:

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Sequence
 
 from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
-                        remove_cgroup, rlimits_launch, tag)
+                        remove_cgroup, rlimits_launch, server_code, tag)
 
 # Modules HumanEval/MBPP-style code imports most; more preloads mean a bigger server to fork.
 DEFAULT_PRELOAD = ["math", "re", "collections", "itertools", "functools", "heapq", "bisect",
@@ -139,6 +139,12 @@ class Sandbox:
             for fd in launch.close_after_start:
                 os.close(fd)
         self._buf = bytearray()
+        try:
+            assert self._proc.stdin is not None
+            self._proc.stdin.write(server_code())  # the code the server runs, before any request
+            self._proc.stdin.flush()
+        except (BrokenPipeError, OSError):
+            pass  # it did not start: its stderr says why
         line = self._read_line(time.monotonic() + START_TIMEOUT)
         try:
             hello = json.loads(line) if line else {}
