@@ -142,9 +142,9 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
 def run_script(prelude: Any, code: Any, reply: int) -> int:
     """Run the program as a script, as `python solution.py < input` would; the exit code."""
     module = ModuleType("__main__")
-    module.__dict__["__builtins__"] = builtins
+    module.__dict__.update(__builtins__=builtins, __file__="solution.py")
     sys.modules["__main__"] = module
-    sys.argv = [SOLUTION]
+    sys.argv = ["solution.py"]
     status = 0
     try:
         if prelude is not None:

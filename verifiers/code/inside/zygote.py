@@ -47,6 +47,9 @@ def warm_up(config: dict) -> None:
             __import__(name)
         except ImportError as exc:
             sys.stderr.write(f"sandbox: preload {name} failed: {exc}\n")
+    import site  # (run with -S, importing it runs nothing: no site-packages, no .pth files)
+
+    site.setquit()  # exit() and quit(), which scripts call as `python solution.py` has them
     if "random" in sys.modules:  # (see raw_fork)
         sys.modules["random"].seed(0)
     namespace = {"__name__": "__warmup__", "__builtins__": builtins}
