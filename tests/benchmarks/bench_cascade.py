@@ -4,6 +4,11 @@ labeler about every step (what Math-Shepherd and the Qwen consensus recipe do: t
 once with `merge.cascade`, in the same run against the same scripted server.
 
     python tests/benchmarks/bench_cascade.py [--data ../shared/data] [--problems 100] [--n] [--judge-failures 0.24]
+                                             [--mode binary|exhaustive]
+
+`--mode` is the rollout labeler's, in both builds: `binary` (the default; its bisection with early
+stop already spends about a third of the tokens `exhaustive` does) or `exhaustive` (k rollouts from
+every prefix, as Math-Shepherd runs them).
 
 The server (tests/support/openai_server.py, tokens are words) plays a world built from the chains:
 - the judge rates each chain by its first error (the sample's annotation; for a GSM8K solution none
@@ -58,7 +63,8 @@ def _share(*parts: Any) -> float:
     return int(digest[:12], 16) / 16 ** 12
 
 
-def _config(name: str, input_: dict[str, Any], base_url: str, out: Path, cascade: bool, supports_n: bool) -> BuildConfig:
+def _config(name: str, input_: dict[str, Any], base_url: str, out: Path, cascade: bool, supports_n: bool,
+            mode: str = "binary") -> BuildConfig:
     endpoint = {"base_url": base_url, "max_retries": 2, "timeout": 60, "backoff_base": 0.05, "max_concurrency": 16,
                 "supports_n": supports_n}
     return BuildConfig.model_validate({
@@ -67,7 +73,7 @@ def _config(name: str, input_: dict[str, Any], base_url: str, out: Path, cascade
         "labelers": [{"name": "outcome"}, {"name": "math_steps"},
                      {"name": "judge", "options": {"endpoint": {**endpoint, "model": "judge-model"}}},
                      {"name": "rollout", "options": {"endpoint": {**endpoint, "model": "policy", "api": "completions"},
-                                                     "k": K, "mode": "binary", "rounds": 4}}],
+                                                     "k": K, "mode": mode, "rounds": 4}}],
         "merge": {"policy": "priority", "order": ORDER, "stop_at_first_error": True, "cascade": cascade},
         "run": {"out": str(out), "shard_size": 200, "batch_size": 32},
     })
@@ -155,6 +161,9 @@ def main() -> int:
     parser.add_argument("--problems", type=int, default=100, help="GSM8K problems (four solutions each)")
     parser.add_argument("--n", action="store_true", help="the endpoint batches samples with n (vLLM); default: a "
                         "request per sample, as llama.cpp's server and configs/gsm8k.yaml")
+    parser.add_argument("--mode", choices=("binary", "exhaustive"), default="binary",
+                        help="the rollout labeler's mode: OmegaPRM-style bisection with early stop (the default), or "
+                             "Math-Shepherd's k rollouts from every prefix")
     parser.add_argument("--judge-failures", type=float, default=0.24,
                         help="share of chains the judge answers with a stock sentence (half of them), a "
                              "contradiction (a quarter) or half the steps (a quarter)")
@@ -167,7 +176,8 @@ def main() -> int:
               "gsm8k": {"kind": "gsm8k_solutions", "path": str(solutions), "limit": args.problems}}
     os.environ.setdefault("RAY_AUTH_MODE", "disabled")
     init_ray(None)
-    figures: dict[str, Any] = {"load_before": _load(), "supports_n": args.n, "k": K, "order": ORDER,
+    figures: dict[str, Any] = {"load_before": _load(), "supports_n": args.n, "k": K, "rollout_mode": args.mode,
+                               "order": ORDER,
                                "judge_failures": args.judge_failures}
     identical, totals = True, {"full": {}, "cascade": {}}
     with tempfile.TemporaryDirectory(prefix="bench-cascade-") as tmp:
@@ -188,7 +198,7 @@ def main() -> int:
                     srv.reset()
                     started = time.perf_counter()
                     out = Path(tmp) / f"{name}-{mode}"
-                    result = run_build(_config(name, spec, srv.base_url, out, mode == "cascade", args.n))
+                    result = run_build(_config(name, spec, srv.base_url, out, mode == "cascade", args.n, args.mode))
                     stats = srv.stats()
                     ledger = result.manifest["llm"]["this_run"]
                     run = {"status": result.manifest["status"], "seconds": round(time.perf_counter() - started, 1),
