@@ -176,19 +176,23 @@ def run_humaneval(sandbox: Sandbox, program: str, test: str, entry_point: str,
 
 
 def run_mbpp(sandbox: Sandbox, program: str, asserts: Sequence[str], setup_code: str = "",
-             timeout: Optional[float] = None) -> RunReport:
-    return _report(sandbox, program, mbpp_tests(asserts, setup_code), timeout)
+             timeout: Optional[float] = None, entry_point: Optional[str] = None) -> RunReport:
+    """With `entry_point` the tests get only that from the program (and what it imported from the
+    standard library, as their own copy); without, every name it defines but builtins' and modules'."""
+    return _report(sandbox, program, mbpp_tests(asserts, setup_code), timeout,
+                   own=[entry_point] if entry_point else ())
 
 
 def run_pytest_file(sandbox: Sandbox, program: str, test_file: str,
-                    timeout: Optional[float] = None, module: str = "solution") -> RunReport:
+                    timeout: Optional[float] = None, module: str = "solution",
+                    entry_point: Optional[str] = None) -> RunReport:
     try:
         tests = pytest_tests(test_file)
     except SyntaxError as exc:
         return RunReport(error=f"test file does not parse: {exc}", isolation=sandbox.isolation)
     if not tests:
         return RunReport(error="test file has no test_* functions", isolation=sandbox.isolation)
-    return _report(sandbox, program, tests, timeout, module)
+    return _report(sandbox, program, tests, timeout, module, own=[entry_point] if entry_point else ())
 
 
 _CALL_HELPERS = """
@@ -196,7 +200,7 @@ import json as __steplabel_json
 
 def __steplabel_target(name):
     names = globals()
-    if name in names:
+    if name in names and not getattr(names[name], "steplabel_missing", False):
         return names[name]
     if "Solution" in names:
         return getattr(names["Solution"](), name)
@@ -233,7 +237,8 @@ def run_calls(sandbox: Sandbox, program: str, fn_name: str, cases: Sequence[Mapp
     if not fn_name or not fn_name.isidentifier():
         return RunReport(error=f"function-call cases need a function name, got {fn_name!r}",
                          isolation=sandbox.isolation)
-    return _report(sandbox, program, call_tests(fn_name, cases, unwrap), timeout, prelude=prelude)
+    return _report(sandbox, program, call_tests(fn_name, cases, unwrap), timeout, prelude=prelude,
+                   own=[fn_name, "Solution"])
 
 
 def run_stdio(sandbox: Sandbox, program: str, cases: Sequence[Mapping[str, Any]],
@@ -303,14 +308,14 @@ def run_tests(sandbox: Sandbox, program: str, tests: str, entry_point: Optional[
                              isolation=sandbox.isolation)
         return run_humaneval(sandbox, program, tests, entry_point, timeout, prompt)
     if style == "pytest":
-        return run_pytest_file(sandbox, program, tests, timeout)
+        return run_pytest_file(sandbox, program, tests, timeout, entry_point=entry_point)
     try:
         asserts, setup = split_asserts(tests)
     except SyntaxError as exc:
         return RunReport(error=f"tests do not parse: {exc}", isolation=sandbox.isolation)
     if not asserts:
         return RunReport(error="no assert statements in tests", isolation=sandbox.isolation)
-    return run_mbpp(sandbox, program, asserts, setup, timeout)
+    return run_mbpp(sandbox, program, asserts, setup, timeout, entry_point)
 
 
 @dataclass

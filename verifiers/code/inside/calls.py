@@ -25,7 +25,9 @@ from steplabel_inside.link import Budget, Incident, Program
 
 TEST_FILE = "<test>"
 BUILTIN_NAMES = frozenset(n for n in builtins.__dict__ if not n.startswith("__"))
-SKIP = object()  # a module the program imported that the tests do not get
+MODULE_NAMES = frozenset(sys.stdlib_module_names | {"pytest"}) - BUILTIN_NAMES
+PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
+SKIP = wire.SKIP  # a module the program imported that the tests do not get
 
 
 class Handle:
@@ -120,8 +122,9 @@ def failure(exc: BaseException, status: str) -> dict:
     info = exc.__dict__.get("steplabel_program") if hasattr(exc, "__dict__") else None
     text = "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
     if isinstance(info, dict):
-        out += [[str(f[0]), int(f[1]), str(f[2])] for f in info.get("frames", [])
-                if isinstance(f, list) and len(f) == 3 and type(f[1]) is int]
+        frames_ = info.get("frames")
+        out += [[str(f[0]), int(f[1]), str(f[2])] for f in (frames_ if type(frames_) is list else [])
+                if type(f) is list and len(f) == 3 and type(f[1]) is int]
         text += "\nIn the program's process:\n" + str(info.get("tb", ""))
     try:
         message = f"{type(exc).__name__}: {exc}"
@@ -178,9 +181,67 @@ def start_program(tester: Any) -> tuple[Optional[Program], dict[str, Any], Optio
         report["message"] = "the program raised before any test ran: " + report["message"]
         return program, {}, report
     names = reply.get("names") if type(reply.get("names")) is list else []
-    base = {name: value for name, value in names if type(name) is str and name.isidentifier()
-            and not name.startswith("__") and name not in BUILTIN_NAMES and value is not SKIP}
-    return program, with_trusted(job, base), None
+    return program, with_trusted(job, tests_names(tester, names, set(job.get("own") or []))), None
+
+
+def missing(name: str) -> Any:
+    """What the tests get for an entry point the program does not define: never a builtin or a
+    module of the same name."""
+    def entry(*_: Any, **__: Any) -> Any:
+        raise NameError(f"the program does not define {name}")
+    entry.steplabel_missing = True  # type: ignore[attr-defined]
+    return entry
+
+
+def ambiguous(tester: Any, name: str) -> Any:
+    """What the tests get for a builtin's name the program redefined, with no entry point named."""
+    def either(*_: Any, **__: Any) -> Any:
+        raise tester.incident(Incident(
+            "unknown", f"the program redefines the builtin {name}, and the tests call {name}: without a named "
+                       "entry point nothing says which one they mean"))
+    return either
+
+
+def tests_names(tester: Any, names: list, own: set) -> dict[str, Any]:
+    """The program's top-level names as the tests see them.
+
+    What the program imported from the standard library (`math`, `isclose`, `Counter`) arrives as
+    this process's own copy, never as the program's object; an object of the program's under a
+    module's name (`math`, `pytest`) is not passed on (a test that uses `math.isclose` without
+    importing math gets this process's math). Entry points (`own`, when the problem names them)
+    are the program's whatever they are called, even `sorted` or `pow` (one the program does not
+    define raises NameError, as in one process). Any other builtin's name stays the builtin; with
+    no entry point named, a builtin's name the program redefines stands for neither: a test that
+    calls it ends `unknown`. Everything else the program defines reaches the tests, as it would in
+    one process: a helper the tests call without importing it is the program's to define."""
+    base: dict[str, Any] = {}
+    shadowed: set[str] = set()
+    for pair in names:
+        if type(pair) is not list or len(pair) != 2 or type(pair[0]) is not str:
+            continue
+        name, value = pair
+        if not name.isidentifier() or name.startswith("__") or value is SKIP:
+            shadowed.add(name)
+            continue
+        ours = type(value) is ModuleType or type(value) not in PLAIN_TYPES and type(value) is not Handle
+        if name in own:
+            base[name] = value
+        elif ours and (type(value) is not ModuleType or name not in MODULE_NAMES or value.__name__ == name):
+            base[name] = value  # this process's own module or stdlib object
+        elif not own and name in BUILTIN_NAMES:
+            base[name] = ambiguous(tester, name)
+        elif name in MODULE_NAMES or name in BUILTIN_NAMES:
+            shadowed.add(name)
+        else:
+            base[name] = value
+    for name in own - set(base):
+        if name in BUILTIN_NAMES or name in MODULE_NAMES:
+            base[name] = missing(name)
+    for name in (shadowed & MODULE_NAMES) - set(base):
+        module = sys.modules.get(name)
+        if module is not None:  # the program's other object of that name is not passed on
+            base[name] = module
+    return base
 
 
 def with_trusted(job: dict, base: dict[str, Any]) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from steplabel_inside import confine, frames, wire
 SOLUTION = "<solution>"
 MESSAGE_CAP = 256 << 20
 ITER_CAP = 1_000_000
+NAME_CAP = 1 << 20  # a top-level value larger than this as data travels as a handle
 
 
 def builtin_base(exc: BaseException) -> str:
@@ -134,9 +135,31 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
     _streams()
     confine.set_limits(limits)
     if mode == "io":
+        die_by_default_signals()
         os._exit(run_script(prelude, code, reply))
     serve(prelude, code, module_name, requests, reply)
     os._exit(0)
+
+
+FATAL_BY_DEFAULT = ("SIGHUP", "SIGTERM", "SIGALRM", "SIGUSR1", "SIGUSR2", "SIGVTALRM", "SIGPROF", "SIGXCPU",
+                    "SIGXFSZ", "SIGQUIT", "SIGTRAP", "SIGSYS", "SIGIO", "SIGPWR", "SIGSTKFLT")
+
+
+def die_by_default_signals() -> None:
+    """This process is its PID namespace's init, and the kernel drops a signal an init sends itself
+    (or gets from inside its namespace) when its action is the default: a script that ends by
+    `signal.alarm` or kills itself would go on and exit 0. A handler per fatal-by-default signal
+    ends it as `python solution.py` would end (exit status 128 + the signal: a runtime error)."""
+    import signal
+
+    def fatal(signum: int, _frame: Any) -> None:
+        _flush()
+        os._exit(128 + signum)
+
+    for name in FATAL_BY_DEFAULT:
+        number = getattr(signal, name, None)
+        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
+            signal.signal(number, fatal)
 
 
 def run_script(prelude: Any, code: Any, reply: int) -> int:
@@ -167,8 +190,30 @@ def run_script(prelude: Any, code: Any, reply: int) -> int:
         except BaseException:
             pass
         status = 1
+    try:  # then, as an interpreter that ends: its atexit functions (their output included)
+        import atexit
+        atexit._run_exitfuncs()
+    except BaseException:
+        pass
     _flush()
     return status
+
+
+def top_level(value: Any, handles: Handles, module_name: str) -> Any:
+    """A top-level name's value: a function or class imported from the standard library as where
+    it came from (the tests take their own copy), data within NAME_CAP, a handle otherwise."""
+    if callable(value) and not isinstance(value, ModuleType):
+        origin = getattr(value, "__module__", None), getattr(value, "__qualname__", None)
+        if all(type(o) is str for o in origin) and origin[0] != module_name \
+                and origin[0].split(".")[0] in sys.stdlib_module_names:
+            return {"o": list(origin)}
+    try:
+        encoded = wire.encode(value, handles.tag)
+        if type(encoded) is dict and "h" in encoded or len(wire.to_bytes(encoded)) <= NAME_CAP:
+            return encoded
+    except wire.NotPlain:
+        pass
+    return handles.tag(value)
 
 
 def serve(prelude: Any, code: Any, module_name: Any, requests: frames.BlockingFrames, reply: int) -> None:
@@ -189,10 +234,14 @@ def serve(prelude: Any, code: Any, module_name: Any, requests: frames.BlockingFr
         _flush()
         frames.send_frame(reply, wire.dumps({"e": describe(exc)}))
         return
-    names = [[k, handles.encode(v)] for k, v in list(module.__dict__.items())
+    names = [[k, top_level(v, handles, module.__name__)] for k, v in list(module.__dict__.items())
              if isinstance(k, str) and not k.startswith("__") and given.get(k, given) is not v]
     _flush()
-    frames.send_frame(reply, wire.to_bytes({"d": [["names", names]]}))
+    try:
+        message = wire.to_bytes({"d": [["names", names]]})
+    except wire.NotPlain:  # too much data in all: every name as a handle
+        message = wire.to_bytes({"d": [["names", [[k, handles.tag(module.__dict__[k])] for k, _ in names]]]})
+    frames.send_frame(reply, message)
     while True:
         try:
             request = requests.read()

@@ -59,6 +59,7 @@ def run_case(tester: Any, case: dict, tolerance: Optional[float]) -> dict:
     program.send(marshal.dumps(("io", None, tester.program_limits, tester.prelude, tester.compiled)))
     data = str(case.get("input", "")).encode("utf-8")
     os.set_blocking(program.stdin, False)
+    flooded = False
     while program.alive or program.open_streams:
         writable = (program.stdin,) if program.stdin >= 0 else ()
         ready = tester.wait([*program.open_streams, program.reply], writable)
@@ -70,8 +71,12 @@ def run_case(tester: Any, case: dict, tolerance: Optional[float]) -> dict:
             if not data:
                 program.close_stdin()
         program.drain(ready)
-        if program.reply in ready:
-            program.replies.feed()
+        if program.reply in ready and not flooded:
+            try:
+                program.replies.feed()
+            except (OSError, frames.FrameTooLarge):  # more than a report: the program wrote it
+                flooded = True
+                program.kill("the program wrote more than a report into its reply pipe")
         if program.alive and budget.due():
             why = budget.over()
             if why is not None:
@@ -80,10 +85,13 @@ def run_case(tester: Any, case: dict, tolerance: Optional[float]) -> dict:
             program.drain(list(program.open_streams))
     try:
         program.replies.feed()  # an uncaught exception's report, if the program sent one
-        frame = program.replies.pop()
+        frame = None if flooded else program.replies.pop()
     except (OSError, frames.FrameTooLarge):
         frame = None
     program.close()
+    if flooded:
+        return {"status": "error", "message": "runtime error: the program wrote into the harness's reply pipe",
+                "output": bytes(program.output[:2000]).decode("utf-8", "replace"), "truncated": False}
     output = bytes(program.output)
     shown = {"output": (output[:2000] + bytes(program.errors[-2000:])).decode("utf-8", "replace"),
              "truncated": len(output) > tester.output_cap}

@@ -15,6 +15,7 @@ from __future__ import annotations
 import importlib
 import marshal
 import os
+import resource
 import select
 import shutil
 import signal
@@ -30,6 +31,7 @@ from steplabel_inside.link import POLL, Budget, Incident, Link, Program
 from steplabel_inside.stdio import run_io
 
 JOB_CAP = 1 << 30
+TESTER_FLOOR = 512 << 20  # the test process's address-space ceiling is never lower
 NOT_IMPORTED = frozenset({"antigravity", "this", "idlelib", "tkinter", "turtle", "turtledemo", "webbrowser",
                           "__hello__", "__phello__", "test", "pydoc", "pdb", "code", "ensurepip", "venv"})
 
@@ -172,11 +174,12 @@ class Tester:
         if name in self.modules:
             return self.modules[name]
         module = sys.modules.get(name)
-        top = name.split(".")[0]
-        if module is None and top in sys.stdlib_module_names and top not in NOT_IMPORTED:
-            try:
+        parts = name.split(".")
+        if module is None and parts[0] in sys.stdlib_module_names and parts[0] not in NOT_IMPORTED \
+                and all(p.isidentifier() and not p.startswith("__") for p in parts):
+            try:  # (a `__main__` module would run a program: never imported for the program's sake)
                 module = importlib.import_module(name)
-            except Exception:
+            except BaseException:
                 module = None
         self.modules[name] = SKIP if module is None else module
         return self.modules[name]
@@ -221,6 +224,21 @@ def tidy(job: dict) -> None:
         sys.modules.pop(str(job["module"]), None)
 
 
+def fresh_run(job: dict) -> None:
+    """What a run's tests start from, whatever the last run's did: `random` seeded as in every
+    program process (a test drawing its cases from it draws the same ones in every run and every
+    build), and this run's memory ceiling (a soft limit on the address space)."""
+    if "random" in sys.modules:
+        sys.modules["random"].seed(0)
+    ceiling = (job.get("tester_limits") or {}).get("as")
+    if isinstance(ceiling, int) and ceiling > 0:
+        try:  # (never below what this process itself needs to read a large reply and say so)
+            resource.setrlimit(resource.RLIMIT_AS, (max(ceiling, TESTER_FLOOR),
+                                                    resource.getrlimit(resource.RLIMIT_AS)[1]))
+        except (ValueError, OSError):
+            pass
+
+
 def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
     """Runs job after job until the server closes the job pipe; never returns. `setup`: the
     zygote's facts (private runs, /tmp options, paths to rebind)."""
@@ -244,6 +262,7 @@ def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
             except frames.ChannelClosed:
                 break
             tester = Tester(link, job)
+            fresh_run(job)
             try:
                 unusable = tester.compile()
                 if unusable is not None:

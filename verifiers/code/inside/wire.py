@@ -12,6 +12,8 @@ Tags (a JSON object always has exactly one of these keys; a dict travels as a ta
     {"b": "base64"} bytes  {"c": [re, im]} complex  {"i": "hex"} a big int (JSON text caps digits)
     {"h": n, "k": "what"}  a handle: an object that stays in the program's process
     {"m": "name"}          a module the program imported (the tests use their own copy)
+    {"o": ["module", "qualname"]}  a function or class the program imported from a module (the
+                           tests get their own copy, or SKIP: never the program's object)
 
 Stdlib only: this module also runs inside the sandbox (see `server.py`).
 """
@@ -26,6 +28,9 @@ MAX_DEPTH = 100
 MAX_NODES = 2_000_000
 MAX_BYTES = 32 << 20  # one message
 BIG_INT_BITS = 4096  # above this an int travels as hex (JSON text would need > 1,200 digits)
+
+
+SKIP = object()  # a module (or a module's object) the tests do not get
 
 
 class NotPlain(ValueError):
@@ -135,9 +140,26 @@ def _tagged(make_handle: Optional[Callable[[int, str], Any]],
             return int(body, 16)
         if tag == "m" and type(body) is str and module is not None:
             return module(body)
+        if tag == "o" and type(body) is list and len(body) == 2 and all(type(b) is str for b in body) \
+                and module is not None:
+            return module_object(module(body[0]), body[1])
         raise WireError(f"an unknown or malformed tag {tag!r}")
 
     return hook
+
+
+def module_object(owner: Any, qualname: str) -> Any:
+    """`owner.<qualname>` for a module of this process's own, or SKIP (private names included)."""
+    if not isinstance(owner, ModuleType):
+        return SKIP
+    value: Any = owner
+    for part in qualname.split("."):
+        if not part.isidentifier() or part.startswith("_"):
+            return SKIP
+        value = getattr(value, part, SKIP)
+        if value is SKIP:
+            return SKIP
+    return value
 
 
 def loads(data: bytes, make_handle: Optional[Callable[[int, str], Any]] = None,
