@@ -27,6 +27,7 @@ TEST_FILE = "<test>"
 BUILTIN_NAMES = frozenset(n for n in builtins.__dict__ if not n.startswith("__"))
 MODULE_NAMES = frozenset(sys.stdlib_module_names | {"pytest"}) - BUILTIN_NAMES
 PLAIN_TYPES = (type(None), bool, int, float, complex, str, bytes, list, tuple, dict, set, frozenset)
+LAZY = object()  # the program's object is an iterator: drawn from, not listed
 SKIP = wire.SKIP  # a module the program imported that the tests do not get
 
 
@@ -65,7 +66,28 @@ class Handle:
         return n
 
     def __iter__(self) -> Any:
-        return iter(self._tester.request("iter", self))
+        items = self._tester.request("iter", self)
+        return self._draw() if items is LAZY else iter(items)
+
+    def __next__(self) -> Any:
+        items, ended = self._tester.draw(self, 1)
+        if not items:
+            raise StopIteration
+        return items[0]
+
+    def _draw(self) -> Any:
+        """The program's iterator, drawn in growing batches (an infinite generator stays usable)."""
+        n = 1
+        while True:
+            items, ended = self._tester.draw(self, n)
+            yield from items
+            if ended:
+                return
+            n = min(n * 2, 1024)
+
+    def __contains__(self, item: Any) -> bool:
+        """`in` on the program's values, compared here (its own __contains__ is not asked)."""
+        return any(value == item for value in self)
 
     def __repr__(self) -> str:
         return f"<{self._what} in the program's process>"
@@ -82,7 +104,7 @@ class Handle:
             "unknown", f"the tests compared or tested {self!r}, which is not plain data: only plain data "
                        "is compared outside the program's process, so nothing decides this test"))
 
-    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = __contains__ = _refuse
+    __eq__ = __ne__ = __lt__ = __le__ = __gt__ = __ge__ = __bool__ = _refuse
     __add__ = __radd__ = __sub__ = __rsub__ = __mul__ = __rmul__ = __truediv__ = __rtruediv__ = _refuse
     __floordiv__ = __rfloordiv__ = __mod__ = __rmod__ = __pow__ = __rpow__ = __matmul__ = _refuse
     __neg__ = __pos__ = __abs__ = __invert__ = __index__ = __int__ = __float__ = __complex__ = _refuse

@@ -23,7 +23,7 @@ import os
 import sys
 import traceback
 from types import ModuleType
-from typing import Any
+from typing import Any, Optional
 
 from steplabel_inside import confine, frames, wire
 
@@ -81,10 +81,10 @@ class Handles:
     def get(self, n: int, _what: str) -> Any:
         return self.objects[n]
 
-    def encode(self, value: Any) -> Any:
-        """Plain data where it fits the caps; a handle otherwise."""
+    def encode(self, value: Any, known: Optional[dict[int, Any]] = None) -> Any:
+        """Plain data where it fits the caps; a handle otherwise. `known`: objects sent as a tag."""
         try:
-            return wire.encode(value, self.tag)
+            return wire.encode(value, self.tag, known)
         except wire.NotPlain:
             return self.tag(value)
 
@@ -256,10 +256,11 @@ def answer(request: bytes, handles: Handles) -> bytes:
     try:
         req = wire.loads(request, handles.get)
         op, target = req["op"], req["h"]
-        args = req.get("a", [])
-        before = {i: _digest(a) for i, a in enumerate(args) if type(a) in (list, dict, set)}
+        args, kwargs = req.get("a", []), req.get("k", {})
+        watched = {key: value for key, value in [*enumerate(args), *kwargs.items()] if type(value) in (list, dict, set)}
+        before = {key: _digest(value) for key, value in watched.items()}
         if op == "call":
-            value = target(*args, **req.get("k", {}))
+            value = target(*args, **kwargs)
         elif op == "get":
             value = getattr(target, req["n"])
         elif op == "set":
@@ -272,20 +273,32 @@ def answer(request: bytes, handles: Handles) -> bytes:
             value = None
         elif op == "len":
             value = len(target)
+        elif op == "iter" and iter(target) is target:  # an iterator (a generator): the tests draw from it
+            return wire.to_bytes({"d": [["lazy", True]]})
         elif op == "iter":
             value = []
             for item in target:
                 value.append(item)
                 if len(value) > ITER_CAP:
                     raise ValueError(f"the iterator yields more than {ITER_CAP} items")
+        elif op == "next":  # up to n items, and whether it ended
+            items, ended = [], False
+            for _ in range(min(max(int(req.get("n", 1)), 1), 4096)):
+                try:
+                    items.append(next(target))
+                except StopIteration:
+                    ended = True
+                    break
+            value = {"items": items, "ended": ended}
         else:
             raise ValueError(f"unknown request {op!r}")
     except BaseException as exc:
         _flush()
         return wire.dumps({"e": describe(exc)})
     _flush()
-    body = [["v", handles.encode(value)]]
-    changed = [[i, handles.encode(args[i])] for i, digest in before.items() if _digest(args[i]) != digest]
+    itself = {id(v): {"a": key} for key, v in watched.items()}  # an argument returned (or inside) as itself
+    body = [["v", handles.encode(value, itself)]]
+    changed = [[key, handles.encode(watched[key])] for key, digest in before.items() if _digest(watched[key]) != digest]
     if changed:
         body.append(["m", changed])
     try:

@@ -26,7 +26,7 @@ import traceback
 from typing import Any, Optional
 
 from steplabel_inside import confine, frames, wire
-from steplabel_inside.calls import SKIP, Handle, on_alarm, program_exception, run_calls
+from steplabel_inside.calls import LAZY, SKIP, Handle, on_alarm, program_exception, run_calls
 from steplabel_inside.link import POLL, Budget, Incident, Link, Program
 from steplabel_inside.stdio import run_io
 
@@ -135,7 +135,8 @@ class Tester:
             raise self.incident(Incident("unknown", f"the tests pass a value that is not plain data ({exc})"))
         program.send(data)
         try:
-            reply = wire.loads(program.answer(self.budget), self.handle, self.module)
+            reply = wire.loads(program.answer(self.budget), self.handle, self.module,
+                               lambda key: self._argument(fields, key))
         except Incident as exc:
             raise self.incident(exc)
         except (wire.WireError, frames.FrameTooLarge) as exc:
@@ -149,16 +150,40 @@ class Tester:
                 raise self.incident(Incident("error", f"the program exited during a call ({info.get('name')}: "
                                                       f"{str(info.get('msg', ''))[:200]})"))
             raise program_exception(info)
-        for index, value in reply.get("m", []) if type(reply.get("m")) is list else []:
-            self._write_back(fields.get("a", []), index, value)
+        if op == "iter" and reply.get("lazy") is True:
+            return LAZY
+        for change in reply.get("m", []) if type(reply.get("m")) is list else []:
+            if type(change) is list and len(change) == 2:
+                self._write_back(fields, *change)
         return reply.get("v")
 
+    def draw(self, target: Handle, n: int) -> tuple[list, bool]:
+        """Up to `n` items from the program's iterator, and whether it ended."""
+        got = self.request("next", target, n=n)
+        items, ended = (got.get("items"), got.get("ended")) if type(got) is dict else (None, None)
+        if type(items) is not list or type(ended) is not bool or len(items) > n:
+            raise self.incident(Incident("error", "the program's process sent a malformed reply"))
+        return items, ended or not items
+
     @staticmethod
-    def _write_back(args: list, index: Any, value: Any) -> None:
+    def _argument(fields: dict, key: Any) -> Any:
+        """The call's own argument `key` (an index, or a keyword): what the program returned as itself."""
+        args, kwargs = fields.get("a", []), fields.get("k", {})
+        if type(key) is int and 0 <= key < len(args):
+            return args[key]
+        if type(key) is str and key in kwargs:
+            return kwargs[key]
+        raise wire.WireError("a reference to an argument the call did not have")
+
+    def _write_back(self, fields: dict, key: Any, value: Any) -> None:
         """An argument the call changed, changed here too (as a call in one process would)."""
-        if type(index) is not int or not 0 <= index < len(args):
+        try:
+            arg = self._argument(fields, key)
+        except wire.WireError:
             return
-        arg = args[index]
+        if type(value) is Handle:
+            raise self.incident(Incident("unknown", "the call changed an argument into more than plain data can "
+                                                    "carry: nothing here can see what it became"))
         if type(arg) is list and type(value) is list:
             arg[:] = value
         elif type(arg) is dict and type(value) is dict or type(arg) is set and type(value) is set:

@@ -11,6 +11,7 @@ Tags (a JSON object always has exactly one of these keys; a dict travels as a ta
     {"t": [...]} tuple   {"s": [...]} set     {"f": [...]} frozenset   {"d": [[k, v], ...]} dict
     {"b": "base64"} bytes  {"c": [re, im]} complex  {"i": "hex"} a big int (JSON text caps digits)
     {"h": n, "k": "what"}  a handle: an object that stays in the program's process
+    {"a": 0} / {"a": "key"} the call's own argument (positional or keyword), returned as itself
     {"m": "name"}          a module the program imported (the tests use their own copy)
     {"o": ["module", "qualname"]}  a function or class the program imported from a module (the
                            tests get their own copy, or SKIP: never the program's object)
@@ -57,16 +58,20 @@ def _builtin_view(x: Any) -> tuple[Optional[type], Any]:
     return None, x
 
 
-def encode(value: Any, handle: Optional[Callable[[Any], Any]] = None) -> Any:
+def encode(value: Any, handle: Optional[Callable[[Any], Any]] = None,
+           known: Optional[dict[int, Any]] = None) -> Any:
     """A JSON-able form of `value`. Containers and scalars of builtin types (and their subclasses,
     read as the base type; numpy values through `.tolist()`) are data; anything else becomes
-    `handle(obj)` (a handle tag) or, without `handle`, raises NotPlain."""
+    `handle(obj)` (a handle tag) or, without `handle`, raises NotPlain. `known`: objects (by id)
+    sent as the given tag instead (a call's arguments returned as themselves)."""
     nodes = [0]
 
     def walk(x: Any, depth: int) -> Any:
         nodes[0] += 1
         if depth > MAX_DEPTH or nodes[0] > MAX_NODES:
             raise NotPlain("nested too deeply or too large")
+        if known and id(x) in known:
+            return known[id(x)]
         t = type(x)
         if t is str or t is float or t is bool or x is None:
             return x
@@ -115,8 +120,8 @@ def to_bytes(encoded: Any) -> bytes:
     return text.encode("ascii")
 
 
-def _tagged(make_handle: Optional[Callable[[int, str], Any]],
-            module: Optional[Callable[[str], Any]]) -> Callable[[dict], Any]:
+def _tagged(make_handle: Optional[Callable[[int, str], Any]], module: Optional[Callable[[str], Any]],
+            argument: Optional[Callable[[Any], Any]] = None) -> Callable[[dict], Any]:
     def hook(obj: dict) -> Any:
         if len(obj) == 2 and "h" in obj and "k" in obj and make_handle is not None:
             n, what = obj["h"], obj["k"]
@@ -138,6 +143,8 @@ def _tagged(make_handle: Optional[Callable[[int, str], Any]],
             return complex(float(body[0]), float(body[1]))
         if tag == "i" and type(body) is str:
             return int(body, 16)
+        if tag == "a" and type(body) in (int, str) and argument is not None:
+            return argument(body)
         if tag == "m" and type(body) is str and module is not None:
             return module(body)
         if tag == "o" and type(body) is list and len(body) == 2 and all(type(b) is str for b in body) \
@@ -163,13 +170,13 @@ def module_object(owner: Any, qualname: str) -> Any:
 
 
 def loads(data: bytes, make_handle: Optional[Callable[[int, str], Any]] = None,
-          module: Optional[Callable[[str], Any]] = None) -> Any:
+          module: Optional[Callable[[str], Any]] = None, argument: Optional[Callable[[Any], Any]] = None) -> Any:
     """Rebuild a value from `dumps` bytes as exactly builtin types (plus what `make_handle` and
     `module` return for handle and module tags). Raises WireError on anything else."""
     if len(data) > MAX_BYTES:
         raise WireError(f"a message over {MAX_BYTES >> 20} MB")
     try:
-        return json.loads(data.decode("ascii"), object_hook=_tagged(make_handle, module))
+        return json.loads(data.decode("ascii"), object_hook=_tagged(make_handle, module, argument))
     except WireError:
         raise
     except (ValueError, TypeError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
