@@ -1,0 +1,206 @@
+"""What the tests see of a program, and what they get back from it, in the real sandbox.
+
+Each case is a program a policy rewarded for passes could write (or a correct program the
+harness once scored wrong), with tests as datasets write them. Every wrong program must not pass,
+every correct one must, and a correct program run right after each one still passes.
+"""
+from __future__ import annotations
+
+import textwrap
+
+import pytest
+
+from steplabel.verifiers.code import Limits, Sandbox, run_tests
+
+ADD = "def add(a, b):\n    return a + b\n"
+ADD_TESTS = "assert add(1, 2) == 3\nassert add(-4, 4) == 0\n"
+
+
+@pytest.fixture(scope="module")
+def sb():
+    box = Sandbox(limits=Limits(timeout=1.0, wall_factor=3.0, memory_mb=512, nproc=32, tmp_mb=16)).start()
+    yield box
+    box.close()
+
+
+def check(body: str) -> str:
+    """HumanEval-style tests: `check(candidate)` with `body` as its lines."""
+    return "def check(candidate):\n" + textwrap.indent(textwrap.dedent(body).strip() + "\n", "    ")
+
+
+def statuses(report) -> list[str]:
+    return [t.status for t in report.results]
+
+
+def then_a_correct_program_passes(sb: Sandbox) -> None:
+    assert run_tests(sb, ADD, ADD_TESTS).passed
+
+
+# --- names: what the tests take from the program ---------------------------------------------
+
+LYING_MATH = "class math:\n    @staticmethod\n    def isclose(*a, **k):\n        return True\ndef circle_area(r):\n    return 0\n"
+AREA_TESTS = "assert math.isclose(circle_area(2), 12.566370614359172, rel_tol=1e-6)\n"
+
+
+def test_an_object_under_a_module_name_is_not_the_tests_module(sb):
+    assert not run_tests(sb, LYING_MATH, AREA_TESTS).passed
+    assert run_tests(sb, "import math\ndef circle_area(r):\n    return math.pi * r * r\n", AREA_TESTS).passed
+    then_a_correct_program_passes(sb)
+
+
+def test_stdlib_names_the_program_imported_are_the_tests_own_copies(sb):
+    tests = "assert isclose(circle_area(2), 12.566370614359172, rel_tol=1e-6)\nassert Counter('aab').most_common(1) == [('a', 2)]\n"
+    right = "from math import isclose, pi\nfrom collections import Counter\ndef circle_area(r):\n    return pi * r * r\n"
+    assert run_tests(sb, right, tests).passed
+    # what the program does to its own copies stays in its process: the tests call theirs
+    tampered = right + "import math\nmath.isclose = lambda *a, **k: True\nCounter.most_common = lambda *a: []\n"
+    assert not run_tests(sb, tampered.replace("pi * r * r", "0"), tests).passed
+    assert run_tests(sb, tampered, tests).passed
+    then_a_correct_program_passes(sb)
+
+
+def test_a_program_star_imported_by_pytest_tests_cannot_replace_pytest(sb):
+    program = ("class pytest:\n    @staticmethod\n    def approx(x, *a, **k):\n        return 0\n"
+               "def add(a, b):\n    return 0\n")
+    tests = "import pytest\nfrom solution import *\n\ndef test_add():\n    assert add(0.1, 0.2) == pytest.approx(0.3)\n"
+    assert not run_tests(sb, program, tests).passed
+    assert run_tests(sb, "def add(a, b):\n    return a + b\n", tests).passed
+
+
+def test_an_entry_point_named_like_a_builtin_is_the_programs(sb):
+    tests = check("assert candidate([3, 1, 2]) == [1, 2, 3]")
+    assert not run_tests(sb, "def sorted(xs):\n    return xs\n", tests, entry_point="sorted").passed
+    empty = run_tests(sb, "x = 1\n", tests, entry_point="sorted")
+    assert not empty.passed and "does not define sorted" in empty.results[0].message
+    right = "def sorted(xs):\n    out = list(xs)\n    out.sort()\n    return out\n"
+    assert run_tests(sb, right, tests, entry_point="sorted").passed
+    then_a_correct_program_passes(sb)
+
+
+def test_a_redefined_builtin_without_an_entry_point_decides_nothing(sb):
+    report = run_tests(sb, "def pow(b, e):\n    return 0\n", "assert pow(2, 10) == 1024\n")
+    assert statuses(report) == ["unknown"] and not report.passed
+    named = run_tests(sb, "def pow(b, e):\n    return 0\n", "assert pow(2, 10) == 1024\n", entry_point="pow")
+    assert statuses(named) == ["failed"]
+    assert run_tests(sb, "def pow(b, e):\n    return b ** e\n", "assert pow(2, 10) == 1024\n", entry_point="pow").passed
+
+
+def test_function_call_cases_with_a_builtin_name(sb):
+    doc = '{"format": "calls", "fn_name": "max", "cases": [{"input": [[3, 9, 2]], "output": 9}]}'
+    assert run_tests(sb, "def max(xs):\n    best = xs[0]\n    for x in xs:\n        best = x if x > best else best\n"
+                         "    return best\n", doc).passed
+    assert not run_tests(sb, "def max(xs):\n    return xs[0]\n", doc).passed
+    assert run_tests(sb, "class Solution:\n    def max(self, xs):\n        return sorted(xs)[-1]\n", doc).passed
+
+
+def test_a_module_tag_never_runs_a_main_in_the_test_process(sb):
+    program = "import types\nX = types.ModuleType('unittest.__main__')\ndef add(a, b):\n    return a - b\n"
+    report = run_tests(sb, program, ADD_TESTS)
+    assert statuses(report)[0] == "failed" and not report.infra
+    then_a_correct_program_passes(sb)
+
+
+def test_a_big_global_does_not_stop_a_correct_program(sb):
+    program = "SIEVE = bytearray(30_000_000)\nWORDS = ['w%d' % i for i in range(400_000)]\n" + ADD
+    assert run_tests(sb, program, ADD_TESTS + "assert len(WORDS) == 400_000\n").passed
+
+
+# --- values: what comes back from a call ------------------------------------------------------
+
+def test_an_argument_returned_is_the_tests_own_object(sb):
+    tests = check("""
+        a = [1, 2, 3]
+        b = candidate(a)
+        assert b is not a
+        b.append(4)
+        assert a == [1, 2, 3]
+    """)
+    assert not run_tests(sb, "def f(a):\n    return a\n", tests, entry_point="f").passed
+    assert run_tests(sb, "def f(a):\n    return list(a)\n", tests, entry_point="f").passed
+    in_place = check("a = [3, 1, 2]\nassert candidate(a) is a and a == [1, 2, 3]")
+    assert run_tests(sb, "def f(a):\n    a.sort()\n    return a\n", in_place, entry_point="f").passed
+
+
+def test_keyword_arguments_changed_by_a_call_change_here(sb):
+    untouched = check("a = [3, 1, 2]\nassert candidate(nums=a) == [1, 2, 3]\nassert a == [3, 1, 2]")
+    assert not run_tests(sb, "def f(nums):\n    nums.sort()\n    return nums\n", untouched, entry_point="f").passed
+    sorted_in_place = check("a = [3, 1, 2]\ncandidate(nums=a)\nassert a == [1, 2, 3]")
+    assert run_tests(sb, "def f(nums):\n    nums.sort()\n", sorted_in_place, entry_point="f").passed
+
+
+def test_a_change_too_large_for_data_is_unknown_not_ignored(sb):
+    program = "def f(a):\n    r = sorted(a)\n    a.extend([0] * 3_000_000)\n    return r\n"
+    tests = check("a = [3, 1, 2]\nassert candidate(a) == [1, 2, 3]\nassert a == [3, 1, 2]")
+    assert statuses(run_tests(sb, program, tests, entry_point="f")) == ["unknown"]
+    then_a_correct_program_passes(sb)
+
+
+def test_the_programs_generators_are_drawn_from(sb):
+    endless = "def f(n):\n    i = 0\n    while True:\n        yield i * n\n        i += 1\n"
+    tests = check("""
+        import itertools
+        g = candidate(3)
+        assert next(g) == 0 and next(g) == 3
+        assert list(itertools.islice(candidate(3), 4)) == [0, 3, 6, 9]
+        assert 6 in candidate(3)
+    """)
+    assert run_tests(sb, endless, tests, entry_point="f").passed
+    assert not run_tests(sb, endless.replace("i * n", "i * n + (i == 3)"), tests, entry_point="f").passed
+    short = run_tests(sb, "def f(n):\n    yield 0\n", tests, entry_point="f")
+    assert not short.passed
+
+
+# --- the harness's own channels -----------------------------------------------------------------
+
+def test_a_malformed_exception_report_is_the_programs_error(sb):
+    program = ("import steplabel_inside.program as harness\n_describe = harness.describe\n"
+               "def lying(exc):\n    d = _describe(exc)\n    d['frames'] = None\n    return d\n"
+               "harness.describe = lying\n"
+               "def add(a, b):\n    raise ValueError('no')\n")
+    report = run_tests(sb, program, ADD_TESTS)
+    assert not report.passed and not report.infra and statuses(report)[0] == "error"
+    then_a_correct_program_passes(sb)
+
+
+def test_a_script_flooding_the_reply_pipe_is_its_error(sb):
+    program = textwrap.dedent("""
+        import os, stat
+        for fd in range(3, 256):
+            try:
+                if not stat.S_ISFIFO(os.fstat(fd).st_mode):
+                    continue
+            except OSError:
+                continue
+            for _ in range(40):
+                try:
+                    os.write(fd, b'\\0' * (1 << 20))
+                except OSError:
+                    break
+        a, b = map(int, input().split())
+        print(a + b)
+    """)
+    result = sb.run_io(program, [{"input": "1 2\n", "output": "3\n"}])[0]
+    assert result.status == "error" and not result.infra
+    assert sb.run_io("a, b = map(int, input().split())\nprint(a + b)\n", [{"input": "1 2\n", "output": "3\n"}])[0].status \
+        == "passed"
+
+
+@pytest.mark.parametrize("ending", ["import signal, time\nsignal.alarm(1)\ntime.sleep(3)\n",
+                                    "import os, signal\nos.kill(os.getpid(), signal.SIGTERM)\n"])
+def test_a_script_ended_by_a_signal_is_a_runtime_error(sb, ending):
+    program = "a, b = map(int, input().split())\nprint(a + b, flush=True)\n" + ending
+    result = sb.run_io(program, [{"input": "1 2\n", "output": "3\n"}])[0]
+    assert result.status == "error" and "exit code" in result.message
+
+
+def test_a_scripts_atexit_output_counts(sb):
+    program = "import atexit\na, b = map(int, input().split())\natexit.register(lambda: print(a + b))\n"
+    assert sb.run_io(program, [{"input": "1 2\n", "output": "3\n"}])[0].status == "passed"
+
+
+def test_the_tests_random_draws_are_the_same_in_every_run(sb):
+    tests = check("import random\nfor _ in range(6):\n    x = random.randint(0, 1)\n    assert candidate(x) == x")
+    wrong = "def f(x):\n    return 1\n"
+    first = statuses(run_tests(sb, wrong, tests, entry_point="f"))
+    assert run_tests(sb, "def f(x):\n    return x\n", tests, entry_point="f").passed
+    assert statuses(run_tests(sb, wrong, tests, entry_point="f")) == first == ["failed"]
