@@ -198,6 +198,11 @@ def test_a_scripts_atexit_output_counts(sb):
     assert sb.run_io(program, [{"input": "1 2\n", "output": "3\n"}])[0].status == "passed"
 
 
+def test_a_scripts_unflushed_file_object_writes_out_at_the_end(sb):
+    program = "import os\nout = os.fdopen(1, 'w')\na, b = map(int, input().split())\nout.write(f'{a + b}\\n')\n"
+    assert sb.run_io(program, [{"input": "1 2\n", "output": "3\n"}])[0].status == "passed"
+
+
 def test_the_tests_random_draws_are_the_same_in_every_run(sb):
     tests = check("import random\nfor _ in range(6):\n    x = random.randint(0, 1)\n    assert candidate(x) == x")
     wrong = "def f(x):\n    return 1\n"

@@ -190,9 +190,12 @@ def run_script(prelude: Any, code: Any, reply: int) -> int:
         except BaseException:
             pass
         status = 1
-    try:  # then, as an interpreter that ends: its atexit functions (their output included)
-        import atexit
+    try:  # then, as an interpreter that ends: its atexit functions, then its globals let go of
+        import atexit  # (a file object on stdout that was never flushed writes out as it goes)
         atexit._run_exitfuncs()
+        module.__dict__.clear()
+        import gc
+        gc.collect()
     except BaseException:
         pass
     _flush()
