@@ -129,7 +129,7 @@ def test_keyword_arguments_changed_by_a_call_change_here(sb):
 
 
 def test_a_change_too_large_for_data_is_unknown_not_ignored(sb):
-    program = "def f(a):\n    r = sorted(a)\n    a.extend([0] * 3_000_000)\n    return r\n"
+    program = "def f(a):\n    r = sorted(a)\n    a.append('x' * 40_000_000)\n    return r\n"
     tests = check("a = [3, 1, 2]\nassert candidate(a) == [1, 2, 3]\nassert a == [3, 1, 2]")
     assert statuses(run_tests(sb, program, tests, entry_point="f")) == ["unknown"]
     then_a_correct_program_passes(sb)

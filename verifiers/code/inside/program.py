@@ -306,8 +306,11 @@ def answer(request: bytes, handles: Handles) -> bytes:
         body.append(["m", changed])
     try:
         return wire.to_bytes({"d": body})
-    except wire.NotPlain:
-        return wire.to_bytes({"d": [["v", handles.tag(value)]]})
+    except wire.NotPlain:  # too large in all: the value, and every changed argument, as handles
+        body = [["v", handles.tag(value)]]
+        if changed:
+            body.append(["m", [[key, handles.tag(watched[key])] for key, _ in changed]])
+        return wire.to_bytes({"d": body})
 
 
 def _digest(value: Any) -> str:
