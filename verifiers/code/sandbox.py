@@ -59,7 +59,8 @@ def loads_reply(line: bytes) -> Any:
 class TestResult:
     """One test (or stdin/stdout case) of a run. status: passed / failed (an assertion, or a wrong
     answer) / error / timeout / unknown (the test needed a value that is not plain data: nothing
-    outside the program can decide it) / skipped (a case after the first one that did not pass).
+    outside the program can decide it) / skipped (a case after the first one that did not pass, or a
+    test pytest would skip) / xfailed (an expected failure, as pytest has it).
 
     `infra` marks a failure of the sandbox, not of the code (it may pass on another try). The
     frames after the tests' own are those the program's process reported: they can say where a
