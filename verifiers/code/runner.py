@@ -8,8 +8,8 @@ the test process, calling into the program's):
   pytest     a test file; every top-level `test_*` function and every test method of a `Test*`
              class or a unittest.TestCase is a test, run as pytest runs it (`_PYTEST_HARNESS`):
              parametrize cases inside that test; skip/skipif/xfail marks, pytest.skip/xfail/fail
-             and unittest's skips and expected failures (skipped and xfailed tests are neither
-             passes nor failures, and a run with nothing but those is no pass); xunit set-up and
+             and unittest's skips and expected failures (skipped, xfailed and non-strict xpassed
+             tests are neither passes nor failures, and a run of nothing else is no pass); xunit set-up and
              tear-down (setup_module/class/method/function, setUp/tearDown, setUpClass); the
              file's own fixtures (yield, params, autouse) plus request, tmp_path and monkeypatch
              (a test needing another fixture is undecided); an `async def` test runs to completion
@@ -49,7 +49,9 @@ SOLUTION_FILE = "<solution>"
 
 
 FAILING = ("failed", "error", "timeout")  # decided in the test process, from plain data
-NEUTRAL = ("skipped", "xfailed")  # pytest's outcomes that are neither a pass nor a failure
+# pytest's outcomes that are neither a pass nor a failure: a non-strict xpass does not fail a run, but
+# a test expected to fail that passed is no evidence the program is right
+NEUTRAL = ("skipped", "xfailed", "xpassed")
 
 
 @dataclass
@@ -63,14 +65,14 @@ class RunReport:
 
     @property
     def passed(self) -> bool:
-        """Every test passed, was skipped or xfailed (as pytest counts a run), and one passed at
-        least: a run whose every test was skipped decided nothing, so it is no pass."""
+        """Every test passed, was skipped, xfailed or xpassed (as pytest counts a run), and one
+        passed at least: a run whose every test was skipped decided nothing, so it is no pass."""
         return (not self.error and any(r.passed for r in self.results)
                 and all(r.passed or r.status in NEUTRAL for r in self.results))
 
     @property
     def neutral(self) -> bool:
-        """Every test was skipped or xfailed: the tests decided nothing about the program."""
+        """Every test was skipped, xfailed or xpassed: the tests decided nothing about the program."""
         return bool(self.results) and all(r.status in NEUTRAL for r in self.results)
 
     @property
@@ -132,7 +134,7 @@ _PYTEST_HARNESS = '''
 def __steplabel_run(source, cls_name, name):
     """The test file, then one of its tests as pytest runs it: its marks, set-up, fixtures,
     parametrize cases and tear-down; a coroutine runs to completion. An outcome other than a pass
-    or a failure (skipped, xfailed, an xpass's note) ends the test as an Incident with that status."""
+    or a failure (skipped, xfailed, xpassed; a pass's note) ends the test as an Incident with that status."""
     from steplabel_inside.link import Incident
     try:
         exec(compile(source, "<test>", "exec", dont_inherit=True, optimize=0), globals())
@@ -167,7 +169,8 @@ def __steplabel_kit(Incident):
     if pytest is not None:
         kit.skips += (pytest.skip.Exception,)
         kit.xfails, kit.fails = (pytest.xfail.Exception,), (pytest.fail.Exception,)
-        kit.mark, kit.decorator = (pytest.Mark,), (pytest.MarkDecorator,)
+        kit.mark = tuple(t for t in (getattr(pytest, "Mark", None),) if t)  # public since pytest 7
+        kit.decorator = tuple(t for t in (getattr(pytest, "MarkDecorator", None),) if t)
         kit.paramset = (type(pytest.param(None)),)
     return kit
 
@@ -251,13 +254,13 @@ def __steplabel_gate(marks):
 
 def __steplabel_settle(kit, error, xfail):
     """A finished case as pytest reports it: None (passed), (status, message) for a skip, an
-    xfail or an xpass, or its error raised again (a failure, with its traceback)."""
+    xfail or a non-strict xpass, or its error raised again (a failure, with its traceback)."""
     if error is None:
         if xfail is None:
             return None
         if xfail.strict:
             raise AssertionError(f"[XPASS(strict)] {xfail.reason}".strip())
-        return ("passed", f"XPASS {xfail.reason}".strip())
+        return ("xpassed", xfail.reason)
     if isinstance(error, kit.Incident):
         raise error
     if isinstance(error, kit.skips):
@@ -274,11 +277,10 @@ def __steplabel_settle(kit, error, xfail):
 
 def __steplabel_overall(outcomes):
     """The test's outcome from its cases' (none failed): passed when one passed (with a note of
-    the others), else the first case's skip or xfail."""
-    passed = [o for o in outcomes if o is None or o[0] == "passed"]
-    if not passed:
+    the others), else the first case's skip, xfail or xpass."""
+    if None not in outcomes:
         return outcomes[0]
-    notes = sorted({o[1] if o[0] == "passed" else f"{o[0]}: {o[1]}" for o in outcomes if o is not None})
+    notes = sorted({f"{o[0]}: {o[1]}" for o in outcomes if o is not None})
     return ("passed", "; ".join(notes)[:1000]) if notes else None
 
 
@@ -948,6 +950,6 @@ def check_code(sandbox: Sandbox, steps: Sequence[str], problem: str, reference: 
         return CodeCheck(program, report, "unknown", f"{report.summary()} (test {undecided.name} could not be "
                                                      "decided; nothing decides it)")
     if report.neutral:
-        return CodeCheck(program, report, "unknown", f"{report.summary()} (every test was skipped or xfailed: "
+        return CodeCheck(program, report, "unknown", f"{report.summary()} (every test was skipped, xfailed or xpassed: "
                                                      "nothing decides the program)")
     return CodeCheck(program, report, "passed" if report.passed else "failed", report.summary())

@@ -60,7 +60,7 @@ class TestResult:
     """One test (or stdin/stdout case) of a run. status: passed / failed (an assertion, or a wrong
     answer) / error / timeout / unknown (the test needed a value that is not plain data: nothing
     outside the program can decide it) / skipped (a case after the first one that did not pass, or a
-    test pytest would skip) / xfailed (an expected failure, as pytest has it).
+    test pytest would skip) / xfailed, xpassed (a test expected to fail that failed, or passed: pytest's).
 
     `infra` marks a failure of the sandbox, not of the code (it may pass on another try). The
     frames after the tests' own are those the program's process reported: they can say where a
