@@ -9,8 +9,8 @@ the test process, calling into the program's):
              class or a unittest.TestCase is a test, run as pytest runs it (`_PYTEST_HARNESS`):
              parametrize cases inside that test; skip/skipif/xfail marks, pytest.skip/xfail/fail
              and unittest's skips and expected failures (skipped, xfailed and non-strict xpassed
-             tests are neither passes nor failures, and a run of nothing else is no pass); xunit set-up and
-             tear-down (setup_module/class/method/function, setUp/tearDown, setUpClass); the
+             tests are neither passes nor failures, and a run of nothing else is no pass); xunit
+             set-up and tear-down (setup_module/class/method/function, setUp/tearDown, setUpClass); the
              file's own fixtures (yield, params, autouse) plus request, tmp_path and monkeypatch
              (a test needing another fixture is undecided); an `async def` test runs to completion
              on a fresh asyncio event loop. The program is importable as module `solution`
@@ -127,14 +127,16 @@ def mbpp_tests(asserts: Sequence[str], setup_code: str = "") -> list[dict[str, s
     return [{"name": f"assert_{i}", "code": prefix + a} for i, a in enumerate(asserts)]
 
 
-# The pytest harness: runs in the test process after the test file (every name in it begins
-# `__steplabel_`, the one prefix no program name reaches the tests with). A status other than passed
-# or failed leaves a test as an `Incident` (the test process's own "this decides the test").
+# The pytest harness, run in the test process: `__steplabel_run` executes the test file (compiled as
+# "<test>", its lines keep their numbers) and then one test of it. Every name here begins
+# `__steplabel_`, a prefix no program name reaches the tests with. A status other than passed or
+# failed leaves a test as an `Incident` (the test process's own "this decides the test").
 _PYTEST_HARNESS = '''
 def __steplabel_run(source, cls_name, name):
     """The test file, then one of its tests as pytest runs it: its marks, set-up, fixtures,
-    parametrize cases and tear-down; a coroutine runs to completion. An outcome other than a pass
-    or a failure (skipped, xfailed, xpassed; a pass's note) ends the test as an Incident with that status."""
+    parametrize cases and tear-down; a coroutine runs to completion. An outcome other than a
+    pass or a failure (skipped, xfailed, xpassed; a pass with a note) ends the test as an
+    Incident with that status."""
     from steplabel_inside.link import Incident
     try:
         exec(compile(source, "<test>", "exec", dont_inherit=True, optimize=0), globals())
@@ -178,7 +180,7 @@ def __steplabel_kit(Incident):
 def __steplabel_own(value):
     """Made in this process: a handle to the program's objects never stands in for a test, a mark,
     a fixture or a set-up function."""
-    return not type(value).__module__.startswith("steplabel_inside")
+    return not str(getattr(type(value), "__module__", "")).startswith("steplabel_inside")
 
 
 def __steplabel_unpack(kit, value):
