@@ -13,6 +13,7 @@ import contextlib
 import json
 import os
 import queue
+import re
 import select
 import shutil
 import signal
@@ -33,13 +34,33 @@ DEFAULT_PRELOAD = ["math", "re", "collections", "itertools", "functools", "heapq
 RESPONSE_CAP = 256 << 20
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steplabel-sandbox-spawner")
 START_TIMEOUT = 30.0
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def valid_text(value: Any) -> Any:
+    """`value` (decoded JSON) with every string valid Unicode: JSON carries lone UTF-16 surrogates
+    (`"\\ud800"`, what a program's `chr(0xd800)` becomes in a message), which no UTF-8 writer
+    (Parquet, the evidence) accepts; each becomes U+FFFD."""
+    if isinstance(value, str):
+        return value if value.isascii() else _SURROGATE.sub("\ufffd", value)
+    if isinstance(value, list):
+        return [valid_text(v) for v in value]
+    if isinstance(value, dict):
+        return {valid_text(k): valid_text(v) for k, v in value.items()}
+    return value
+
+
+def loads_reply(line: bytes) -> Any:
+    """A line the sandbox sent, decoded: the one way its text enters this process (see `valid_text`)."""
+    return valid_text(json.loads(line))
 
 
 @dataclass
 class TestResult:
     """One test (or stdin/stdout case) of a run. status: passed / failed (an assertion, or a wrong
     answer) / error / timeout / unknown (the test needed a value that is not plain data: nothing
-    outside the program can decide it) / skipped (a case after the first one that did not pass).
+    outside the program can decide it) / skipped (a case after the first one that did not pass, or a
+    test pytest would skip) / xfailed, xpassed (a test expected to fail that failed, or passed: pytest's).
 
     `infra` marks a failure of the sandbox, not of the code (it may pass on another try). The
     frames after the tests' own are those the program's process reported: they can say where a
@@ -147,7 +168,7 @@ class Sandbox:
             pass  # it did not start: its stderr says why
         line = self._read_line(time.monotonic() + START_TIMEOUT)
         try:
-            hello = json.loads(line) if line else {}
+            hello = loads_reply(line) if line else {}
         except ValueError:
             hello = {}
         if not hello.get("ready"):
@@ -285,7 +306,7 @@ class Sandbox:
         if not line:
             return None
         try:
-            raw = json.loads(line)["results"]
+            raw = loads_reply(line)["results"]
         except (ValueError, KeyError, TypeError):
             return None
         if not isinstance(raw, list) or len(raw) != len(names):
