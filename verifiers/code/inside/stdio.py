@@ -91,7 +91,7 @@ def run_case(tester: Any, case: dict, tolerance: Optional[float]) -> dict:
         return {"status": "failed", "message": f"wrong answer: output over {tester.output_cap} bytes", **shown}
     if program.killed_for:
         return {"status": "timeout", "message": program.killed_for, **shown}
-    if program.exit_cpu > tester.cpu_limit:
+    if program.cpu() > tester.cpu_limit:
         return {"status": "timeout", "message": f"CPU time limit of {tester.cpu_limit:g} s exceeded", **shown}
     status = program.exit_status
     if status is None or os.WIFSIGNALED(status) or os.WEXITSTATUS(status) != 0:
