@@ -9,10 +9,12 @@ function or a handle, plain-data arguments), and answers each with plain data (s
 a handle for anything else, or the builtin exception type its exception derives from. Nothing
 it writes decides a verdict: the test process compares, and this process cannot see, signal,
 trace or write to that one. Everything in this file is therefore the program's to change;
-none of it needs to hold once the program runs.
+none of it needs to hold once the program runs (but `warden`, which runs in a process the
+program never runs in).
 
 Modes: "call" (HumanEval, MBPP, pytest, function-call cases) and "io" (the program is a script
-reading stdin and writing stdout, run once per case in a fresh process of its own).
+reading stdin and writing stdout, run once per case in a fresh process of its own, a child of
+the namespace's init, which kills and reaps everything else before it ends).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import builtins
 import io
 import marshal
 import os
+import signal
 import sys
 import traceback
 from types import ModuleType
@@ -30,6 +33,7 @@ from steplabel_inside import confine, frames, wire
 SOLUTION = "<solution>"
 MESSAGE_CAP = 256 << 20
 ITER_CAP = 1_000_000
+WALL = 0x40000000  # waitpid's __WALL: children of any kind, clone()d ones included
 
 
 def builtin_base(exc: BaseException) -> str:
@@ -135,9 +139,38 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
     _streams()
     confine.set_limits(limits)
     if mode == "io":
-        os._exit(run_script(prelude, code, reply))
+        os._exit(warden(prelude, code, (ctl, reply)) if os.getpid() == 1 else run_script(prelude, code, reply))
     serve(prelude, code, module_name, requests, reply)
     os._exit(0)
+
+
+def warden(prelude: Any, code: Any, channels: tuple[int, int]) -> int:
+    """A script's run, from its namespace's init: the script runs in a child, and this process,
+    which runs nothing of the program's, ends only when every other process of the namespace is
+    killed and reaped. The zygote's wait4 figures for it then hold all of their CPU time (an init
+    that ends first has the kernel kill the rest and reap them uncounted; nothing inside can kill
+    or trace this one). The exit code is the script's, or 128 + the signal that ended it, as a
+    shell reports it."""
+    pid = confine.libc.fork()
+    if pid < 0:
+        return run_script(prelude, code, channels[1])
+    if pid == 0:
+        os.close(channels[0])
+        os._exit(run_script(prelude, code, channels[1]))
+    for fd in (0, 1, 2, *channels):  # the test process sees the streams end with their writers
+        os.close(fd)
+    status = os.waitpid(pid, 0)[1]
+    try:
+        os.kill(-1, signal.SIGKILL)  # as the namespace's init: every process in it but this one
+    except ProcessLookupError:
+        pass
+    while True:
+        try:
+            os.waitpid(-1, WALL)
+        except ChildProcessError:
+            break
+    exit_code = os.waitstatus_to_exitcode(status)
+    return exit_code if exit_code >= 0 else 128 - exit_code
 
 
 def run_script(prelude: Any, code: Any, reply: int) -> int:
