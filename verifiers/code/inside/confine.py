@@ -137,8 +137,10 @@ def refuse_user_namespaces() -> None:
 
 
 def fix_sigchld() -> None:
-    """SIGCHLD's disposition fixed (the default: children stay zombies until their parent waits)
-    for a program process and everything it starts, so that all their CPU time stays counted."""
+    """SIGCHLD's disposition fixed as it is, for this process and every process it starts (the
+    zygote's, once: its program processes and its test process keep its handler, which does
+    nothing there): every child then stays a zombie until its parent waits, and all of its CPU
+    time stays counted."""
     program = sigchld_program()
     if program is not None:
         install_filter(program)

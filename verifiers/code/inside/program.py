@@ -128,7 +128,6 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
         for target, fd in ((0, stdin), (1, out), (2, err)):
             os.dup2(fd, target)
         confine.close_fds_except((ctl, reply))
-        confine.fix_sigchld()
         requests = frames.BlockingFrames(ctl, MESSAGE_CAP)
         # the job, from the test process: (mode, module name, rlimits, the program compiled there)
         mode, module_name, limits, prelude, compiled = marshal.loads(requests.read())
