@@ -34,6 +34,7 @@ SOLUTION = "<solution>"
 MESSAGE_CAP = 256 << 20
 ITER_CAP = 1_000_000
 WALL = 0x40000000  # waitpid's __WALL: children of any kind, clone()d ones included
+WARDEN = b"warden"  # a frame from the test process ahead of a script's job: see `warden`
 
 
 def builtin_base(exc: BaseException) -> str:
@@ -129,8 +130,13 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
             os.dup2(fd, target)
         confine.close_fds_except((ctl, reply))
         requests = frames.BlockingFrames(ctl, MESSAGE_CAP)
+        job = requests.read()
+        if job == WARDEN:
+            if os.getpid() == 1:
+                warden((ctl, reply))  # returns in the script's process only
+            job = requests.read()
         # the job, from the test process: (mode, module name, rlimits, the program compiled there)
-        mode, module_name, limits, prelude, compiled = marshal.loads(requests.read())
+        mode, module_name, limits, prelude, compiled = marshal.loads(job)
         code = marshal.loads(compiled)
         prelude = marshal.loads(prelude) if prelude else None
     except BaseException:
@@ -138,24 +144,23 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
     _streams()
     confine.set_limits(limits)
     if mode == "io":
-        os._exit(warden(prelude, code, (ctl, reply)) if os.getpid() == 1 else run_script(prelude, code, reply))
+        os._exit(run_script(prelude, code, reply))
     serve(prelude, code, module_name, requests, reply)
     os._exit(0)
 
 
-def warden(prelude: Any, code: Any, channels: tuple[int, int]) -> int:
-    """A script's run, from its namespace's init: the script runs in a child, and this process,
-    which runs nothing of the program's, ends only when every other process of the namespace is
+def warden(channels: tuple[int, int]) -> None:
+    """A script's run, from its namespace's init, asked for before the job (so that this process
+    has touched next to nothing of its memory: the script's process, forked here, copies only
+    what it writes itself). The script runs in the child, to which this returns; this process
+    runs nothing of the program's and ends only when every other process of the namespace is
     killed and reaped. The zygote's wait4 figures for it then hold all of their CPU time (an init
     that ends first has the kernel kill the rest and reap them uncounted; nothing inside can kill
-    or trace this one). The exit code is the script's, or 128 + the signal that ended it, as a
+    or trace this one). Its exit code is the script's, or 128 + the signal that ended it, as a
     shell reports it."""
     pid = confine.libc.fork()
-    if pid < 0:
-        return run_script(prelude, code, channels[1])
-    if pid == 0:
-        os.close(channels[0])
-        os._exit(run_script(prelude, code, channels[1]))
+    if pid <= 0:
+        return  # the script's process (or, when no fork was possible, the script runs as init)
     for fd in (0, 1, 2, *channels):  # the test process sees the streams end with their writers
         os.close(fd)
     status = os.waitpid(pid, 0)[1]
@@ -169,7 +174,7 @@ def warden(prelude: Any, code: Any, channels: tuple[int, int]) -> int:
         except ChildProcessError:
             break
     exit_code = os.waitstatus_to_exitcode(status)
-    return exit_code if exit_code >= 0 else 128 - exit_code
+    os._exit(exit_code if exit_code >= 0 else 128 - exit_code)
 
 
 def run_script(prelude: Any, code: Any, reply: int) -> int:
