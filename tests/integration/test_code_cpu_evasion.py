@@ -2,8 +2,9 @@
 
 Each evasive program computes the right answer, but in helper processes that do the heavy work
 (several times the CPU limit) and hand the answer back over a pipe: a forked child never waited
-for, a `setsid` grandchild, threads in a child, many short-lived children each under the limit,
-a grandchild reaped by its own parent, a fork bomb up to the sandbox's process limit. The CPU a
+for, one forked from a thread, a `setsid` grandchild, threads in a child, many short-lived
+children each under the limit, a grandchild reaped by its own parent, a fork bomb up to the
+sandbox's process limit, children left to reap themselves (SIGCHLD ignored). The CPU a
 test is charged counts every process and thread of the program's PID namespace, live or gone,
 so each is a `timeout` (a CPU timeout, not the wall-clock backstop: the backstop here is far
 away), in HumanEval, MBPP and stdin/stdout styles; a correct program run right after each
@@ -37,6 +38,10 @@ BURN = ("import os, signal, sys, threading, time\n"
 # by the program process, whose own time stays near zero.
 HELPERS = {
     "forked_child_never_waited": "def add(a, b):\n    return answer_from(lambda: (burn(WORK), a + b)[1])\n",
+    "forked_from_a_thread": (  # (the kernel lists such a child under the thread, not the process)
+        "def add(a, b):\n    box = []\n"
+        "    t = threading.Thread(target=lambda: box.append(answer_from(lambda: (burn(WORK), a + b)[1])))\n"
+        "    t.start()\n    t.join()\n    return box[0]\n"),
     "setsid_grandchild": (
         "def grandchild(a, b):\n    os.setsid()\n    r, w = os.pipe()\n    if os.fork() == 0:\n"
         "        burn(WORK)\n        os.write(w, str(a + b).encode() + b'\\n')\n        time.sleep(60)\n"
