@@ -130,7 +130,7 @@ def bwrap_version(binary: str) -> str:
     return out.stdout.strip() or out.stderr.strip()
 
 
-INSIDE = ("wire", "confine", "frames", "program", "link", "calls", "stdio", "tester", "zygote", "server")  # in order
+INSIDE = ("wire", "confine", "frames", "program", "usage", "link", "calls", "stdio", "tester", "zygote", "server")  # in order
 
 # `python -I -S -c BOOT CONFIG`, the sandbox's code then read from stdin (its length on a line,
 # then the JSON list of (name, source)) and loaded as the package `steplabel_inside` (nothing of

@@ -337,9 +337,9 @@ def run_calls(tester: Any) -> None:
             first = tester.incidents[0]
             result = {**result, "status": first.status, "message": first.message, "infra": first.infra}
         elif result["status"] == "passed":
-            why = tester.budget.over()
-            if why is not None:
-                result = {"status": "timeout", "message": why}
+            closing = tester.budget.closing()
+            if closing is not None:
+                result = {"status": closing.status, "message": closing.message}
         program.drain(tester.wait(list(program.open_streams), timeout=0))
         result.update(name=test["name"], duration=round(time.monotonic() - start, 6),
                       **program_output(tester, program))

@@ -2,9 +2,10 @@
 program process's pipes, CPU time and exit (`Program`), one test's limits (`Budget`), and the
 `Incident` that decides a test whatever the test does next. Stdlib only (runs in the sandbox).
 
-Limits are CPU seconds per test (the program's process and the test process together), read
-from /proc and from the zygote's wait4 figures, so a loaded machine gives the same verdicts as a
-quiet one; wall-clock time is only a generous backstop.
+Limits are CPU seconds per test (every process and thread of the program's PID namespace, and
+the test process, together), read from /proc (`usage.py`) and from the zygote's wait4 figures,
+so a loaded machine gives the same verdicts as a quiet one, and no way of splitting the work
+across processes escapes them; wall-clock time is only a generous backstop.
 """
 from __future__ import annotations
 
@@ -14,11 +15,10 @@ import socket
 import time
 from typing import Any, Optional
 
-from steplabel_inside import frames, wire
+from steplabel_inside import frames, usage, wire
 
 POLL = 0.05
 REPLY_CAP = wire.MAX_BYTES + 1024
-CLK_TCK = os.sysconf("SC_CLK_TCK")
 
 
 class Incident(BaseException):
@@ -45,23 +45,47 @@ class Program:
         self.exit_status: Optional[int] = None
         self.exit_cpu = 0.0
         self.killed_for = ""
-        self.stat = -1
+        self.tree: Optional[usage.Tree] = None
+        self.floor = 0.0  # the most CPU seconds a reading of its namespace has shown: never more than used
+        self.runs: dict[int, tuple] = {}  # its helpers' run signatures, as the last reading saw them
 
     @property
     def alive(self) -> bool:
         return self.exit_status is None
 
     def cpu(self) -> float:
-        """CPU seconds of the process and the children it reaped (all of it, once it exited)."""
+        """CPU seconds of every process and thread of the program's namespace so far, live or
+        gone, never more than that: the most a reading of it ever showed, and once it ended, the
+        zygote's wait4 figure if more."""
         if not self.alive:
-            return self.exit_cpu
+            return max(self.floor, self.exit_cpu)
         try:
-            if self.stat < 0:  # opened once, read afresh at offset 0 each time
-                self.stat = os.open(f"/proc/{self.pid}/stat", os.O_RDONLY)
-            fields = os.pread(self.stat, 1024, 0).rsplit(b")", 1)[1].split()
-            return sum(int(x) for x in fields[11:15]) / CLK_TCK
-        except (OSError, IndexError, ValueError):
-            return self.exit_cpu
+            if self.tree is None:  # its files opened once, read afresh at offset 0 each time
+                self.tree = usage.Tree(self.pid)
+            reading = self.tree.look()
+        except OSError:
+            return max(self.floor, self.exit_cpu)
+        self.floor = max(self.floor, reading.ticks / usage.CLK_TCK)
+        self.runs = reading.runs
+        return self.floor
+
+    def settle(self, runs: dict[int, tuple]) -> tuple[float, bool]:
+        """(the CPU seconds so far, counting high: from a reading two in a row agree with, plus
+        what rounding may hide in each helper that ran since a reading whose run signatures were
+        `runs`; whether the process had ended or was ending then). A test's closing account: read
+        while the program process stands, the tree holds everyone's time; an init that is ending
+        has the kernel kill its namespace and reap the rest uncounted."""
+        if self.alive:
+            try:
+                if self.tree is None:
+                    self.tree = usage.Tree(self.pid)
+                reading, best = self.tree.settle()
+                self.floor = max(self.floor, best / usage.CLK_TCK)
+                slack = reading.active_since(runs) * usage.ROUNDING / usage.CLK_TCK
+                return self.floor + slack, reading.root.ended
+            except OSError:
+                pass  # gone (the zygote's notice is on its way)
+        return max(self.floor, self.exit_cpu), True
 
     def kill(self, why: str) -> None:
         if self.alive and not self.killed_for:
@@ -83,9 +107,12 @@ class Program:
     def close(self) -> None:
         """Close this side of every pipe (the zygote kills the process when the run is over)."""
         self.close_stdin()
-        for fd in {self.ctl, self.reply, *self.open_streams} | ({self.stat} if self.stat >= 0 else set()):
+        for fd in {self.ctl, self.reply, *self.open_streams}:
             os.close(fd)
-        self.ctl = self.reply = self.stat = -1
+        if self.tree is not None:
+            self.tree.close()
+            self.tree = None
+        self.ctl = self.reply = -1
         self.open_streams = set()
 
     def send(self, message: bytes) -> None:
@@ -112,7 +139,7 @@ class Program:
 
 
 class Budget:
-    """One test's CPU limit (the program's process, and this one's unless `own` is False) and
+    """One test's CPU limit (the program's namespace, and this process unless `own` is False) and
     wall-clock backstop."""
 
     def __init__(self, tester: Any, program: Optional[Program], own: bool = True) -> None:
@@ -121,11 +148,15 @@ class Budget:
         self.program, self.own = program, own
         self.t0 = time.process_time()
         self.p0 = program.cpu() if program is not None else 0.0
+        self.runs = program.runs if program is not None else {}
         self.w0 = self.checked = time.monotonic()
 
-    def used(self) -> float:
+    def used(self, program_cpu: Optional[float] = None) -> float:
+        """CPU seconds since the start (`program_cpu`: the program's so far, if read already)."""
         own = time.process_time() - self.t0 if self.own else 0.0
-        return own + (self.program.cpu() - self.p0 if self.program is not None else 0.0)
+        if self.program is None:
+            return own
+        return own + (self.program.cpu() if program_cpu is None else program_cpu) - self.p0
 
     def due(self) -> bool:
         """At most one look at /proc per poll interval, however busy the pipes are."""
@@ -135,11 +166,28 @@ class Budget:
         self.checked = now
         return True
 
-    def over(self) -> Optional[str]:
-        if self.used() > self.cpu_limit:
+    def over(self, program_cpu: Optional[float] = None) -> Optional[str]:
+        if self.used(program_cpu) > self.cpu_limit:
             return f"CPU time limit of {self.cpu_limit:g} s exceeded"
         if time.monotonic() - self.w0 > self.wall_limit:
             return f"no answer within the wall-clock backstop of {self.wall_limit:g} s"
+        return None
+
+    def closing(self) -> Optional[Incident]:
+        """The account of a test that passed, from a settled reading of the whole namespace: over
+        a limit, or the program's process ended during the test (its namespace then went down
+        with helpers whose time nobody can read any more), it did not pass."""
+        if self.program is None:
+            why = self.over()
+            return None if why is None else Incident("timeout", why)
+        cpu, ended = self.program.settle(self.runs)
+        why = self.over(cpu)
+        if why is not None:
+            return Incident("timeout", why)
+        if self.program.killed_for:
+            return Incident("timeout", self.program.killed_for)
+        if ended:
+            return Incident("error", "the program's process ended during the test")
         return None
 
     def check(self, program: Program) -> None:
@@ -152,7 +200,7 @@ class Budget:
     def gone(self, program: Program) -> Incident:
         if program.killed_for:
             return Incident("timeout", program.killed_for)
-        if self.cpu_limit and program.exit_cpu - self.p0 >= self.cpu_limit:
+        if self.cpu_limit and program.cpu() - self.p0 >= self.cpu_limit:
             return Incident("timeout", f"CPU time limit of {self.cpu_limit:g} s exceeded")
         return Incident("error", f"the program's process ended ({describe_status(program.exit_status)})")
 

@@ -9,10 +9,12 @@ function or a handle, plain-data arguments), and answers each with plain data (s
 a handle for anything else, or the builtin exception type its exception derives from. Nothing
 it writes decides a verdict: the test process compares, and this process cannot see, signal,
 trace or write to that one. Everything in this file is therefore the program's to change;
-none of it needs to hold once the program runs.
+none of it needs to hold once the program runs (but `warden`, which runs in a process the
+program never runs in).
 
 Modes: "call" (HumanEval, MBPP, pytest, function-call cases) and "io" (the program is a script
-reading stdin and writing stdout, run once per case in a fresh process of its own).
+reading stdin and writing stdout, run once per case in a fresh process of its own, a child of
+the namespace's init, which kills and reaps everything else before it ends).
 """
 from __future__ import annotations
 
@@ -20,6 +22,7 @@ import builtins
 import io
 import marshal
 import os
+import signal
 import sys
 import traceback
 from types import ModuleType
@@ -31,6 +34,8 @@ SOLUTION = "<solution>"
 MESSAGE_CAP = 256 << 20
 ITER_CAP = 1_000_000
 NAME_CAP = 1 << 20  # a top-level value larger than this as data travels as a handle
+WALL = 0x40000000  # waitpid's __WALL: children of any kind, clone()d ones included
+WARDEN = b"warden"  # a frame from the test process ahead of a script's job: see `warden`
 
 
 def builtin_base(exc: BaseException) -> str:
@@ -126,8 +131,13 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
             os.dup2(fd, target)
         confine.close_fds_except((ctl, reply))
         requests = frames.BlockingFrames(ctl, MESSAGE_CAP)
+        job = requests.read()
+        if job == WARDEN:
+            if os.getpid() == 1:
+                warden((ctl, reply))  # returns in the script's process only
+            job = requests.read()
         # the job, from the test process: (mode, module name, rlimits, the program compiled there)
-        mode, module_name, limits, prelude, compiled = marshal.loads(requests.read())
+        mode, module_name, limits, prelude, compiled = marshal.loads(job)
         code = marshal.loads(compiled)
         prelude = marshal.loads(prelude) if prelude else None
     except BaseException:
@@ -135,31 +145,37 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
     _streams()
     confine.set_limits(limits)
     if mode == "io":
-        die_by_default_signals()
         os._exit(run_script(prelude, code, reply))
     serve(prelude, code, module_name, requests, reply)
     os._exit(0)
 
 
-FATAL_BY_DEFAULT = ("SIGHUP", "SIGTERM", "SIGALRM", "SIGUSR1", "SIGUSR2", "SIGVTALRM", "SIGPROF", "SIGXCPU",
-                    "SIGXFSZ", "SIGQUIT", "SIGTRAP", "SIGSYS", "SIGIO", "SIGPWR", "SIGSTKFLT")
-
-
-def die_by_default_signals() -> None:
-    """This process is its PID namespace's init, and the kernel drops a signal an init sends itself
-    (or gets from inside its namespace) when its action is the default: a script that ends by
-    `signal.alarm` or kills itself would go on and exit 0. A handler per fatal-by-default signal
-    ends it as `python solution.py` would end (exit status 128 + the signal: a runtime error)."""
-    import signal
-
-    def fatal(signum: int, _frame: Any) -> None:
-        _flush()
-        os._exit(128 + signum)
-
-    for name in FATAL_BY_DEFAULT:
-        number = getattr(signal, name, None)
-        if number is not None and signal.getsignal(number) == signal.SIG_DFL:
-            signal.signal(number, fatal)
+def warden(channels: tuple[int, int]) -> None:
+    """A script's run, from its namespace's init, asked for before the job (so that this process
+    has touched next to nothing of its memory: the script's process, forked here, copies only
+    what it writes itself). The script runs in the child, to which this returns; this process
+    runs nothing of the program's and ends only when every other process of the namespace is
+    killed and reaped. The zygote's wait4 figures for it then hold all of their CPU time (an init
+    that ends first has the kernel kill the rest and reap them uncounted; nothing inside can kill
+    or trace this one). Its exit code is the script's, or 128 + the signal that ended it, as a
+    shell reports it."""
+    pid = confine.libc.fork()
+    if pid <= 0:
+        return  # the script's process (or, when no fork was possible, the script runs as init)
+    for fd in (0, 1, 2, *channels):  # the test process sees the streams end with their writers
+        os.close(fd)
+    status = os.waitpid(pid, 0)[1]
+    try:
+        os.kill(-1, signal.SIGKILL)  # as the namespace's init: every process in it but this one
+    except ProcessLookupError:
+        pass
+    while True:
+        try:
+            os.waitpid(-1, WALL)
+        except ChildProcessError:
+            break
+    exit_code = os.waitstatus_to_exitcode(status)
+    os._exit(exit_code if exit_code >= 0 else 128 - exit_code)
 
 
 def run_script(prelude: Any, code: Any, reply: int) -> int:

@@ -11,6 +11,7 @@ from typing import Any, Optional
 from steplabel_inside import frames, wire
 from steplabel_inside.calls import TEST_FILE, failure, program_exception
 from steplabel_inside.link import Budget, Incident, describe_status
+from steplabel_inside.program import WARDEN
 
 
 def compare_output(actual: bytes, expected: bytes, tolerance: Optional[float],
@@ -56,13 +57,15 @@ def run_case(tester: Any, case: dict, tolerance: Optional[float]) -> dict:
     except Incident as exc:
         return {"status": exc.status, "message": exc.message, "infra": exc.infra}
     budget = tester.budget = Budget(tester, program, own=False)
+    program.send(WARDEN)
     program.send(marshal.dumps(("io", None, tester.program_limits, tester.prelude, tester.compiled)))
     data = str(case.get("input", "")).encode("utf-8")
     os.set_blocking(program.stdin, False)
     flooded = False
     while program.alive or program.open_streams:
         writable = (program.stdin,) if program.stdin >= 0 else ()
-        ready = tester.wait([*program.open_streams, program.reply], writable)
+        replies = [] if program.replies.closed or flooded else [program.reply]  # (at its end it reads as ready: no spin)
+        ready = tester.wait([*program.open_streams, *replies], writable)
         if program.stdin >= 0 and program.stdin in ready:
             try:
                 data = data[os.write(program.stdin, data[:1 << 16]):] if data else data
@@ -99,7 +102,7 @@ def run_case(tester: Any, case: dict, tolerance: Optional[float]) -> dict:
         return {"status": "failed", "message": f"wrong answer: output over {tester.output_cap} bytes", **shown}
     if program.killed_for:
         return {"status": "timeout", "message": program.killed_for, **shown}
-    if program.exit_cpu > tester.cpu_limit:
+    if program.cpu() > tester.cpu_limit:
         return {"status": "timeout", "message": f"CPU time limit of {tester.cpu_limit:g} s exceeded", **shown}
     status = program.exit_status
     if status is None or os.WIFSIGNALED(status) or os.WEXITSTATUS(status) != 0:

@@ -91,6 +91,7 @@ class Zygote:
         self.channel: Optional[socket.socket] = None  # to the test process
         self.programs: dict[int, Optional[str]] = {}  # handed to the test process -> their directory
         self.exited: dict[int, int] = {}  # pid -> wait status, for processes not yet accounted for
+        self.sigchld_fixed = False  # (confine.fix_sigchld, in serve)
 
     def fork(self, child: Any) -> int:
         """Fork `child()`, in private-run mode as the init of a fresh PID namespace."""
@@ -105,7 +106,8 @@ class Zygote:
         if pid == 0:
             try:
                 signal.set_wakeup_fd(-1)
-                signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+                if not self.sigchld_fixed:  # (once it is, children keep the handler: it does nothing there)
+                    signal.signal(signal.SIGCHLD, signal.SIG_DFL)
                 child()
             finally:
                 os._exit(70)
@@ -231,6 +233,8 @@ class Zygote:
             os.set_blocking(end, False)
         signal.set_wakeup_fd(wake)
         signal.signal(signal.SIGCHLD, lambda *_: None)
+        confine.fix_sigchld()  # for this process and every run process: once, not a filter per fork
+        self.sigchld_fixed = True
         self.start_tester()
         while True:
             watch = [self.server.fileno(), woken] + ([self.channel.fileno()] if self.channel is not None else [])
