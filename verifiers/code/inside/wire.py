@@ -156,7 +156,8 @@ def _tagged(make_handle: Optional[Callable[[int, str], Any]], module: Optional[C
 
 
 def module_object(owner: Any, qualname: str) -> Any:
-    """`owner.<qualname>` for a module of this process's own, or SKIP (private names included)."""
+    """`owner.<qualname>` for a module of this process's own when it is a function or class, or
+    SKIP (private names, and data: a module's list handed to the tests could be changed by them)."""
     if not isinstance(owner, ModuleType):
         return SKIP
     value: Any = owner
@@ -166,7 +167,7 @@ def module_object(owner: Any, qualname: str) -> Any:
         value = getattr(value, part, SKIP)
         if value is SKIP:
             return SKIP
-    return value
+    return value if callable(value) and not isinstance(value, ModuleType) else SKIP
 
 
 def loads(data: bytes, make_handle: Optional[Callable[[int, str], Any]] = None,
