@@ -15,8 +15,8 @@ from __future__ import annotations
 
 import pytest
 
-from steplabel.verifiers.code import Limits, Sandbox, run_tests
-from tests.support.sandbox import IDLE_TREE, descendants, settled_tree
+from steplabel.verifiers.code import Sandbox, run_tests
+from tests.support.sandbox import IDLE_TREE, descendants, sandbox_fixture, settled_tree
 
 pytestmark = pytest.mark.integration
 
@@ -92,12 +92,8 @@ def with_work(program: str) -> str:
     return BURN + f"WORK = {WORK}\n" + program
 
 
-@pytest.fixture(scope="module")
-def sb():
-    # the wall-clock backstop far away (60x): a timeout below is the CPU limit's, under any load
-    box = Sandbox(limits=Limits(timeout=LIMIT, wall_factor=60.0, memory_mb=512, tmp_mb=16)).start()
-    yield box
-    box.close()
+# the wall-clock backstop far away (60x): a timeout below is the CPU limit's, under any load
+sb = sandbox_fixture(timeout=LIMIT, wall_factor=60.0, memory_mb=512, tmp_mb=16)
 
 
 def outcomes(sb: Sandbox, style: str, programs: dict[str, str]) -> dict[str, list[tuple[str, str]]]:

@@ -26,7 +26,7 @@ import pytest
 
 from steplabel.verifiers.code import Limits, Sandbox, check_code, run_tests
 from steplabel.verifiers.code.isolation import bwrap_binary, python_paths
-from tests.support.sandbox import IDLE_TREE, descendants, settled_tree
+from tests.support.sandbox import IDLE_TREE, descendants, sandbox_fixture, settled_tree
 
 pytestmark = pytest.mark.integration
 
@@ -203,11 +203,7 @@ PROGRAMS = {
 }
 
 
-@pytest.fixture(scope="module")
-def sb():
-    box = Sandbox(limits=Limits(timeout=1.0, wall_factor=3.0, memory_mb=512, nproc=32, tmp_mb=16)).start()
-    yield box
-    box.close()
+sb = sandbox_fixture(timeout=1.0, wall_factor=3.0, memory_mb=512, nproc=32, tmp_mb=16)
 
 
 def run(sb: Sandbox, program: str, style: str):

@@ -10,17 +10,14 @@ import textwrap
 
 import pytest
 
-from steplabel.verifiers.code import Limits, Sandbox, run_tests
+from steplabel.verifiers.code import Sandbox, run_tests
+from tests.support.sandbox import sandbox_fixture
 
 ADD = "def add(a, b):\n    return a + b\n"
 ADD_TESTS = "assert add(1, 2) == 3\nassert add(-4, 4) == 0\n"
 
 
-@pytest.fixture(scope="module")
-def sb():
-    box = Sandbox(limits=Limits(timeout=1.0, wall_factor=3.0, memory_mb=512, nproc=32, tmp_mb=16)).start()
-    yield box
-    box.close()
+sb = sandbox_fixture(timeout=1.0, wall_factor=3.0, memory_mb=512, nproc=32, tmp_mb=16)
 
 
 def check(body: str) -> str:
@@ -133,6 +130,74 @@ def test_a_change_too_large_for_data_is_unknown_not_ignored(sb):
     tests = check("a = [3, 1, 2]\nassert candidate(a) == [1, 2, 3]\nassert a == [3, 1, 2]")
     assert statuses(run_tests(sb, program, tests, entry_point="f")) == ["unknown"]
     then_a_correct_program_passes(sb)
+
+
+def test_aliasing_inside_a_result_is_kept(sb):
+    tests = check("""
+        g = candidate(3)
+        assert g == [[0, 0, 0]] * 3
+        g[0][0] = 1
+        assert g[1][0] == 0, "rows must be independent"
+    """)
+    assert not run_tests(sb, "def grid(n):\n    return [[0] * n] * n\n", tests, entry_point="grid").passed
+    assert run_tests(sb, "def grid(n):\n    return [[0] * n for _ in range(n)]\n", tests, entry_point="grid").passed
+    then_a_correct_program_passes(sb)
+
+
+SORTER_TESTS = check("""
+    a = [3, 1, 2]
+    s = candidate(a)
+    assert s.result() == [1, 2, 3]
+    assert a == [3, 1, 2], "the input must not change"
+""")
+
+
+def test_an_argument_the_program_keeps_and_changes_later_changes_here(sb):
+    keeps = "class Sorter:\n    def __init__(self, nums):\n        self.nums = nums\n    def result(self):\n" \
+            "        self.nums.sort()\n        return self.nums\n"
+    copies = keeps.replace("self.nums = nums", "self.nums = list(nums)")
+    assert not run_tests(sb, keeps, SORTER_TESTS, entry_point="Sorter").passed
+    assert run_tests(sb, copies, SORTER_TESTS, entry_point="Sorter").passed
+    then_a_correct_program_passes(sb)
+
+
+def test_a_result_the_program_keeps_is_one_object_that_changes_with_it(sb):
+    program = ("class Log:\n    def __init__(self):\n        self.lines = []\n    def add(self, line):\n"
+               "        self.lines.append(line)\n    def view(self):\n        return self.lines\n")
+    tests = check("""
+        log = candidate()
+        seen = log.view()
+        log.add("a")
+        log.add("b")
+        assert seen == ["a", "b"] and log.view() is seen
+        seen.clear()
+        assert log.view() == []
+    """)
+    assert run_tests(sb, program, tests, entry_point="Log").passed
+    snapshot = program.replace("return self.lines", "return list(self.lines)")
+    assert not run_tests(sb, snapshot, tests, entry_point="Log").passed
+
+
+def test_rows_inside_an_argument_keep_their_identity(sb):
+    tests = check("""
+        grid = [[1, 2], [3, 4]]
+        row = grid[0]
+        candidate(grid)
+        assert row == [9, 2] and grid[0] is row and grid == [[9, 2], [3, 4]]
+        assert candidate(grid) is None and grid[0][0] == 9
+    """)
+    assert run_tests(sb, "def mark(g):\n    g[0][0] = 9\n", tests, entry_point="mark").passed
+    rebuilt = "def mark(g):\n    g[0] = [9, g[0][1]]\n"
+    assert not run_tests(sb, rebuilt, tests, entry_point="mark").passed
+
+
+def test_the_same_object_of_the_program_is_the_same_handle(sb):
+    program = "class Node:\n    pass\nclass Tree:\n    def __init__(self):\n        self.root = Node()\n" \
+              "    def top(self):\n        return self.root\n"
+    tests = check("t = candidate()\nassert t.top() is t.top()")
+    assert run_tests(sb, program, tests, entry_point="Tree").passed
+    fresh = program.replace("return self.root", "return Node()")
+    assert not run_tests(sb, fresh, tests, entry_point="Tree").passed
 
 
 def test_the_programs_generators_are_drawn_from(sb):

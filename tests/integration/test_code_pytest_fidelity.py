@@ -11,8 +11,8 @@ from steplabel.pipeline.build import StageUDF
 from steplabel.pipeline.labelers import make_labeler
 from steplabel.pipeline.labelers.base import apply_labeling
 from steplabel.pipeline.schema import new_chain, rows_to_table
-from steplabel.verifiers.code import Limits, Sandbox, check_code, run_pytest_file
-from tests.support.sandbox import IDLE_TREE, descendants, settled_tree
+from steplabel.verifiers.code import Sandbox, check_code, run_pytest_file
+from tests.support.sandbox import IDLE_TREE, descendants, sandbox_fixture, settled_tree
 
 pytestmark = pytest.mark.integration
 
@@ -21,11 +21,7 @@ WRONG = "def add(a, b):\n    return a - b\n"
 HEAD = "import asyncio, sys, unittest\nimport pytest\nfrom solution import add\n\n"
 
 
-@pytest.fixture(scope="module")
-def sb():
-    box = Sandbox(limits=Limits(timeout=1.0, wall_factor=3.0)).start()
-    yield box
-    box.close()
+sb = sandbox_fixture(timeout=1.0, wall_factor=3.0)
 
 
 def statuses(sb: Sandbox, program: str, test_file: str) -> dict[str, str]:

@@ -9,7 +9,7 @@ import pytest
 
 from steplabel.verifiers.code import (Limits, Sandbox, SandboxPool, SandboxUnavailable,
                                       run_humaneval, run_mbpp, run_pytest_file, run_tests)
-from tests.support.sandbox import IDLE_TREE, descendants, failing_bwrap, settled_tree
+from tests.support.sandbox import IDLE_TREE, descendants, failing_bwrap, sandbox_fixture, settled_tree
 
 pytestmark = pytest.mark.integration
 
@@ -17,11 +17,7 @@ ADD = "def add(a, b):\n    return a + b\n"
 CHECK = "def check(candidate):\n    assert candidate(1, 2) == 3\n"
 
 
-@pytest.fixture(scope="module")
-def sb():
-    box = Sandbox(limits=Limits(timeout=2.0, wall_factor=3.0)).start()
-    yield box
-    box.close()
+sb = sandbox_fixture(timeout=2.0, wall_factor=3.0)
 
 
 SPIN = "def spin(n):\n    while True:\n        n += 1\n"

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 import pytest
 
-from steplabel.verifiers.code import Sandbox, run_tests
+from steplabel.verifiers.code import run_tests
+from tests.support.sandbox import sandbox_fixture
 from tests.support.stdio_set import expected, load_problems, verdict
 
 pytestmark = pytest.mark.integration
@@ -24,11 +25,7 @@ KNOWN = {("first-negative-prefix", "variant")}
 ROWS = {r["id"]: r for r in load_problems()}
 
 
-@pytest.fixture(scope="module")
-def sb():
-    box = Sandbox().start()
-    yield box
-    box.close()
+sb = sandbox_fixture()
 
 
 @pytest.mark.parametrize("problem_id", SLICE)

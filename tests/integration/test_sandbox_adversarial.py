@@ -14,17 +14,12 @@ from pathlib import Path
 import pytest
 
 from steplabel.verifiers.code import Limits, Sandbox
-from tests.support.sandbox import IDLE_TREE, run_program, settled_tree
+from tests.support.sandbox import IDLE_TREE, run_program, sandbox_fixture, settled_tree
 
 pytestmark = pytest.mark.integration
 
 
-@pytest.fixture(scope="module")
-def sb():
-    box = Sandbox(limits=Limits(timeout=2.0, wall_factor=3.0, memory_mb=512, nproc=32, tmp_mb=64,
-                                output_bytes=64 * 1024)).start()
-    yield box
-    box.close()
+sb = sandbox_fixture(timeout=2.0, wall_factor=3.0, memory_mb=512, nproc=32, tmp_mb=64, output_bytes=64 * 1024)
 
 
 def run1(sb: Sandbox, code: str, timeout: float = 2.0):

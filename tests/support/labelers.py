@@ -43,20 +43,26 @@ class MisbehavingLabeler(Labeler):
         return fine(self, chain)
 
 
+class InProcessLabeler(Labeler):
+    """A test labeler that runs in its actor's own process (no watched child, no row deadline):
+    what it does to that process, the build sees."""
+
+    version = "0"
+    domains = ("math",)
+    row_timeout = None
+
+
 class _KillOptions(Options):
     flag: str  # a file: the first kill creates it, so each build loses its actor once
 
 
-class ActorKiller(Labeler):
+class ActorKiller(InProcessLabeler):
     """Runs in its actor's own process (no watched child) and ends that process on the first row
     whose problem says `[kill-actor]`, as a lost node or an OOM kill would; every other row, and
     that row once the flag exists, gets +1 on its last step."""
 
     name = "actor_killer"
-    version = "0"
-    domains = ("math",)
     options_model = _KillOptions
-    row_timeout = None
 
     def label(self, chain: dict[str, Any]) -> Labeling:
         if "[kill-actor]" in (chain.get("problem") or "") and not os.path.exists(self.opts.flag):
@@ -70,16 +76,13 @@ class _GateOptions(Options):
     gate: str  # a file: rows whose problem says `[gate]` wait until it exists
 
 
-class GateLabeler(Labeler):
+class GateLabeler(InProcessLabeler):
     """In-process (its actor's own process): a row whose problem says `[gate]` creates
     `<gate>.waiting` and waits until the gate file exists, so a test can hold a build for as long
     as it needs and know when it is held; every other row gets +1 on its last step at once."""
 
     name = "gate"
-    version = "0"
-    domains = ("math",)
     options_model = _GateOptions
-    row_timeout = None
 
     def label(self, chain: dict[str, Any]) -> Labeling:
         if "[gate]" in (chain.get("problem") or ""):

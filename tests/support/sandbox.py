@@ -4,13 +4,26 @@ from __future__ import annotations
 import os
 import time
 from pathlib import Path
+from typing import Any, Callable, Iterator
 
 import pytest
 
-from steplabel.verifiers.code import Sandbox, isolation
+from steplabel.verifiers.code import Limits, Sandbox, isolation
 
 # bwrap, the server, the zygote, the test process and a program process forked ahead of its run
 IDLE_TREE = 5
+
+
+def sandbox_fixture(**limits: Any) -> Callable[..., Any]:
+    """A module-scoped fixture (assign it to `sb`): one sandbox with these limits, started once
+    for the module's tests and closed after them."""
+    @pytest.fixture(scope="module")
+    def sb() -> Iterator[Sandbox]:
+        box = Sandbox(limits=Limits(**limits)).start()
+        yield box
+        box.close()
+
+    return sb
 
 
 def failing_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str) -> None:

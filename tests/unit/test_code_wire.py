@@ -34,15 +34,48 @@ def test_data_private_names_and_modules_never_come_through_an_object_tag(body):
     assert wire.loads(f'{{"o":{body}}}'.encode(), module=own_module) is SKIP
 
 
-def test_an_argument_tag_is_the_callers_own_object():
+def test_a_shared_container_is_one_object_on_the_receiving_side():
+    sender, receiver = wire.Shared(1), wire.Shared(-1)
+    row = [0, 0]
+    grid = wire.loads(wire.to_bytes(wire.encode([row, row], shared=sender)), shared=receiver)
+    assert grid == [[0, 0], [0, 0]] and grid[0] is grid[1]  # aliasing kept
+    grid[0][0] = 1
+    assert grid[1][0] == 1
+
+
+def test_a_container_that_crosses_again_is_updated_in_place():
+    sender, receiver = wire.Shared(1), wire.Shared(-1)
     mine = [3, 1, 2]
-    back = wire.loads(b'{"t":[{"a":0},{"a":0}]}', argument=lambda key: mine)
-    assert back[0] is mine and back[1] is mine
+    theirs = wire.loads(wire.to_bytes(wire.encode(mine, shared=sender)), shared=receiver)
+    theirs.sort()
+    back = wire.loads(wire.to_bytes(wire.encode(theirs, shared=receiver)), shared=sender)
+    assert back is mine and mine == [1, 2, 3]
 
 
-def test_arguments_returned_as_themselves_are_encoded_as_tags():
-    arg = [1, 2]
-    assert wire.encode([arg, [1, 2]], known={id(arg): {"a": 0}}) == [{"a": 0}, [1, 2]]
+def test_a_container_inside_itself_is_not_plain_data():
+    loop: list = [1]
+    loop.append(loop)
+    with pytest.raises(wire.NotPlain):
+        wire.encode(loop, shared=wire.Shared(1))
+
+
+def test_references_and_keys_that_never_crossed_are_wire_errors():
+    for bad in (b'{"r":7}', b'{"l":[1,[1]],"x":1}', b'{"D":[1,[[1]]]}', b'{"l":["1",[]]}'):
+        with pytest.raises(wire.WireError):
+            wire.loads(bad, shared=wire.Shared(1))
+    receiver = wire.Shared(1)
+    wire.loads(b'{"l":[-1,[1]]}', shared=receiver)
+    with pytest.raises(wire.WireError):  # a list may not come back as a dict
+        wire.loads(b'{"D":[-1,[]]}', shared=receiver)
+
+
+def test_what_only_the_registry_holds_is_let_go():
+    shared = wire.Shared(1)
+    kept = [[1], [2]]
+    wire.encode(kept, shared=shared)
+    wire.encode([[3]], shared=shared)
+    shared.prune()
+    assert sorted(map(id, shared.objects.values())) == sorted(map(id, [kept, *kept]))
 
 
 def test_malformed_messages_are_wire_errors():

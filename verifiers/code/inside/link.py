@@ -48,6 +48,8 @@ class Program:
         self.tree: Optional[usage.Tree] = None
         self.floor = 0.0  # the most CPU seconds a reading of its namespace has shown: never more than used
         self.runs: dict[int, tuple] = {}  # its helpers' run signatures, as the last reading saw them
+        self.shared = wire.Shared(1)  # the lists, dicts and sets the tests and it share (wire.Shared)
+        self.handles: dict[int, Any] = {}  # its objects the tests hold, by number (calls.Handle)
 
     @property
     def alive(self) -> bool:

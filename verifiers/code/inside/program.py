@@ -26,7 +26,7 @@ import signal
 import sys
 import traceback
 from types import ModuleType
-from typing import Any, Optional
+from typing import Any
 
 from steplabel_inside import confine, frames, wire
 
@@ -68,15 +68,19 @@ def describe(exc: BaseException) -> dict:
 
 
 class Handles:
-    """Objects that stay here; the test process holds only their numbers."""
+    """Objects that stay here; the test process holds only their numbers (one per object, so the
+    same object is the same handle there too)."""
 
     def __init__(self) -> None:
         self.objects: dict[int, Any] = {}
+        self.numbers: dict[int, int] = {}  # id(object) -> its number
 
     def tag(self, obj: Any) -> dict:
         """A handle for `obj`, described for evidence ("function add", "class Solution", "Eq object")."""
-        n = len(self.objects) + 1
-        self.objects[n] = obj
+        n = self.numbers.get(id(obj))
+        if n is None:
+            n = self.numbers[id(obj)] = len(self.objects) + 1
+            self.objects[n] = obj
         name = getattr(obj, "__qualname__", None) if callable(obj) else None
         kind = "class" if isinstance(obj, type) else "function" if callable(obj) else None
         what = f"{kind} {name}" if kind and isinstance(name, str) and name else \
@@ -86,10 +90,10 @@ class Handles:
     def get(self, n: int, _what: str) -> Any:
         return self.objects[n]
 
-    def encode(self, value: Any, known: Optional[dict[int, Any]] = None) -> Any:
-        """Plain data where it fits the caps; a handle otherwise. `known`: objects sent as a tag."""
+    def encode(self, value: Any, shared: wire.Shared) -> Any:
+        """Plain data where it fits the caps (its lists, dicts and sets shared); a handle otherwise."""
         try:
-            return wire.encode(value, self.tag, known)
+            return wire.encode(value, self.tag, shared)
         except wire.NotPlain:
             return self.tag(value)
 
@@ -261,23 +265,31 @@ def serve(prelude: Any, code: Any, module_name: Any, requests: frames.BlockingFr
     except wire.NotPlain:  # too much data in all: every name as a handle
         message = wire.to_bytes({"d": [["names", [[k, handles.tag(module.__dict__[k])] for k, _ in names]]]})
     frames.send_frame(reply, message)
+    shared = wire.Shared(-1)
     while True:
         try:
             request = requests.read()
         except (frames.ChannelClosed, OSError):
             return
-        frames.send_frame(reply, answer(request, handles))
+        message = answer(request, handles, shared)
+        shared.prune()  # (the call's own references are gone with `answer`)
+        frames.send_frame(reply, wire.with_field(message, "held", list(shared.sent)))
 
 
-def answer(request: bytes, handles: Handles) -> bytes:
+def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
     """One request: {"op", "h": target, ...}; the reply {"v": value} or {"e": exception}, with
-    "m": the list/dict/set arguments the call changed (the tests see mutations, as in-process)."""
+    "m": the shared lists, dicts and sets the program changed (this call's arguments, or ones of
+    an earlier call or results it kept, which the tests still hold), as they are now (the test
+    process changes its own to match, as in one process), and "lost": those changed beyond what
+    plain data can carry. The request's "m" are the tests' changes to what both hold; its "held",
+    what of that the tests still hold (the serving loop adds the program's "held")."""
     try:
-        req = wire.loads(request, handles.get)
+        req = wire.loads(request, handles.get, shared=shared)
         op, target = req["op"], req["h"]
         args, kwargs = req.get("a", []), req.get("k", {})
-        watched = {key: value for key, value in [*enumerate(args), *kwargs.items()] if type(value) in (list, dict, set)}
-        before = {key: _digest(value) for key, value in watched.items()}
+        shared.keep(req.get("held"))
+        for given in [*(req.get("m") or []), *args, *kwargs.values(), req.get("v"), req.get("i")]:
+            shared.watch(given, handles.tag)
         if op == "call":
             value = target(*args, **kwargs)
         elif op == "get":
@@ -313,24 +325,20 @@ def answer(request: bytes, handles: Handles) -> bytes:
             raise ValueError(f"unknown request {op!r}")
     except BaseException as exc:
         _flush()
-        return wire.dumps({"e": describe(exc)})
-    _flush()
-    itself = {id(v): {"a": key} for key, v in watched.items()}  # an argument returned (or inside) as itself
-    body = [["v", handles.encode(value, itself)]]
-    changed = [[key, handles.encode(watched[key])] for key, digest in before.items() if _digest(watched[key]) != digest]
-    if changed:
-        body.append(["m", changed])
+        body = [["e", wire.encode(describe(exc))]]
+    else:
+        _flush()
+        encoded = handles.encode(value, shared)
+        if type(value) in (list, dict, set) and "h" not in encoded:  # a result the program keeps may change later
+            shared.watch(value, encoded=encoded)  # (its content now goes with it, changed or not)
+        body = [["v", encoded]]
+    changed, lost = shared.changes(handles.tag)  # (what an exception left changed too)
+    body += ([["m", changed]] if changed else []) + ([["lost", lost]] if lost else [])
     try:
         return wire.to_bytes({"d": body})
-    except wire.NotPlain:  # too large in all: the value, and every changed argument, as handles
-        body = [["v", handles.tag(value)]]
-        if changed:
-            body.append(["m", [[key, handles.tag(watched[key])] for key, _ in changed]])
-        return wire.to_bytes({"d": body})
-
-
-def _digest(value: Any) -> str:
-    try:
-        return wire.dumps(value).decode()
-    except wire.NotPlain:
-        return ""
+    except wire.NotPlain:  # too large in all: the value as a handle, every change lost
+        lost += [next(iter(c.values()))[0] for c in changed]
+        if body[0][0] == "v":
+            lost += [shared.key(value)] if type(value) in (list, dict, set) else []
+            body[0] = ["v", handles.tag(value)]
+        return wire.to_bytes({"d": [body[0], ["lost", lost]]})

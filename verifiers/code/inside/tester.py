@@ -125,18 +125,32 @@ class Tester:
                        "program's own handles) cross to the program's process"))
 
     def request(self, op: str, target: Handle, **fields: Any) -> Any:
+        """One request to the program's process: `op` on `target`, with `fields` (the arguments
+        "a" and keywords "k", an attribute's name "n", an item's key "i", a value "v"); its answer."""
         program = self.current
         if program is None or not program.alive:
             raise self.incident(Incident("error", "the program's process had already ended"))
-        message = {"op": op, "h": target, **fields}
+        shared = program.shared
+        shared.prune()
         try:
-            data = wire.dumps(message, self._plain_arg)
+            changed, lost = shared.changes(self._plain_arg)  # what the tests changed of what both hold
+            if lost:
+                raise wire.NotPlain("the tests made a list, dict or set the program holds too large")
+            body = [["op", op], ["h", self._plain_arg(target)]]
+            for name, value in fields.items():
+                given = value if name == "a" else value.values() if name == "k" else [value]
+                encoded = [wire.encode(v, self._plain_arg, shared) for v in given]
+                for v, e in zip(given, encoded):
+                    shared.watch(v, encoded=e)
+                body.append([name, encoded if name == "a" else {"d": [list(p) for p in zip(value, encoded)]}
+                             if name == "k" else encoded[0]])
+            body += ([["m", changed]] if changed else []) + [["held", list(shared.sent)]]
+            data = wire.to_bytes({"d": body})
         except wire.NotPlain as exc:
             raise self.incident(Incident("unknown", f"the tests pass a value that is not plain data ({exc})"))
         program.send(data)
         try:
-            reply = wire.loads(program.answer(self.budget), self.handle, self.module,
-                               lambda key: self._argument(fields, key))
+            reply = wire.loads(program.answer(self.budget), self.handle, self.module, shared)
         except Incident as exc:
             raise self.incident(exc)
         except (wire.WireError, frames.FrameTooLarge) as exc:
@@ -152,10 +166,22 @@ class Tester:
             raise program_exception(info)
         if op == "iter" and reply.get("lazy") is True:
             return LAZY
-        for change in reply.get("m", []) if type(reply.get("m")) is list else []:
-            if type(change) is list and len(change) == 2:
-                self._write_back(fields, *change)
+        lost = reply.get("lost")
+        if type(lost) is list and any(key in shared.objects for key in lost if type(key) is int):
+            raise self.incident(Incident("unknown", "the call changed a list, dict or set the tests hold into more "
+                                                    "than plain data can carry: nothing here can see what it became"))
+        self.note_held(shared, reply)
         return reply.get("v")
+
+    def note_held(self, shared: wire.Shared, reply: dict) -> None:
+        """Watch, of what the tests hold, what the program says it holds too (a change the tests
+        make to it goes with the next request), as it is now."""
+        held = reply.get("held")
+        shared.keep(held)
+        wanted = set(held) if type(held) is list else set()
+        for obj in [reply.get("v"), *(reply.get("m") if type(reply.get("m")) is list else [])]:
+            if type(obj) in (list, dict, set) and shared.keys.get(id(obj)) in wanted:
+                shared.watch(obj, self._plain_arg)
 
     def draw(self, target: Handle, n: int) -> tuple[list, bool]:
         """Up to `n` items from the program's iterator, and whether it ended."""
@@ -165,33 +191,12 @@ class Tester:
             raise self.incident(Incident("error", "the program's process sent a malformed reply"))
         return items, ended or not items
 
-    @staticmethod
-    def _argument(fields: dict, key: Any) -> Any:
-        """The call's own argument `key` (an index, or a keyword): what the program returned as itself."""
-        args, kwargs = fields.get("a", []), fields.get("k", {})
-        if type(key) is int and 0 <= key < len(args):
-            return args[key]
-        if type(key) is str and key in kwargs:
-            return kwargs[key]
-        raise wire.WireError("a reference to an argument the call did not have")
-
-    def _write_back(self, fields: dict, key: Any, value: Any) -> None:
-        """An argument the call changed, changed here too (as a call in one process would)."""
-        try:
-            arg = self._argument(fields, key)
-        except wire.WireError:
-            return
-        if type(value) is Handle:
-            raise self.incident(Incident("unknown", "the call changed an argument into more than plain data can "
-                                                    "carry: nothing here can see what it became"))
-        if type(arg) is list and type(value) is list:
-            arg[:] = value
-        elif type(arg) is dict and type(value) is dict or type(arg) is set and type(value) is set:
-            arg.clear()
-            arg.update(value)
-
     def handle(self, n: int, what: str) -> Handle:
-        return Handle(n, what, self)
+        """The program's object `n`: the same Handle each time it comes, as one object would be."""
+        known = self.current.handles if self.current is not None else {}
+        if n not in known:
+            known[n] = Handle(n, what, self)
+        return known[n]
 
     def module(self, name: str) -> Any:
         """A module the program imported: this process's own copy, when it is one the tests may

@@ -11,7 +11,9 @@ Tags (a JSON object always has exactly one of these keys; a dict travels as a ta
     {"t": [...]} tuple   {"s": [...]} set     {"f": [...]} frozenset   {"d": [[k, v], ...]} dict
     {"b": "base64"} bytes  {"c": [re, im]} complex  {"i": "hex"} a big int (JSON text caps digits)
     {"h": n, "k": "what"}  a handle: an object that stays in the program's process
-    {"a": 0} / {"a": "key"} the call's own argument (positional or keyword), returned as itself
+    {"l": [key, [...]]} {"D": [key, [[k, v], ...]]} {"S": [key, [...]]}  a list, dict or set shared
+                           by both processes under `key` for the run (see `Shared`)
+    {"r": key}             that shared container again, within one message (aliasing: [[0] * 3] * 3)
     {"m": "name"}          a module the program imported (the tests use their own copy)
     {"o": ["module", "qualname"]}  a function or class the program imported from a module (the
                            tests get their own copy, or SKIP: never the program's object)
@@ -22,6 +24,7 @@ from __future__ import annotations
 
 import base64
 import json
+import sys
 from types import ModuleType
 from typing import Any, Callable, Optional
 
@@ -58,25 +61,127 @@ def _builtin_view(x: Any) -> tuple[Optional[type], Any]:
     return None, x
 
 
-def encode(value: Any, handle: Optional[Callable[[Any], Any]] = None,
-           known: Optional[dict[int, Any]] = None) -> Any:
+class Shared:
+    """The lists, dicts and sets that crossed between the two processes in this run, each under one
+    key on both sides, so that a container keeps its identity as it would in one process: the
+    same object every time it comes back, aliasing intact (`[[0] * 3] * 3`), and a change made on
+    one side reaching the other side's object, in place, when it next crosses. Each side numbers
+    the containers it sends first (the test process 1, 2, ...; the program's process -1, -2, ...).
+    A container only this registry still holds is let go (`prune`): nothing can change or see it."""
+
+    def __init__(self, sign: int) -> None:
+        self.sign, self.made = sign, 0
+        self.objects: dict[int, Any] = {}  # key -> the container on this side
+        self.keys: dict[int, int] = {}  # id(container) -> key
+        self.sent: dict[int, Any] = {}  # key -> its content as it last crossed (encoded), where watched
+
+    def key(self, obj: Any) -> int:
+        key = self.keys.get(id(obj))
+        if key is None:
+            self.made += 1
+            key = self.sign * self.made
+            self.objects[key], self.keys[id(obj)] = obj, key
+        return key
+
+    def bind(self, key: int, value: Any) -> Any:
+        """The container `key` with the content that crossed: this side's own object, updated in
+        place, when it has one; otherwise `value`, from now on under that key."""
+        obj = self.objects.get(key)
+        if obj is None:
+            self.objects[key], self.keys[id(value)] = value, key
+            return value
+        if type(obj) is not type(value):
+            raise WireError("a shared container that changed its type")
+        if type(obj) is list:
+            obj[:] = value
+        else:
+            obj.clear()
+            obj.update(value)
+        return obj
+
+    def get(self, key: int) -> Any:
+        if key not in self.objects:
+            raise WireError("a reference to a container that never crossed")
+        return self.objects[key]
+
+    def watch(self, value: Any, handle: Optional[Callable[[Any], Any]] = None, encoded: Any = None) -> None:
+        """Note a list, dict or set as it is now (`encoded`, or encoded here): `changes` then finds
+        whether it changed since."""
+        if type(value) in (list, dict, set):
+            try:
+                self.sent[self.key(value)] = encoded if encoded is not None else encode(value, handle, self)
+            except NotPlain:
+                pass
+
+    def changes(self, handle: Optional[Callable[[Any], Any]] = None) -> tuple[list, list]:
+        """(each watched container that changed since it was noted, encoded as it is now and noted
+        so; the keys of those changed beyond what plain data can carry, no longer watched)."""
+        changed, lost = [], []
+        for key, before in list(self.sent.items()):
+            try:
+                now = encode(self.objects[key], handle, self)
+            except NotPlain:
+                lost.append(key)
+                del self.sent[key]
+                continue
+            if now != before:
+                changed.append(now)
+                self.sent[key] = now
+        return changed, lost
+
+    def keep(self, keys: Any) -> None:
+        """Watch only these keys from now on (those the other side still holds too)."""
+        wanted = set(k for k in keys if type(k) is int) if type(keys) is list else set()
+        for key in [k for k in self.sent if k not in wanted]:
+            del self.sent[key]
+
+    def prune(self) -> None:
+        """Let go of every container nothing but this registry holds (oldest first: a sender keys
+        a container before those inside it, which it holds until it goes)."""
+        for key in sorted(self.objects, key=abs):
+            if sys.getrefcount(self.objects[key]) <= 2:  # this registry's reference and the argument's
+                del self.keys[id(self.objects.pop(key))]
+                self.sent.pop(key, None)
+
+
+def encode(value: Any, handle: Optional[Callable[[Any], Any]] = None, shared: Optional[Shared] = None) -> Any:
     """A JSON-able form of `value`. Containers and scalars of builtin types (and their subclasses,
     read as the base type; numpy values through `.tolist()`) are data; anything else becomes
-    `handle(obj)` (a handle tag) or, without `handle`, raises NotPlain. `known`: objects (by id)
-    sent as the given tag instead (a call's arguments returned as themselves)."""
+    `handle(obj)` (a handle tag) or, without `handle`, raises NotPlain. With `shared`, every list,
+    dict and set goes under its shared key (once per message, then as a reference); a container
+    inside itself is not plain data."""
     nodes = [0]
+    inside: set[int] = set()  # containers being encoded
+    done: set[int] = set()  # keys already encoded in this message
+
+    def keyed(x: Any, t: type, depth: int) -> Any:
+        key = shared.key(x)  # type: ignore[union-attr]
+        if key in done:
+            return {"r": key}
+        if id(x) in inside:
+            raise NotPlain("a container inside itself")
+        inside.add(id(x))
+        if t is list:
+            body: Any = {"l": [key, [walk(v, depth + 1) for v in x]]}
+        elif t is dict:
+            body = {"D": [key, [[walk(k, depth + 1), walk(v, depth + 1)] for k, v in x.items()]]}
+        else:
+            body = {"S": [key, [walk(v, depth + 1) for v in x]]}
+        inside.discard(id(x))
+        done.add(key)
+        return body
 
     def walk(x: Any, depth: int) -> Any:
         nodes[0] += 1
         if depth > MAX_DEPTH or nodes[0] > MAX_NODES:
             raise NotPlain("nested too deeply or too large")
-        if known and id(x) in known:
-            return known[id(x)]
         t = type(x)
         if t is str or t is float or t is bool or x is None:
             return x
         if t is int:
             return x if x.bit_length() <= BIG_INT_BITS else {"i": hex(x)}
+        if shared is not None and (t is list or t is dict or t is set):
+            return keyed(x, t, depth)
         if t is list:
             return [walk(v, depth + 1) for v in x]
         if t is tuple:
@@ -121,7 +226,7 @@ def to_bytes(encoded: Any) -> bytes:
 
 
 def _tagged(make_handle: Optional[Callable[[int, str], Any]], module: Optional[Callable[[str], Any]],
-            argument: Optional[Callable[[Any], Any]] = None) -> Callable[[dict], Any]:
+            shared: Optional[Shared] = None) -> Callable[[dict], Any]:
     def hook(obj: dict) -> Any:
         if len(obj) == 2 and "h" in obj and "k" in obj and make_handle is not None:
             n, what = obj["h"], obj["k"]
@@ -143,8 +248,14 @@ def _tagged(make_handle: Optional[Callable[[int, str], Any]], module: Optional[C
             return complex(float(body[0]), float(body[1]))
         if tag == "i" and type(body) is str:
             return int(body, 16)
-        if tag == "a" and type(body) in (int, str) and argument is not None:
-            return argument(body)
+        if tag in ("l", "D", "S") and shared is not None and type(body) is list and len(body) == 2 \
+                and type(body[0]) is int and type(body[1]) is list:
+            key, items = body
+            if tag == "D" and not all(type(p) is list and len(p) == 2 for p in items):
+                raise WireError("a malformed dict")
+            return shared.bind(key, items if tag == "l" else {k: v for k, v in items} if tag == "D" else set(items))
+        if tag == "r" and type(body) is int and shared is not None:
+            return shared.get(body)
         if tag == "m" and type(body) is str and module is not None:
             return module(body)
         if tag == "o" and type(body) is list and len(body) == 2 and all(type(b) is str for b in body) \
@@ -170,14 +281,20 @@ def module_object(owner: Any, qualname: str) -> Any:
     return value if callable(value) and not isinstance(value, ModuleType) else SKIP
 
 
+def with_field(message: bytes, name: str, value: Any) -> bytes:
+    """A message as `to_bytes` writes a dict ({"d":[...]}, never empty), with one more field."""
+    return message[:-2] + b"," + to_bytes([name, value]) + b"]}"
+
+
 def loads(data: bytes, make_handle: Optional[Callable[[int, str], Any]] = None,
-          module: Optional[Callable[[str], Any]] = None, argument: Optional[Callable[[Any], Any]] = None) -> Any:
+          module: Optional[Callable[[str], Any]] = None, shared: Optional[Shared] = None) -> Any:
     """Rebuild a value from `dumps` bytes as exactly builtin types (plus what `make_handle` and
-    `module` return for handle and module tags). Raises WireError on anything else."""
+    `module` return for handle and module tags; shared containers are this side's own, see
+    `Shared`). Raises WireError on anything else."""
     if len(data) > MAX_BYTES:
         raise WireError(f"a message over {MAX_BYTES >> 20} MB")
     try:
-        return json.loads(data.decode("ascii"), object_hook=_tagged(make_handle, module, argument))
+        return json.loads(data.decode("ascii"), object_hook=_tagged(make_handle, module, shared))
     except WireError:
         raise
     except (ValueError, TypeError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
