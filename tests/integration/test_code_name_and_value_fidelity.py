@@ -200,6 +200,24 @@ def test_the_same_object_of_the_program_is_the_same_handle(sb):
     assert not run_tests(sb, fresh, tests, entry_point="Tree").passed
 
 
+def test_value_types_of_the_standard_library_arrive_as_the_tests_own(sb):
+    program = ("import math\nfrom fractions import Fraction\nfrom collections import namedtuple\n"
+               "Point = namedtuple('Point', 'x y')\n"
+               "def fill(xs):\n    return [math.nan if x is None else x for x in xs]\n"
+               "def half(x):\n    return Fraction(x, 2)\n"
+               "def mid(a, b):\n    return Point((a.x + b.x) / 2, (a.y + b.y) / 2)\n"
+               "def zero_first(b):\n    b[0] = 0\n    return b\n")
+    tests = ("import math\nfrom fractions import Fraction\nfrom collections import namedtuple\n"
+             "assert fill([None, 1]) == [math.nan, 1]\n"
+             "assert half(3) == Fraction(3, 2)\n"
+             "P = namedtuple('P', 'x y')\nassert mid(P(0, 0), P(2, 4)).y == 2.0\n"
+             "b = bytearray(b'ab')\nassert zero_first(b) is b and b == bytearray(b'\\x00b')\n")
+    assert run_tests(sb, program, tests).passed
+    wrong = program.replace("math.nan if", "float('nan') if").replace("Fraction(x, 2)", "Fraction(x, 3)") \
+        .replace("(a.y + b.y) / 2", "a.y").replace("b[0] = 0", "b = bytearray(b)\n    b[0] = 0")
+    assert statuses(run_tests(sb, wrong, tests)) == ["failed"] * 4
+
+
 def test_the_programs_generators_are_drawn_from(sb):
     endless = "def f(n):\n    i = 0\n    while True:\n        yield i * n\n        i += 1\n"
     tests = check("""

@@ -78,7 +78,29 @@ def test_what_only_the_registry_holds_is_let_go():
     assert sorted(map(id, shared.objects.values())) == sorted(map(id, [kept, *kept]))
 
 
+def test_value_types_rebuilt_with_the_receivers_own_modules():
+    import collections
+    import fractions
+    point = collections.namedtuple("Point", "x y")(1, 2)
+    back = wire.loads(wire.dumps([math.nan, fractions.Fraction(3, 2), point, float("nan")]))
+    assert back[0] is math.nan and back[3] is not math.nan and back[3] != back[3]
+    assert back[1] == fractions.Fraction(3, 2) and type(back[1]) is fractions.Fraction
+    assert back[2] == (1, 2) and back[2].y == 2 and type(back[2]).__name__ == "Point"
+    again = wire.loads(wire.dumps(point))
+    assert type(again) is type(back[2])
+
+
+def test_a_bytearray_is_shared_and_changed_in_place():
+    sender, receiver = wire.Shared(1), wire.Shared(-1)
+    mine = bytearray(b"ab")
+    theirs = wire.loads(wire.to_bytes(wire.encode(mine, shared=sender)), shared=receiver)
+    theirs[0] = 0
+    assert wire.loads(wire.to_bytes(wire.encode(theirs, shared=receiver)), shared=sender) is mine
+    assert mine == bytearray(b"\x00b")
+
+
 def test_malformed_messages_are_wire_errors():
-    for bad in (b'{"x": 1}', b'{"t": 1}', b'{"d": [[1]]}', b'{"b": "***"}', b'[', b'{"h": "1", "k": 2}'):
+    for bad in (b'{"x": 1}', b'{"t": 1}', b'{"d": [[1]]}', b'{"b": "***"}', b'[', b'{"h": "1", "k": 2}',
+                b'{"q": [1, 0]}', b'{"nt": ["a b", ["x"], [1]]}', b'{"nt": ["P", ["x"], [1, 2]]}'):
         with pytest.raises(wire.WireError):
             wire.loads(bad, make_handle=lambda n, what: (n, what))

@@ -329,7 +329,7 @@ def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
     else:
         _flush()
         encoded = handles.encode(value, shared)
-        if type(value) in (list, dict, set) and "h" not in encoded:  # a result the program keeps may change later
+        if type(value) in wire.MUTABLE and "h" not in encoded:  # a result the program keeps may change later
             shared.watch(value, encoded=encoded)  # (its content now goes with it, changed or not)
         body = [["v", encoded]]
     changed, lost = shared.changes(handles.tag)  # (what an exception left changed too)
@@ -339,6 +339,6 @@ def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
     except wire.NotPlain:  # too large in all: the value as a handle, every change lost
         lost += [next(iter(c.values()))[0] for c in changed]
         if body[0][0] == "v":
-            lost += [shared.key(value)] if type(value) in (list, dict, set) else []
+            lost += [shared.key(value)] if type(value) in wire.MUTABLE else []
             body[0] = ["v", handles.tag(value)]
         return wire.to_bytes({"d": [body[0], ["lost", lost]]})

@@ -137,9 +137,9 @@ class Tester:
             if lost:
                 raise wire.NotPlain("the tests made a list, dict or set the program holds too large")
             body = [["op", op], ["h", self._plain_arg(target)]]
-            for name, value in fields.items():
-                given = value if name == "a" else value.values() if name == "k" else [value]
-                encoded = [wire.encode(v, self._plain_arg, shared) for v in given]
+            for name, value in fields.items():  # (one encoding for all of a call's arguments: aliasing kept)
+                given = tuple(value) if name == "a" else tuple(value.values()) if name == "k" else (value,)
+                encoded = wire.encode(given, self._plain_arg, shared)["t"]
                 for v, e in zip(given, encoded):
                     shared.watch(v, encoded=e)
                 body.append([name, encoded if name == "a" else {"d": [list(p) for p in zip(value, encoded)]}
@@ -180,7 +180,7 @@ class Tester:
         shared.keep(held)
         wanted = set(held) if type(held) is list else set()
         for obj in [reply.get("v"), *(reply.get("m") if type(reply.get("m")) is list else [])]:
-            if type(obj) in (list, dict, set) and shared.keys.get(id(obj)) in wanted:
+            if type(obj) in wire.MUTABLE and shared.keys.get(id(obj)) in wanted:
                 shared.watch(obj, self._plain_arg)
 
     def draw(self, target: Handle, n: int) -> tuple[list, bool]:

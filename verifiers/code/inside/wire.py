@@ -13,7 +13,11 @@ Tags (a JSON object always has exactly one of these keys; a dict travels as a ta
     {"h": n, "k": "what"}  a handle: an object that stays in the program's process
     {"l": [key, [...]]} {"D": [key, [[k, v], ...]]} {"S": [key, [...]]}  a list, dict or set shared
                            by both processes under `key` for the run (see `Shared`)
+    {"B": [key, "base64"]} a bytearray, shared the same way
     {"r": key}             that shared container again, within one message (aliasing: [[0] * 3] * 3)
+    {"nan": 0}             math.nan itself (lists and sets compare items by identity first)
+    {"q": [n, d]}          a fractions.Fraction     {"nt": ["Point", ["x", "y"], [...]]} a namedtuple,
+                           rebuilt with the receiver's own `fractions` and `collections`
     {"m": "name"}          a module the program imported (the tests use their own copy)
     {"o": ["module", "qualname"]}  a function or class the program imported from a module (the
                            tests get their own copy, or SKIP: never the program's object)
@@ -23,7 +27,10 @@ Stdlib only: this module also runs inside the sandbox (see `server.py`).
 from __future__ import annotations
 
 import base64
+import collections
+import fractions
 import json
+import math
 import sys
 from types import ModuleType
 from typing import Any, Callable, Optional
@@ -35,6 +42,9 @@ BIG_INT_BITS = 4096  # above this an int travels as hex (JSON text would need > 
 
 
 SKIP = object()  # a module (or a module's object) the tests do not get
+MUTABLE = (list, dict, set, bytearray)  # what `Shared` gives one identity on both sides
+NAN = math.nan
+_NAMEDTUPLES: dict[tuple, type] = {}  # (name, fields) -> the class this side made for them
 
 
 class NotPlain(ValueError):
@@ -92,7 +102,7 @@ class Shared:
             return value
         if type(obj) is not type(value):
             raise WireError("a shared container that changed its type")
-        if type(obj) is list:
+        if type(obj) is list or type(obj) is bytearray:
             obj[:] = value
         else:
             obj.clear()
@@ -107,7 +117,7 @@ class Shared:
     def watch(self, value: Any, handle: Optional[Callable[[Any], Any]] = None, encoded: Any = None) -> None:
         """Note a list, dict or set as it is now (`encoded`, or encoded here): `changes` then finds
         whether it changed since."""
-        if type(value) in (list, dict, set):
+        if type(value) in MUTABLE:
             try:
                 self.sent[self.key(value)] = encoded if encoded is not None else encode(value, handle, self)
             except NotPlain:
@@ -138,7 +148,7 @@ class Shared:
     def prune(self) -> None:
         """Let go of every container nothing but this registry holds (oldest first: a sender keys
         a container before those inside it, which it holds until it goes)."""
-        for key in sorted(self.objects, key=abs):
+        for key in sorted(self.objects, key=abs) if self.objects else ():
             if sys.getrefcount(self.objects[key]) <= 2:  # this registry's reference and the argument's
                 del self.keys[id(self.objects.pop(key))]
                 self.sent.pop(key, None)
@@ -165,6 +175,8 @@ def encode(value: Any, handle: Optional[Callable[[Any], Any]] = None, shared: Op
             body: Any = {"l": [key, [walk(v, depth + 1) for v in x]]}
         elif t is dict:
             body = {"D": [key, [[walk(k, depth + 1), walk(v, depth + 1)] for k, v in x.items()]]}
+        elif t is bytearray:
+            body = {"B": [key, base64.b64encode(x).decode("ascii")]}
         else:
             body = {"S": [key, [walk(v, depth + 1) for v in x]]}
         inside.discard(id(x))
@@ -176,11 +188,13 @@ def encode(value: Any, handle: Optional[Callable[[Any], Any]] = None, shared: Op
         if depth > MAX_DEPTH or nodes[0] > MAX_NODES:
             raise NotPlain("nested too deeply or too large")
         t = type(x)
-        if t is str or t is float or t is bool or x is None:
+        if t is float:
+            return {"nan": 0} if x is NAN else x
+        if t is str or t is bool or x is None:
             return x
         if t is int:
             return x if x.bit_length() <= BIG_INT_BITS else {"i": hex(x)}
-        if shared is not None and (t is list or t is dict or t is set):
+        if shared is not None and t in MUTABLE:
             return keyed(x, t, depth)
         if t is list:
             return [walk(v, depth + 1) for v in x]
@@ -194,6 +208,11 @@ def encode(value: Any, handle: Optional[Callable[[Any], Any]] = None, shared: Op
             return {"b": base64.b64encode(x).decode("ascii")}
         if t is complex:
             return {"c": [x.real, x.imag]}
+        if t is fractions.Fraction:
+            return {"q": [walk(x.numerator, depth + 1), walk(x.denominator, depth + 1)]}
+        fields = getattr(t, "_fields", None) if isinstance(x, tuple) else None
+        if type(fields) is tuple and all(type(f) is str for f in fields) and type(t.__name__) is str:
+            return {"nt": [t.__name__, list(fields), [walk(v, depth + 1) for v in tuple.__iter__(x)]]}
         base, view = _builtin_view(x)
         if base is not None:
             if base is tuple or base is frozenset or base is set:
@@ -254,8 +273,18 @@ def _tagged(make_handle: Optional[Callable[[int, str], Any]], module: Optional[C
             if tag == "D" and not all(type(p) is list and len(p) == 2 for p in items):
                 raise WireError("a malformed dict")
             return shared.bind(key, items if tag == "l" else {k: v for k, v in items} if tag == "D" else set(items))
+        if tag == "B" and shared is not None and type(body) is list and len(body) == 2 and type(body[0]) is int \
+                and type(body[1]) is str:
+            return shared.bind(body[0], bytearray(base64.b64decode(body[1].encode("ascii"), validate=True)))
         if tag == "r" and type(body) is int and shared is not None:
             return shared.get(body)
+        if tag == "nan" and body == 0:
+            return NAN
+        if tag == "q" and type(body) is list and len(body) == 2 and all(type(v) is int for v in body):
+            return fractions.Fraction(*body)
+        if tag == "nt" and type(body) is list and len(body) == 3 and type(body[0]) is str and type(body[2]) is list \
+                and type(body[1]) is list and all(type(f) is str for f in body[1]):
+            return namedtuple_class(body[0], tuple(body[1]))(*body[2])
         if tag == "m" and type(body) is str and module is not None:
             return module(body)
         if tag == "o" and type(body) is list and len(body) == 2 and all(type(b) is str for b in body) \
@@ -264,6 +293,17 @@ def _tagged(make_handle: Optional[Callable[[int, str], Any]], module: Optional[C
         raise WireError(f"an unknown or malformed tag {tag!r}")
 
     return hook
+
+
+def namedtuple_class(name: str, fields: tuple) -> type:
+    """This side's own namedtuple class for that name and those fields (one per pair, so results
+    are of one type; tuples compare as tuples whatever their class)."""
+    cls = _NAMEDTUPLES.get((name, fields))
+    if cls is None:
+        if len(_NAMEDTUPLES) >= 1024:
+            _NAMEDTUPLES.clear()
+        cls = _NAMEDTUPLES[(name, fields)] = collections.namedtuple(name, fields)
+    return cls
 
 
 def module_object(owner: Any, qualname: str) -> Any:
@@ -297,5 +337,5 @@ def loads(data: bytes, make_handle: Optional[Callable[[int, str], Any]] = None,
         return json.loads(data.decode("ascii"), object_hook=_tagged(make_handle, module, shared))
     except WireError:
         raise
-    except (ValueError, TypeError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
+    except (ValueError, TypeError, ArithmeticError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
         raise WireError(f"not a plain value: {type(exc).__name__}: {str(exc)[:200]}") from None
