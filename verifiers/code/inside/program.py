@@ -306,13 +306,14 @@ def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
             value = len(target)
         elif op == "iter" and iter(target) is target:  # an iterator (a generator): the tests draw from it
             return wire.to_bytes({"d": [["lazy", True]]})
-        elif op == "iter":
-            value = []
+        elif op == "iter":  # (the items as a tuple: the harness's own container is no shared one)
+            items = []
             for item in target:
-                value.append(item)
-                if len(value) > ITER_CAP:
+                items.append(item)
+                if len(items) > ITER_CAP:
                     raise ValueError(f"the iterator yields more than {ITER_CAP} items")
-        elif op == "next":  # up to n items, and whether it ended
+            value = tuple(items)
+        elif op == "next":  # (up to n items, whether it ended)
             items, ended = [], False
             for _ in range(min(max(int(req.get("n", 1)), 1), 4096)):
                 try:
@@ -320,7 +321,7 @@ def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
                 except StopIteration:
                     ended = True
                     break
-            value = {"items": items, "ended": ended}
+            value = (tuple(items), ended)
         else:
             raise ValueError(f"unknown request {op!r}")
     except BaseException as exc:

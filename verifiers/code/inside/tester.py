@@ -183,11 +183,11 @@ class Tester:
             if type(obj) in wire.MUTABLE and shared.keys.get(id(obj)) in wanted:
                 shared.watch(obj, self._plain_arg)
 
-    def draw(self, target: Handle, n: int) -> tuple[list, bool]:
+    def draw(self, target: Handle, n: int) -> tuple[tuple, bool]:
         """Up to `n` items from the program's iterator, and whether it ended."""
         got = self.request("next", target, n=n)
-        items, ended = (got.get("items"), got.get("ended")) if type(got) is dict else (None, None)
-        if type(items) is not list or type(ended) is not bool or len(items) > n:
+        items, ended = got if type(got) is tuple and len(got) == 2 else (None, None)
+        if type(items) is not tuple or type(ended) is not bool or len(items) > n:
             raise self.incident(Incident("error", "the program's process sent a malformed reply"))
         return items, ended or not items
 
