@@ -273,7 +273,7 @@ def serve(prelude: Any, code: Any, module_name: Any, requests: frames.BlockingFr
             return
         message = answer(request, handles, shared)
         shared.prune()  # (the call's own references are gone with `answer`)
-        frames.send_frame(reply, wire.with_field(message, "held", list(shared.sent)))
+        frames.send_frame(reply, wire.with_field(message, "held", list(shared.sent)) if shared.sent else message)
 
 
 def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
@@ -326,14 +326,15 @@ def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
             raise ValueError(f"unknown request {op!r}")
     except BaseException as exc:
         _flush()
+        changed, lost = shared.changes(handles.tag)  # (what an exception left changed too)
         body = [["e", wire.encode(describe(exc))]]
     else:
         _flush()
+        changed, lost = shared.changes(handles.tag)
         encoded = handles.encode(value, shared)
         if type(value) in wire.MUTABLE and "h" not in encoded:  # a result the program keeps may change later
             shared.watch(value, encoded=encoded)  # (its content now goes with it, changed or not)
         body = [["v", encoded]]
-    changed, lost = shared.changes(handles.tag)  # (what an exception left changed too)
     body += ([["m", changed]] if changed else []) + ([["lost", lost]] if lost else [])
     try:
         return wire.to_bytes({"d": body})

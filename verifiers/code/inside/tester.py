@@ -144,7 +144,7 @@ class Tester:
                     shared.watch(v, encoded=e)
                 body.append([name, encoded if name == "a" else {"d": [list(p) for p in zip(value, encoded)]}
                              if name == "k" else encoded[0]])
-            body += ([["m", changed]] if changed else []) + [["held", list(shared.sent)]]
+            body += ([["m", changed]] if changed else []) + ([["held", list(shared.sent)]] if shared.sent else [])
             data = wire.to_bytes({"d": body})
         except wire.NotPlain as exc:
             raise self.incident(Incident("unknown", f"the tests pass a value that is not plain data ({exc})"))

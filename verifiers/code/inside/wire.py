@@ -141,6 +141,8 @@ class Shared:
 
     def keep(self, keys: Any) -> None:
         """Watch only these keys from now on (those the other side still holds too)."""
+        if not self.sent:
+            return
         wanted = set(k for k in keys if type(k) is int) if type(keys) is list else set()
         for key in [k for k in self.sent if k not in wanted]:
             del self.sent[key]
