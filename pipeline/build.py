@@ -185,12 +185,25 @@ def _startup_timeout(exc: BaseException) -> bool:
     return isinstance(exc, TimeoutError) or "timed out" in str(exc).lower()
 
 
+# Ray starts its workers at nice 15, and a build's work all runs in them (with the sandboxes and
+# deadline children they start). Beside any other load at nice 0 they get a few percent of a CPU,
+# so the wall-clock backstops, meant never to be reached, would start deciding labels. The
+# workers of a Ray that steplabel starts run at the build's own priority.
+LOCAL_RAY_ENV = {"RAY_AUTH_MODE": "disabled", "RAY_worker_niceness": "0"}
+
+
+def local_ray_env() -> None:
+    """The environment a Ray started here inherits (values the user set are kept)."""
+    for key, value in LOCAL_RAY_ENV.items():
+        os.environ.setdefault(key, value)
+
+
 def init_ray(address: Optional[str], attempts: int = 2) -> bool:
     """Connect to a cluster (address or RAY_ADDRESS) or start a small local Ray; True if we started it.
 
     A start-up that times out (a loaded machine) is retried once; then the build fails with one
     line that says what to try, not a traceback."""
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    local_ray_env()
     import ray
 
     if ray.is_initialized():

@@ -17,8 +17,11 @@ SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
 
 @pytest.fixture(scope="session")
 def ray_session():
-    """A local Ray instance shared by every integration test (ray.init costs seconds)."""
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    """A local Ray instance shared by every integration test (ray.init costs seconds), started as
+    a build starts one (its workers at the build's priority)."""
+    from steplabel.pipeline.build import local_ray_env
+
+    local_ray_env()
     for key, value in DUMMY_ENV.items():  # workers inherit them: builds on the loopback S3 server
         os.environ.setdefault(key, value)
     import ray

@@ -2,6 +2,8 @@
 to try. Ray's start-up is replaced by one that times out as Ray's does (no Ray is started)."""
 from __future__ import annotations
 
+import os
+
 import pytest
 import ray
 
@@ -14,6 +16,7 @@ class FlakyStart:
 
     def init(self, **_kw) -> None:
         self.calls += 1
+        self.niceness = os.environ.get("RAY_worker_niceness")
         if self.calls <= self.failures:
             raise self.error
 
@@ -57,3 +60,11 @@ def test_other_errors_are_not_retried(start):
     with pytest.raises(ValueError, match="too large"):
         init_ray(None)
     assert flaky.calls == 1
+
+
+def test_a_local_ray_runs_its_workers_at_the_builds_priority(start, monkeypatch):
+    monkeypatch.delenv("RAY_worker_niceness", raising=False)
+    flaky = start(0, RAY_TIMEOUT)
+    assert init_ray(None) is True and flaky.niceness == "0"
+    monkeypatch.setenv("RAY_worker_niceness", "10")  # an operator's own choice is kept
+    assert init_ray(None) is True and flaky.niceness == "10"
