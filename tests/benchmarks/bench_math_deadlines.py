@@ -49,7 +49,9 @@ def main() -> None:
         result["threads"] = {n: f.result()[n] for n, f in futures.items()}
     import ray
 
-    os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+    from steplabel.pipeline.build import local_ray_env
+
+    local_ray_env()  # workers at this process's priority, as in a build
     ray.init(num_cpus=2, object_store_memory=256 * 2**20, include_dashboard=False, log_to_driver=False,
              configure_logging=False)
 
