@@ -2,13 +2,16 @@
 from __future__ import annotations
 
 import json
+import shutil
+import tempfile
 import threading
 import time
+from pathlib import Path
 
 import pytest
 
 from steplabel.verifiers.code import (Limits, Sandbox, SandboxPool, SandboxUnavailable,
-                                      run_humaneval, run_mbpp, run_pytest_file, run_tests)
+                                      isolation, run_humaneval, run_mbpp, run_pytest_file, run_tests)
 from tests.support.sandbox import IDLE_TREE, descendants, failing_bwrap, sandbox_fixture, settled_tree
 
 pytestmark = pytest.mark.integration
@@ -186,3 +189,27 @@ def test_function_call_cases(sb):
     assert "expected [[1, 2]], got [2, 1]" in report.results[0].message
     io = json.dumps({"format": "stdio", "cases": [{"input": "3", "output": "9"}]})
     assert run_tests(sb, "print(int(input()) ** 2)\n", io).passed
+
+
+def test_a_runs_tmp_is_cleared_and_paths_bound_over_it_are_left_alone(monkeypatch):
+    """An interpreter under /tmp (a virtualenv made there) is bound back, read-only, over every
+    run's fresh /tmp; tidying between runs removes the tests' own files, nested ones too, and
+    leaves the bound paths as they are."""
+    bound = Path(tempfile.mkdtemp(dir="/tmp", prefix="steplabel-bound-"))
+    try:
+        bound.chmod(0o755)  # (readable by the sandbox's user, as an interpreter's files are)
+        (bound / "sub").mkdir(mode=0o755)
+        (bound / "sub" / "keep.txt").write_text("kept")
+        (bound / "sub" / "keep.txt").chmod(0o644)
+        python_paths = isolation.python_paths
+        monkeypatch.setattr(isolation, "python_paths", lambda: python_paths() + [str(bound)])
+        kept = f"assert open({str(bound / 'sub' / 'keep.txt')!r}).read() == 'kept'\n"
+        leave = ("import os\nos.makedirs('left/deep', exist_ok=True)\nopen('left/deep/f', 'w').write('x')\n"
+                 "open('top', 'w').write('x')\n")
+        gone = "import os\nassert not os.path.exists('left') and not os.path.exists('top')\n"
+        with Sandbox(limits=Limits(timeout=2.0, wall_factor=3.0)) as box:
+            assert run_tests(box, "x = 1\n", leave + kept).passed
+            assert run_tests(box, "x = 1\n", gone + kept).passed
+        assert (bound / "sub" / "keep.txt").read_text() == "kept"
+    finally:
+        shutil.rmtree(bound, ignore_errors=True)

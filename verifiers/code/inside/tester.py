@@ -17,7 +17,6 @@ import marshal
 import os
 import resource
 import select
-import shutil
 import signal
 import socket
 import sys
@@ -220,6 +219,24 @@ class Tester:
         self.results.append(result)
 
 
+def clear(directory: str, device: int) -> None:
+    """Remove everything under `directory` that is on `device` (this run's /tmp). Other
+    filesystems mounted in it are left alone, with everything under them: an interpreter that
+    lives under /tmp is bound back, read-only, over every run's /tmp (a virtualenv made there),
+    and walking it to delete nothing cost a third of a second a run."""
+    for entry in os.scandir(directory):
+        try:
+            if entry.stat(follow_symlinks=False).st_dev != device:
+                continue
+            if entry.is_dir(follow_symlinks=False):
+                clear(entry.path, device)
+                os.rmdir(entry.path)  # (refused while a mount is inside it)
+            else:
+                os.unlink(entry.path)
+        except OSError:
+            pass
+
+
 def tidy(job: dict) -> None:
     """Between runs: nothing a run's tests started or left behind reaches the next run. This
     process is its PID namespace's init, so every process the tests started is its descendant."""
@@ -242,14 +259,7 @@ def tidy(job: dict) -> None:
                 os.waitpid(-1, 0)
             except ChildProcessError:
                 break
-    for entry in os.scandir("."):
-        try:
-            if entry.is_dir(follow_symlinks=False):
-                shutil.rmtree(entry.path, ignore_errors=True)
-            else:
-                os.unlink(entry.path)
-        except OSError:
-            pass
+    clear(".", os.stat(".").st_dev)
     if job.get("module"):
         sys.modules.pop(str(job["module"]), None)
 
