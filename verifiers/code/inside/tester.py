@@ -137,12 +137,13 @@ class Tester:
                 raise wire.NotPlain("the tests made a list, dict or set the program holds too large")
             body = [["op", op], ["h", self._plain_arg(target)]]
             for name, value in fields.items():  # (one encoding for all of a call's arguments: aliasing kept)
-                given = tuple(value) if name == "a" else tuple(value.values()) if name == "k" else (value,)
+                given = tuple(value.values()) if name == "k" else tuple(value) if name == "a" else (value,)
                 encoded = wire.encode(given, self._plain_arg, shared)["t"]
                 for v, e in zip(given, encoded):
                     shared.watch(v, encoded=e)
-                body.append([name, encoded if name == "a" else {"d": [list(p) for p in zip(value, encoded)]}
-                             if name == "k" else encoded[0]])
+                if name == "k":
+                    encoded = {"d": [[k, e] for k, e in zip(value, encoded)]}
+                body.append([name, encoded if name in ("a", "k") else encoded[0]])
             body += ([["m", changed]] if changed else []) + ([["held", list(shared.sent)]] if shared.sent else [])
             data = wire.to_bytes({"d": body})
         except wire.NotPlain as exc:
