@@ -26,7 +26,7 @@ import pytest
 
 from steplabel.verifiers.code import Limits, Sandbox, check_code, run_tests
 from steplabel.verifiers.code.isolation import bwrap_binary, python_paths
-from tests.support.sandbox import IDLE_TREE, descendants, sandbox_fixture, settled_tree
+from tests.support.sandbox import leftovers, sandbox_fixture
 
 pytestmark = pytest.mark.integration
 
@@ -236,7 +236,7 @@ def test_forging_programs_never_pass(sb, style):
         programs[f"{name} (after)"] = WRONG + trick
     assert forgeries(sb, programs, style) == {}
     assert sb.restarts == 0
-    assert len(settled_tree(sb)) == IDLE_TREE, sorted(descendants(sb.server_pid))
+    assert not leftovers(sb)
 
 
 IN_PROCESS = textwrap.dedent("""
@@ -339,7 +339,7 @@ def test_stdio_forgeries_never_pass(sb):
         if not all(r.passed for r in after):
             forged[f"{name} (the correct program after it)"] = [r.message for r in after]
     assert forged == {}
-    assert len(settled_tree(sb)) == IDLE_TREE
+    assert not leftovers(sb)
 
 
 OPTIMIZED_HOST = textwrap.dedent("""

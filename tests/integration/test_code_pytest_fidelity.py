@@ -12,7 +12,7 @@ from steplabel.pipeline.labelers import make_labeler
 from steplabel.pipeline.labelers.base import apply_labeling
 from steplabel.pipeline.schema import new_chain, rows_to_table
 from steplabel.verifiers.code import Sandbox, check_code, run_pytest_file
-from tests.support.sandbox import IDLE_TREE, descendants, sandbox_fixture, settled_tree
+from tests.support.sandbox import leftovers, sandbox_fixture
 
 pytestmark = pytest.mark.integration
 
@@ -322,7 +322,7 @@ def test_a_lone_surrogate_ends_as_a_clean_failure(sb):
     for r in check.report.results:
         for text in (r.name, r.message, r.tb, r.output, *(f[2] for f in r.frames)):
             text.encode("utf-8")
-    assert len(settled_tree(sb)) == IDLE_TREE, sorted(descendants(sb.server_pid))
+    assert not leftovers(sb)
 
 
 def test_the_code_labelers_evidence_encodes(sb):

