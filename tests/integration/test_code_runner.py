@@ -157,8 +157,8 @@ def test_no_process_left_behind_after_many_runs(sb):
 
 def test_program_processes_that_end_while_they_wait_are_never_used():
     """The zygote forks program processes in batches, each waiting for a run of its own. Every
-    waiting one killed from outside: at most the run it was already handed to fails, and every
-    later run gets a live one."""
+    waiting one killed from outside (and reaped): at most the run it was already handed to
+    fails, and every later run gets a live one."""
     box = Sandbox(limits=Limits(timeout=2.0)).start()
     try:
         assert box.run(ADD, [{"name": "t", "code": "assert add(1, 1) == 2"}])[0].passed
@@ -167,6 +167,9 @@ def test_program_processes_that_end_while_they_wait_are_never_used():
         assert 1 <= len(waiting) <= isolation.PROGRAMS_AHEAD
         for pid in waiting:
             os.kill(pid, signal.SIGKILL)
+        deadline = time.monotonic() + 30.0
+        while any(os.path.exists(f"/proc/{pid}") for pid in waiting) and time.monotonic() < deadline:
+            time.sleep(0.02)  # (until the zygote has reaped them: it knows then)
         first = box.run(ADD, [{"name": "t", "code": "assert add(1, 1) == 2"}])[0]
         assert first.passed or "process ended" in first.message, first.message
         for _ in range(2 * isolation.PROGRAMS_AHEAD):

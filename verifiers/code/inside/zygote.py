@@ -163,6 +163,7 @@ class Zygote:
 
     def give_program(self) -> None:
         assert self.channel is not None
+        self.reap()  # (a SIGCHLD not yet handled)
         while self.stock and self.stock[0][0] in self.exited:  # (one that ended while it waited)
             pid, theirs, rundir = self.stock.pop(0)
             self.exited.pop(pid, None)
