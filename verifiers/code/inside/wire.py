@@ -239,62 +239,72 @@ def dumps(value: Any, handle: Optional[Callable[[Any], Any]] = None) -> bytes:
 
 
 def to_bytes(encoded: Any) -> bytes:
-    """An already encoded value as message bytes, within the size cap."""
-    text = json.dumps(encoded, ensure_ascii=True, separators=(",", ":"))
+    """An already encoded value (acyclic: `encode` refuses a cycle) as message bytes, within the
+    size cap."""
+    text = "".join(_ENCODE(encoded, 0)) if _ENCODE is not None else _ENCODER.encode(encoded)
     if len(text) > MAX_BYTES:
         raise NotPlain(f"over {MAX_BYTES >> 20} MB as data")
     return text.encode("ascii")
 
 
-def _tagged(make_handle: Optional[Callable[[int, str], Any]], module: Optional[Callable[[str], Any]],
-            shared: Optional[Shared] = None) -> Callable[[dict], Any]:
-    def hook(obj: dict) -> Any:
-        if len(obj) == 2 and "h" in obj and "k" in obj and make_handle is not None:
-            n, what = obj["h"], obj["k"]
-            if type(n) is not int or type(what) is not str:
-                raise WireError("a malformed handle")
-            return make_handle(n, what[:200])
-        if len(obj) != 1:
-            raise WireError("an object without exactly one tag")
-        ((tag, body),) = obj.items()
-        if tag in ("t", "s", "f") and type(body) is list:
-            return tuple(body) if tag == "t" else set(body) if tag == "s" else frozenset(body)
-        if tag == "d" and type(body) is list:
-            if not all(type(p) is list and len(p) == 2 for p in body):
-                raise WireError("a malformed dict")
-            return {k: v for k, v in body}
-        if tag == "b" and type(body) is str:
-            return base64.b64decode(body.encode("ascii"), validate=True)
-        if tag == "c" and type(body) is list and len(body) == 2 and all(type(v) in (int, float) for v in body):
-            return complex(float(body[0]), float(body[1]))
-        if tag == "i" and type(body) is str:
-            return int(body, 16)
-        if tag in ("l", "D", "S") and shared is not None and type(body) is list and len(body) == 2 \
-                and type(body[0]) is int and type(body[1]) is list:
-            key, items = body
-            if tag == "D" and not all(type(p) is list and len(p) == 2 for p in items):
-                raise WireError("a malformed dict")
-            return shared.bind(key, items if tag == "l" else {k: v for k, v in items} if tag == "D" else set(items))
-        if tag == "B" and shared is not None and type(body) is list and len(body) == 2 and type(body[0]) is int \
-                and type(body[1]) is str:
-            return shared.bind(body[0], bytearray(base64.b64decode(body[1].encode("ascii"), validate=True)))
-        if tag == "r" and type(body) is int and shared is not None:
-            return shared.get(body)
-        if tag == "nan" and body == 0:
-            return NAN
-        if tag == "q" and type(body) is list and len(body) == 2 and all(type(v) is int for v in body):
-            return fractions.Fraction(*body)
-        if tag == "nt" and type(body) is list and len(body) == 3 and type(body[0]) is str and type(body[2]) is list \
-                and type(body[1]) is list and all(type(f) is str for f in body[1]):
-            return namedtuple_class(body[0], tuple(body[1]))(*body[2])
-        if tag == "m" and type(body) is str and module is not None:
-            return module(body)
-        if tag == "o" and type(body) is list and len(body) == 2 and all(type(b) is str for b in body) \
-                and module is not None:
-            return module_object(module(body[0]), body[1])
-        raise WireError(f"an unknown or malformed tag {tag!r}")
+def _hook(obj: dict) -> Any:
+    """Each JSON object of a message as the value its tag stands for (see the module's docstring),
+    with the handle maker, module lookup and shared containers of the `loads` under way."""
+    make_handle, module, shared = _context
+    if len(obj) == 2 and "h" in obj and "k" in obj and make_handle is not None:
+        n, what = obj["h"], obj["k"]
+        if type(n) is not int or type(what) is not str:
+            raise WireError("a malformed handle")
+        return make_handle(n, what[:200])
+    if len(obj) != 1:
+        raise WireError("an object without exactly one tag")
+    ((tag, body),) = obj.items()
+    if tag in ("t", "s", "f") and type(body) is list:
+        return tuple(body) if tag == "t" else set(body) if tag == "s" else frozenset(body)
+    if tag == "d" and type(body) is list:
+        if not all(type(p) is list and len(p) == 2 for p in body):
+            raise WireError("a malformed dict")
+        return {k: v for k, v in body}
+    if tag == "b" and type(body) is str:
+        return base64.b64decode(body.encode("ascii"), validate=True)
+    if tag == "c" and type(body) is list and len(body) == 2 and all(type(v) in (int, float) for v in body):
+        return complex(float(body[0]), float(body[1]))
+    if tag == "i" and type(body) is str:
+        return int(body, 16)
+    if tag in ("l", "D", "S") and shared is not None and type(body) is list and len(body) == 2 \
+            and type(body[0]) is int and type(body[1]) is list:
+        key, items = body
+        if tag == "D" and not all(type(p) is list and len(p) == 2 for p in items):
+            raise WireError("a malformed dict")
+        return shared.bind(key, items if tag == "l" else {k: v for k, v in items} if tag == "D" else set(items))
+    if tag == "B" and shared is not None and type(body) is list and len(body) == 2 and type(body[0]) is int \
+            and type(body[1]) is str:
+        return shared.bind(body[0], bytearray(base64.b64decode(body[1].encode("ascii"), validate=True)))
+    if tag == "r" and type(body) is int and shared is not None:
+        return shared.get(body)
+    if tag == "nan" and body == 0:
+        return NAN
+    if tag == "q" and type(body) is list and len(body) == 2 and all(type(v) is int for v in body):
+        return fractions.Fraction(*body)
+    if tag == "nt" and type(body) is list and len(body) == 3 and type(body[0]) is str and type(body[2]) is list \
+            and type(body[1]) is list and all(type(f) is str for f in body[1]):
+        return namedtuple_class(body[0], tuple(body[1]))(*body[2])
+    if tag == "m" and type(body) is str and module is not None:
+        return module(body)
+    if tag == "o" and type(body) is list and len(body) == 2 and all(type(b) is str for b in body) \
+            and module is not None:
+        return module_object(module(body[0]), body[1])
+    raise WireError(f"an unknown or malformed tag {tag!r}")
 
-    return hook
+
+# One encoder and one decoder for every message: json.dumps and json.loads given options build a
+# new one per call, which costs more than encoding or parsing a call's message. The encoder is
+# the stdlib's C one as json.dumps makes it, without its cycle check (nothing encoded is cyclic).
+_ENCODER = json.JSONEncoder(ensure_ascii=True, separators=(",", ":"))
+_ENCODE = None if json.encoder.c_make_encoder is None else json.encoder.c_make_encoder(
+    None, _ENCODER.default, json.encoder.encode_basestring_ascii, None, ":", ",", False, False, True)
+_DECODER = json.JSONDecoder(object_hook=_hook)
+_context: tuple = (None, None, None)  # (make_handle, module, shared) of the `loads` under way
 
 
 def namedtuple_class(name: str, fields: tuple) -> type:
@@ -335,9 +345,13 @@ def loads(data: bytes, make_handle: Optional[Callable[[int, str], Any]] = None,
     `Shared`). Raises WireError on anything else."""
     if len(data) > MAX_BYTES:
         raise WireError(f"a message over {MAX_BYTES >> 20} MB")
+    global _context
+    _context = (make_handle, module, shared)
     try:
-        return json.loads(data.decode("ascii"), object_hook=_tagged(make_handle, module, shared))
+        return _DECODER.decode(data.decode("ascii"))
     except WireError:
         raise
     except (ValueError, TypeError, ArithmeticError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
         raise WireError(f"not a plain value: {type(exc).__name__}: {str(exc)[:200]}") from None
+    finally:
+        _context = (None, None, None)
