@@ -17,7 +17,6 @@ import select
 import signal
 import socket
 import sys
-import tempfile
 from typing import Any, Optional
 
 from steplabel_inside import calls, confine, frames, program, tester
@@ -118,7 +117,11 @@ class Zygote:
         return pid
 
     def rundir(self) -> Optional[str]:
-        return None if self.private else tempfile.mkdtemp(prefix="run-", dir=self.workdir)
+        if self.private:
+            return None
+        import tempfile  # (here: it brings shutil, bz2, lzma and zlib, whose mappings make every fork dearer)
+
+        return tempfile.mkdtemp(prefix="run-", dir=self.workdir)
 
     def start_tester(self) -> None:
         """Fork the test process and hand the server its two pipes (jobs in, results out)."""
