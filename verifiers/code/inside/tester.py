@@ -79,25 +79,29 @@ class Tester:
         return [fd for fd in ready if fd != zfd] + list(wready)
 
     def program(self) -> Program:
-        """A fresh program process (the one the zygote handed over ahead; it forks the next now)."""
+        """A fresh program process (the one the zygote handed over ahead; it forks the next now).
+        One that ended while it waited (killed from outside: nothing of a run was in it yet) is
+        passed over."""
         link = self.link
-        if not link.fresh:
-            link.take_notices()
-        if not link.fresh and link.refused:  # the last fork failed: ask again
-            link.refused = ""
-            self.zygote({"want": "program"})
-        deadline = time.monotonic() + 60.0
-        while not link.fresh:
-            if link.refused or time.monotonic() > deadline:
-                raise Incident("error", f"no program process could be started ({link.refused or 'no answer'})",
-                               infra=True)
-            self.wait([], timeout=1.0)
-        pid, fds = link.fresh.pop(0)
-        self.zygote({"want": "program"})  # the next one, forked while this run goes on
-        self.current = link.programs[pid] = Program(self, pid, fds)
-        if pid in link.exits:
-            self.current.exit_status, self.current.exit_cpu = link.exits.pop(pid)
-        return self.current
+        link.take_notices()
+        while True:
+            if not link.fresh and link.refused:  # the last fork failed: ask again
+                link.refused = ""
+                self.zygote({"want": "program"})
+            deadline = time.monotonic() + 60.0
+            while not link.fresh:
+                if link.refused or time.monotonic() > deadline:
+                    raise Incident("error", f"no program process could be started ({link.refused or 'no answer'})",
+                                   infra=True)
+                self.wait([], timeout=1.0)
+            pid, fds = link.fresh.pop(0)
+            self.zygote({"want": "program"})  # the next one, forked while this run goes on
+            program = link.programs[pid] = Program(self, pid, fds)
+            if pid not in link.exits:
+                self.current = program
+                return program
+            program.exit_status, program.exit_cpu = link.exits.pop(pid)
+            program.close()
 
     def wait_exit(self, program: Program, budget: Optional[Budget]) -> None:
         """Until the zygote reports the program's exit (it reaps it)."""
