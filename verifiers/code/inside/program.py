@@ -108,6 +108,9 @@ def _stream(fd: int, mode: str) -> Any:
 # Buffered text streams over descriptors 0-2, made once in the zygote (never used there) and
 # inherited: a program process points 0-2 at its pipes and takes these instead of building them.
 STREAMS = (_stream(0, "r"), _stream(1, "w"), _stream(2, "w"))
+# The interpreter's own streams, held here so that a program process that replaces them does not
+# free them: freeing writes to every page they and their buffers span (a copy each, ~27 a run).
+STARTUP_STREAMS = (sys.stdin, sys.stdout, sys.stderr, sys.__stdin__, sys.__stdout__, sys.__stderr__)
 
 
 def _streams() -> None:
