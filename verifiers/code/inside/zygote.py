@@ -148,37 +148,41 @@ class Zygote:
         fork and put away after its last, the forks back to back (103 -> 80 faults a run)."""
         batch: list[tuple[list[tuple[int, int]], Optional[str]]] = []
         try:
-            for _ in range(self.batch - len(self.stock)):
-                ends: list[tuple[int, int]] = []
-                batch.append((ends, None))
-                for _ in range(5):  # ctl, reply, stdin, stdout, stderr
-                    ends.append(os.pipe())
-                batch[-1] = (ends, self.rundir())
+            while len(self.stock) + len(batch) < self.batch:
+                batch.append(self.program_ends())
         except OSError:
-            close_all(fd for pair in batch.pop()[0] for fd in pair)
             if not batch:
                 raise
         children = [self.program_child(ends, {**self.setup, "rundir": rundir}) for ends, rundir in batch]
         pids: list[int] = []
+        failure: Optional[OSError] = None
         try:
             for child in children:
                 pids.append(self.fork(child))
-        except OSError:
-            if not pids:
-                for ends, rundir in batch:
-                    close_all(fd for pair in ends for fd in pair)
-                    if rundir:
-                        remove_tree(rundir)
-                raise
+        except OSError as exc:
+            failure = exc
         for i, (ends, rundir) in enumerate(batch):
             (ctl_r, ctl_w), (rep_r, rep_w), (in_r, in_w), (out_r, out_w), (err_r, err_w) = ends
             close_all((ctl_r, rep_w, in_r, out_w, err_w))
             if i < len(pids):
                 self.stock.append((pids[i], (ctl_w, rep_r, in_w, out_r, err_r), rundir))
-            else:  # (its fork failed)
-                close_all((ctl_w, rep_r, in_w, out_r, err_r))
-                if rundir:
-                    remove_tree(rundir)
+                continue
+            close_all((ctl_w, rep_r, in_w, out_r, err_r))  # (its fork failed)
+            if rundir:
+                remove_tree(rundir)
+        if failure is not None and not pids:
+            raise failure
+
+    def program_ends(self) -> tuple[list[tuple[int, int]], Optional[str]]:
+        """A program process's five pipes (ctl, reply, stdin, stdout, stderr) and run directory."""
+        ends: list[tuple[int, int]] = []
+        try:
+            for _ in range(5):
+                ends.append(os.pipe())
+            return ends, self.rundir()
+        except OSError:
+            close_all(fd for pair in ends for fd in pair)
+            raise
 
     @staticmethod
     def program_child(ends: list[tuple[int, int]], setup: dict) -> Any:
