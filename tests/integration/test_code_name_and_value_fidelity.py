@@ -218,6 +218,39 @@ def test_value_types_of_the_standard_library_arrive_as_the_tests_own(sb):
     assert statuses(run_tests(sb, wrong, tests)) == ["failed"] * 4
 
 
+def test_scalar_calls_keep_what_the_full_form_keeps(sb):
+    """A call with scalar arguments while nothing is shared travels in short form: what the
+    program kept from earlier calls, nan's identity and answers that are not scalars are as in
+    the full form."""
+    program = ("import math\nkept = []\n"
+               "def keep(xs):\n    global kept\n    kept = xs\n"
+               "def push(n):\n    kept.append(n)\n    return len(kept)\n"
+               "def is_nan_itself(x):\n    return x is math.nan\n"
+               "def pair(a, b):\n    return [a, b]\n"
+               "def fail(n):\n    raise KeyError(n)\n")
+    tests = check("""
+        import math
+        xs = [1]
+        keep(xs)
+        assert push(2) == 2 and xs == [1, 2]
+        del xs
+        assert push(3) == 3
+        assert is_nan_itself(math.nan) is True and is_nan_itself(float("nan")) is False
+        assert pair(1, "a") == [1, "a"] and type(pair(None, 2.5)) is list
+        assert pair(True, 1 << 5000)[1] == 1 << 5000
+        try:
+            fail(7)
+        except KeyError as exc:
+            assert "7" in str(exc)
+        else:
+            raise AssertionError("no KeyError")
+    """)
+    assert run_tests(sb, program, tests, entry_point="keep").passed
+    copies = program.replace("kept = xs", "kept = list(xs)")
+    assert not run_tests(sb, copies, tests, entry_point="keep").passed
+    then_a_correct_program_passes(sb)
+
+
 def test_the_programs_generators_are_drawn_from(sb):
     endless = "def f(n):\n    i = 0\n    while True:\n        yield i * n\n        i += 1\n"
     tests = check("""

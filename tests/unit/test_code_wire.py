@@ -104,3 +104,41 @@ def test_malformed_messages_are_wire_errors():
                 b'{"q": [1, 0]}', b'{"nt": ["a b", ["x"], [1]]}', b'{"nt": ["P", ["x"], [1, 2]]}'):
         with pytest.raises(wire.WireError):
             wire.loads(bad, make_handle=lambda n, what: (n, what))
+
+
+# --- the short form of a call and its answer ------------------------------------------------------
+
+def test_scalar_arguments_are_what_a_short_call_carries():
+    import enum
+
+    class Level(enum.IntEnum):
+        LOW = 1
+
+    assert wire.scalars([1, "a", True, None, 2.5, float("nan"), 1 << 5000, -math.inf])
+    for other in ([1], (1,), {1}, b"x", 1j, math.nan, Level.LOW, object()):
+        assert not wire.scalars([1, other]), other
+
+
+@pytest.mark.parametrize("value", [0, -7, 1 << 4000, "", "tab\t\u00e9\ud800", True, False, None, 2.5, math.inf, -math.inf])
+def test_a_scalar_answer_in_short_form_comes_back_as_exactly_that_value(value):
+    message = wire.short_answer(value)
+    assert message is not None and message[:1] == wire.VALUE
+    back = wire.read_short_answer(message)
+    assert back == value and type(back) is type(value)
+
+
+def test_a_short_answer_of_nan_is_a_float_nan():
+    back = wire.read_short_answer(wire.short_answer(float("nan")))
+    assert type(back) is float and back != back
+
+
+@pytest.mark.parametrize("value", [[1], (1,), {"a": 1}, {1}, b"x", 1j, math.nan, 1 << 5000, object()])
+def test_anything_but_a_scalar_answers_in_full(value):
+    assert wire.short_answer(value) is None
+
+
+@pytest.mark.parametrize("message", [b"V[1]", b'V{"h":1,"k":""}', b'V{"t":[1]}', b"V", b"Vfoo", b"V1 2",
+                                     b"V" + b"[" * 100_000, b'V"\xff"'])
+def test_a_short_answer_that_is_not_one_scalar_is_malformed(message):
+    with pytest.raises(wire.WireError):
+        wire.read_short_answer(message)

@@ -17,6 +17,7 @@ from typing import Any, Optional
 HEADER = struct.Struct(">I")
 PACKET = 1 << 16
 MAX_FDS = 16
+CHUNK = 1 << 16  # (under malloc's mmap threshold: a larger buffer, cut down to what came, is a fresh mapping each read)
 
 
 class ChannelClosed(EOFError):
@@ -71,10 +72,11 @@ class FrameReader:
         self.closed = False
 
     def feed(self) -> None:
-        """Read what is there now; sets `closed` at end of file."""
+        """Read what is there now; sets `closed` at end of file. A read that returns less than it
+        asked for emptied the pipe: no second read just to be told so (a system call a reply)."""
         while True:
             try:
-                data = os.read(self.fd, 1 << 20)
+                data = os.read(self.fd, CHUNK)
             except BlockingIOError:
                 return
             if not data:
@@ -83,6 +85,8 @@ class FrameReader:
             self.buf += data
             if len(self.buf) > self.cap + HEADER.size:
                 raise FrameTooLarge(f"more than {self.cap} bytes unread")
+            if len(data) < CHUNK:
+                return
 
     def pop(self) -> Optional[bytes]:
         """The next whole frame, or None while it is incomplete."""

@@ -135,6 +135,9 @@ class Tester:
             raise self.incident(Incident("error", "the program's process had already ended"))
         shared = program.shared
         shared.prune()
+        args = fields.get("a")
+        if op == "call" and not fields.get("k") and not shared.objects and wire.scalars(args):
+            return self.short_call(program, target, args)
         try:
             changed, lost = shared.changes(self._plain_arg)  # what the tests changed of what both hold
             if lost:
@@ -154,26 +157,46 @@ class Tester:
             raise self.incident(Incident("unknown", f"the tests pass a value that is not plain data ({exc})"))
         program.send(data)
         try:
-            reply = wire.loads(program.answer(self.budget), self.handle, self.module, shared)
+            return self.read_answer(program, op, program.answer(self.budget))
         except Incident as exc:
             raise self.incident(exc)
         except (wire.WireError, frames.FrameTooLarge) as exc:
             program.kill("malformed reply")
             raise self.incident(Incident("error", f"the program's process sent a malformed reply ({exc})"))
+
+    def short_call(self, program: Program, target: Handle, args: list) -> Any:
+        """A call whose arguments are all scalars, while nothing is shared (see wire.CALL): its
+        answer, in short form when the program's answer is a scalar too."""
+        program.send(wire.CALL + marshal.dumps((target._n, tuple(args))))
+        try:
+            message = program.answer(self.budget)
+            if message[:1] != wire.VALUE:
+                return self.read_answer(program, "call", message)
+            return wire.read_short_answer(message)
+        except Incident as exc:
+            raise self.incident(exc)
+        except (wire.WireError, frames.FrameTooLarge) as exc:
+            program.kill("malformed reply")
+            raise self.incident(Incident("error", f"the program's process sent a malformed reply ({exc})"))
+
+    def read_answer(self, program: Program, op: str, message: bytes) -> Any:
+        """The value of a reply in the full form (see `request`); an Incident for the caller to record."""
+        shared = program.shared
+        reply = wire.loads(message, self.handle, self.module, shared)
         if type(reply) is not dict:
-            raise self.incident(Incident("error", "the program's process sent a malformed reply"))
+            raise Incident("error", "the program's process sent a malformed reply")
         if "e" in reply:
             info = reply["e"] if type(reply["e"]) is dict else {}
             if info.get("type") in ("SystemExit", "KeyboardInterrupt", "GeneratorExit", "BaseException"):
-                raise self.incident(Incident("error", f"the program exited during a call ({info.get('name')}: "
-                                                      f"{str(info.get('msg', ''))[:200]})"))
+                raise Incident("error", f"the program exited during a call ({info.get('name')}: "
+                                        f"{str(info.get('msg', ''))[:200]})")
             raise program_exception(info)
         if op == "iter" and reply.get("lazy") is True:
             return LAZY
         lost = reply.get("lost")
         if type(lost) is list and any(key in shared.objects for key in lost if type(key) is int):
-            raise self.incident(Incident("unknown", "the call changed a list, dict or set the tests hold into more "
-                                                    "than plain data can carry: nothing here can see what it became"))
+            raise Incident("unknown", "the call changed a list, dict or set the tests hold into more "
+                                      "than plain data can carry: nothing here can see what it became")
         self.note_held(shared, reply)
         return reply.get("v")
 

@@ -333,6 +333,50 @@ def module_object(owner: Any, qualname: str) -> Any:
     return value if callable(value) and not isinstance(value, ModuleType) else SKIP
 
 
+# The common call, both ways in short form: a request whose arguments are all scalars, while the
+# two processes share no container, goes as CALL + marshal of (handle number, arguments) (marshal
+# travels only towards the program, never from it); an answer that is a scalar and nothing else
+# (no change, nothing held) comes back as VALUE + its JSON text, parsed with no tags at all.
+CALL, VALUE = b"C", b"V"
+_SCALARS = (int, str, bool, type(None))
+_PLAIN = json.JSONDecoder()
+
+
+def scalars(values: Any) -> bool:
+    """Whether every value is an int, str, bool, None or a float (not `math.nan` itself, which
+    travels tagged to keep its identity): what a short-form call carries."""
+    for v in values:
+        t = type(v)
+        if t is float:
+            if v is NAN:
+                return False
+        elif t not in _SCALARS:
+            return False
+    return True
+
+
+def short_answer(value: Any) -> Optional[bytes]:
+    """The short form of an answer that is a scalar (None if it is not one)."""
+    t = type(value)
+    if t in _SCALARS and (t is not int or value.bit_length() <= BIG_INT_BITS) or t is float and value is not NAN:
+        return VALUE + to_bytes(value)
+    return None
+
+
+def read_short_answer(message: bytes) -> Any:
+    """The scalar a short-form answer carries; WireError for anything else (the program's
+    process writes these bytes: a list or a dict here is malformed, never data)."""
+    if len(message) > MAX_BYTES:
+        raise WireError(f"a message over {MAX_BYTES >> 20} MB")
+    try:
+        value = _PLAIN.decode(message[1:].decode("ascii"))
+    except (ValueError, TypeError, ArithmeticError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
+        raise WireError(f"not a plain value: {type(exc).__name__}: {str(exc)[:200]}") from None
+    if type(value) not in _SCALARS and type(value) is not float:
+        raise WireError("a short answer that is not a scalar")
+    return value
+
+
 def with_field(message: bytes, name: str, value: Any) -> bytes:
     """A message as `to_bytes` writes a dict ({"d":[...]}, never empty), with one more field."""
     return message[:-2] + b"," + to_bytes([name, value]) + b"]}"
