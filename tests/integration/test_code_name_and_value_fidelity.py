@@ -227,6 +227,7 @@ def test_scalar_calls_keep_what_the_full_form_keeps(sb):
                "def push(n):\n    kept.append(n)\n    return len(kept)\n"
                "def is_nan_itself(x):\n    return x is math.nan\n"
                "def pair(a, b):\n    return [a, b]\n"
+               "def both(a, b):\n    return (a, b)\n"
                "def fail(n):\n    raise KeyError(n)\n")
     tests = check("""
         import math
@@ -238,6 +239,7 @@ def test_scalar_calls_keep_what_the_full_form_keeps(sb):
         assert is_nan_itself(math.nan) is True and is_nan_itself(float("nan")) is False
         assert pair(1, "a") == [1, "a"] and type(pair(None, 2.5)) is list
         assert pair(True, 1 << 5000)[1] == 1 << 5000
+        assert both(1, "x") == (1, "x") and type(both(None, 2.5)) is tuple and both(1, [2]) == (1, [2])
         try:
             fail(7)
         except KeyError as exc:

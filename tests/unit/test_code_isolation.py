@@ -95,3 +95,11 @@ def test_memory_ceiling_is_a_cgroup_or_says_why_not():
             isolation.remove_cgroup(path)
     described = isolation.describe("rlimits", Limits(), {}, record)
     assert f"memory ceiling: {record}" in described
+
+
+def test_a_reply_line_comes_in_as_valid_unicode():
+    from steplabel.verifiers.code.sandbox import loads_reply
+
+    assert loads_reply(b'{"a":"\\ud800x","b":["\\uD83D\\uDE00", "\\udfff"]}') == {"a": "\ufffdx", "b": ["\U0001f600", "\ufffd"]}
+    assert loads_reply(b'{"a":"\\\\ud800"}') == {"a": "\\ud800"}  # a backslash, then letters: text as it is
+    assert loads_reply(b'{"results":[{"name":"t","output":"\\u00e9"}]}') == {"results": [{"name": "t", "output": "\u00e9"}]}

@@ -132,13 +132,23 @@ def test_a_short_answer_of_nan_is_a_float_nan():
     assert type(back) is float and back != back
 
 
-@pytest.mark.parametrize("value", [[1], (1,), {"a": 1}, {1}, b"x", 1j, math.nan, 1 << 5000, object()])
+def test_a_tuple_of_scalars_in_short_form_comes_back_as_a_tuple():
+    for value in [(), (1, "a", None, 2.5, True), (math.inf,) * 3]:
+        message = wire.short_answer(value)
+        assert message is not None and message[:1] == wire.TUPLE
+        back = wire.read_short_answer(message)
+        assert back == value and type(back) is tuple and [type(v) for v in back] == [type(v) for v in value]
+
+
+@pytest.mark.parametrize("value", [[1], ((1,),), ([1],), (math.nan,), {"a": 1}, {1}, b"x", 1j, math.nan, 1 << 5000,
+                                   (1 << 5000,), object()])
 def test_anything_but_a_scalar_answers_in_full(value):
     assert wire.short_answer(value) is None
 
 
 @pytest.mark.parametrize("message", [b"V[1]", b'V{"h":1,"k":""}', b'V{"t":[1]}', b"V", b"Vfoo", b"V1 2",
-                                     b"V" + b"[" * 100_000, b'V"\xff"'])
+                                     b"V" + b"[" * 100_000, b'V"\xff"', b"T1", b"T[[1]]", b'T[{"h":1,"k":""}]',
+                                     b"T[1,[2]]", b"X1"])
 def test_a_short_answer_that_is_not_one_scalar_is_malformed(message):
     with pytest.raises(wire.WireError):
         wire.read_short_answer(message)

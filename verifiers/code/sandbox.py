@@ -53,8 +53,11 @@ def valid_text(value: Any) -> Any:
 
 
 def loads_reply(line: bytes) -> Any:
-    """A line the sandbox sent, decoded: the one way its text enters this process (see `valid_text`)."""
-    return valid_text(json.loads(line))
+    """A line the sandbox sent, decoded: the one way its text enters this process (see `valid_text`).
+    The server writes ASCII JSON, where a surrogate can only be a `\\udXXX` escape: a line without
+    one is walked no further."""
+    value = json.loads(line)
+    return valid_text(value) if b"\\ud" in line or b"\\uD" in line or not line.isascii() else value
 
 
 @dataclass

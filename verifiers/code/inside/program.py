@@ -25,7 +25,7 @@ import os
 import signal
 import sys
 import traceback
-from types import ModuleType
+from types import FunctionType, ModuleType
 from typing import Any
 
 from steplabel_inside import confine, frames, wire
@@ -233,6 +233,8 @@ def top_level(value: Any, handles: Handles, module_name: str) -> Any:
         if all(type(o) is str for o in origin) and origin[0] != module_name \
                 and origin[0].split(".")[0] in sys.stdlib_module_names:
             return {"o": list(origin)}
+        if type(value) is FunctionType or type(value) is type:  # (the program's own: no data to look for)
+            return handles.tag(value)
     try:
         encoded = wire.encode(value, handles.tag)
         if type(encoded) is dict and "h" in encoded or len(wire.to_bytes(encoded)) <= NAME_CAP:

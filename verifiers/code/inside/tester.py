@@ -170,7 +170,7 @@ class Tester:
         program.send(wire.CALL + marshal.dumps((target._n, tuple(args))))
         try:
             message = program.answer(self.budget)
-            if message[:1] != wire.VALUE:
+            if message[:1] != wire.VALUE and message[:1] != wire.TUPLE:
                 return self.read_answer(program, "call", message)
             return wire.read_short_answer(message)
         except Incident as exc:

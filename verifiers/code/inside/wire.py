@@ -335,9 +335,10 @@ def module_object(owner: Any, qualname: str) -> Any:
 
 # The common call, both ways in short form: a request whose arguments are all scalars, while the
 # two processes share no container, goes as CALL + marshal of (handle number, arguments) (marshal
-# travels only towards the program, never from it); an answer that is a scalar and nothing else
-# (no change, nothing held) comes back as VALUE + its JSON text, parsed with no tags at all.
-CALL, VALUE = b"C", b"V"
+# travels only towards the program, never from it); an answer that is a scalar, or a tuple of
+# scalars, and nothing else (no change, nothing held) comes back as VALUE (or TUPLE) + its JSON
+# text, parsed with no tags at all.
+CALL, VALUE, TUPLE = b"C", b"V", b"T"
 _SCALARS = (int, str, bool, type(None))
 _PLAIN = json.JSONDecoder()
 
@@ -355,26 +356,34 @@ def scalars(values: Any) -> bool:
     return True
 
 
-def short_answer(value: Any) -> Optional[bytes]:
-    """The short form of an answer that is a scalar (None if it is not one)."""
+def _short(value: Any) -> bool:
     t = type(value)
-    if t in _SCALARS and (t is not int or value.bit_length() <= BIG_INT_BITS) or t is float and value is not NAN:
+    return t in _SCALARS and (t is not int or value.bit_length() <= BIG_INT_BITS) or t is float and value is not NAN
+
+
+def short_answer(value: Any) -> Optional[bytes]:
+    """The short form of an answer that is a scalar or a tuple of scalars (None if it is not)."""
+    if _short(value):
         return VALUE + to_bytes(value)
+    if type(value) is tuple and len(value) <= 4096 and all(_short(v) for v in value):
+        return TUPLE + to_bytes(list(value))
     return None
 
 
 def read_short_answer(message: bytes) -> Any:
-    """The scalar a short-form answer carries; WireError for anything else (the program's
-    process writes these bytes: a list or a dict here is malformed, never data)."""
+    """The scalar (or tuple of scalars) a short-form answer carries; WireError for anything else
+    (the program's process writes these bytes: anything more here is malformed, never data)."""
     if len(message) > MAX_BYTES:
         raise WireError(f"a message over {MAX_BYTES >> 20} MB")
     try:
         value = _PLAIN.decode(message[1:].decode("ascii"))
     except (ValueError, TypeError, ArithmeticError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
         raise WireError(f"not a plain value: {type(exc).__name__}: {str(exc)[:200]}") from None
-    if type(value) not in _SCALARS and type(value) is not float:
-        raise WireError("a short answer that is not a scalar")
-    return value
+    if message[:1] == TUPLE and type(value) is list and all(type(v) in _SCALARS or type(v) is float for v in value):
+        return tuple(value)
+    if message[:1] == VALUE and (type(value) in _SCALARS or type(value) is float):
+        return value
+    raise WireError("a short answer that is not a scalar or a tuple of scalars")
 
 
 def with_field(message: bytes, name: str, value: Any) -> bytes:
