@@ -253,6 +253,18 @@ def test_scalar_calls_keep_what_the_full_form_keeps(sb):
     then_a_correct_program_passes(sb)
 
 
+def test_a_change_to_an_equal_value_of_another_type_reaches_the_tests(sb):
+    program = "def flag(xs):\n    xs[0] = True\n    xs[1][0] = -0.0\n"
+    tests = check("""
+        import math
+        xs = [1, [0.0]]
+        candidate(xs)
+        assert xs[0] is True and math.copysign(1, xs[1][0]) == -1
+    """)
+    assert run_tests(sb, program, tests, entry_point="flag").passed
+    assert not run_tests(sb, program.replace("True", "1"), tests, entry_point="flag").passed
+
+
 def test_the_programs_generators_are_drawn_from(sb):
     endless = "def f(n):\n    i = 0\n    while True:\n        yield i * n\n        i += 1\n"
     tests = check("""

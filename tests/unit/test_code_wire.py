@@ -152,3 +152,38 @@ def test_anything_but_a_scalar_answers_in_full(value):
 def test_a_short_answer_that_is_not_one_scalar_is_malformed(message):
     with pytest.raises(wire.WireError):
         wire.read_short_answer(message)
+
+
+# --- what counts as a change of a watched container -------------------------------------------
+
+def _changed_after(value, change) -> bool:
+    shared = wire.Shared(1)
+    shared.watch(value)
+    change(value)
+    changed, lost = shared.changes()
+    assert not lost
+    return bool(changed)
+
+
+@pytest.mark.parametrize("value, change", [
+    ([1, 2], lambda x: x.__setitem__(0, True)),           # 1 -> True: equal, yet another value
+    ([1, 2], lambda x: x.__setitem__(0, 1.0)),            # 1 -> 1.0
+    ([0.0], lambda x: x.__setitem__(0, -0.0)),
+    ([1, 2], lambda x: x.append(3)),
+    ({"a": 1, "b": 2}, lambda x: x.update({"a": x.pop("a")})),  # the same items in another order
+    ({"a": 1}, lambda x: x.__setitem__("a", "1")),
+    ({1, 2}, lambda x: x.add(3)),
+    (bytearray(b"ab"), lambda x: x.__setitem__(0, 0)),
+    ([math.nan], lambda x: x.__setitem__(0, float("nan"))),  # math.nan's identity counts
+    ([[1], [2]], lambda x: x.__setitem__(0, [1])),       # a row replaced by an equal new one
+    ([[1]], lambda x: x[0].append(2)),
+    ([[1]], lambda x: x[0].__setitem__(0, True)),         # inside a row, exactly too
+    ({"a": [0.0]}, lambda x: x["a"].__setitem__(0, -0.0)),
+])
+def test_every_change_of_a_watched_container_is_found(value, change):
+    assert _changed_after(value, change)
+
+
+@pytest.mark.parametrize("value", [[1, "a", None, 2.5, True], {"a": [1]}, {1, 2}, bytearray(b"x"), [[1], [1]], []])
+def test_a_container_left_alone_has_not_changed(value):
+    assert not _changed_after(value, lambda x: None)

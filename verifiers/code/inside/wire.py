@@ -30,6 +30,7 @@ import base64
 import collections
 import fractions
 import json
+import marshal
 import math
 import sys
 from types import ModuleType
@@ -115,28 +116,37 @@ class Shared:
         return self.objects[key]
 
     def watch(self, value: Any, handle: Optional[Callable[[Any], Any]] = None, encoded: Any = None) -> None:
-        """Note a list, dict or set as it is now (`encoded`, or encoded here): `changes` then finds
-        whether it changed since."""
+        """Note a list, dict or set as it is now (see `changes`; `encoded`, when the caller has it)."""
         if type(value) in MUTABLE:
             try:
-                self.sent[self.key(value)] = encoded if encoded is not None else encode(value, handle, self)
+                note = fingerprint(value)
+                self.sent[self.key(value)] = note if note is not None else \
+                    _text(encoded if encoded is not None else encode(value, handle, self))
             except NotPlain:
                 pass
 
     def changes(self, handle: Optional[Callable[[Any], Any]] = None) -> tuple[list, list]:
         """(each watched container that changed since it was noted, encoded as it is now and noted
-        so; the keys of those changed beyond what plain data can carry, no longer watched)."""
+        so; the keys of those changed beyond what plain data can carry, no longer watched). Values
+        compare exactly, not by `==`: 1 that became True, 1.0 or -0.0 is a change. A container of
+        scalars only compares by its fingerprint; any other by its encoded text."""
         changed, lost = [], []
         for key, before in list(self.sent.items()):
+            obj = self.objects[key]
+            note = fingerprint(obj)
+            if note is not None and note == before:
+                continue
             try:
-                now = encode(self.objects[key], handle, self)
+                now = encode(obj, handle, self)
+                if note is None:
+                    note = _text(now)
             except NotPlain:
                 lost.append(key)
                 del self.sent[key]
                 continue
-            if now != before:
+            if note != before:
                 changed.append(now)
-                self.sent[key] = now
+                self.sent[key] = note
         return changed, lost
 
     def keep(self, keys: Any) -> None:
@@ -154,6 +164,24 @@ class Shared:
             if sys.getrefcount(self.objects[key]) <= 2:  # this registry's reference and the argument's
                 del self.keys[id(self.objects.pop(key))]
                 self.sent.pop(key, None)
+
+
+_SCALAR_TYPES = frozenset({int, str, bool, type(None), float})
+
+
+def fingerprint(x: Any) -> Optional[bytes]:
+    """A list, dict, set or bytearray that holds only scalars, as marshal writes it: exact types
+    and values, at C speed, so equal bytes mean no change. None when anything else is inside (a
+    container, whose identity counts too; an object; `math.nan` itself, whose identity counts)."""
+    t = type(x)
+    if t is bytearray:
+        return b"B" + bytes(x)
+    types = set(map(type, x))
+    if t is dict:
+        types.update(map(type, x.values()))
+    if not types <= _SCALAR_TYPES or float in types and (NAN in x or t is dict and NAN in x.values()):
+        return None
+    return marshal.dumps(x)
 
 
 def encode(value: Any, handle: Optional[Callable[[Any], Any]] = None, shared: Optional[Shared] = None) -> Any:
@@ -241,10 +269,14 @@ def dumps(value: Any, handle: Optional[Callable[[Any], Any]] = None) -> bytes:
 def to_bytes(encoded: Any) -> bytes:
     """An already encoded value (acyclic: `encode` refuses a cycle) as message bytes, within the
     size cap."""
+    return _text(encoded).encode("ascii")
+
+
+def _text(encoded: Any) -> str:
     text = "".join(_ENCODE(encoded, 0)) if _ENCODE is not None else _ENCODER.encode(encoded)
     if len(text) > MAX_BYTES:
         raise NotPlain(f"over {MAX_BYTES >> 20} MB as data")
-    return text.encode("ascii")
+    return text
 
 
 def _hook(obj: dict) -> Any:
