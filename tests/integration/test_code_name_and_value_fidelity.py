@@ -253,6 +253,33 @@ def test_scalar_calls_keep_what_the_full_form_keeps(sb):
     then_a_correct_program_passes(sb)
 
 
+def test_containers_in_a_short_call_are_shared_as_in_the_full_form(sb):
+    program = ("kept = {}\n"
+               "def total(xs):\n    return sum(xs)\n"
+               "def sort_in_place(xs):\n    xs.sort()\n    return len(xs)\n"
+               "def keep(xs, name):\n    kept[name] = xs\n    return 0\n"
+               "def grow(name, n):\n    kept[name].append(n)\n    return len(kept[name])\n"
+               "def same(a, b):\n    return a is b\n"
+               "def count(d, s, t):\n    d['n'] = len(s) + len(t)\n    s.add(0)\n    return d['n']\n")
+    tests = check("""
+        assert total([5, 1, 2]) == 8 and total([]) == 0
+        xs = [3, 1, 2]
+        assert sort_in_place(xs) == 3 and xs == [1, 2, 3]
+        ys = [1]
+        keep(ys, "ys")
+        assert grow("ys", 2) == 2 and ys == [1, 2]
+        zs = [9]
+        assert same(zs, zs) is True and same(zs, [9]) is False
+        d, s = {}, {1}
+        assert count(d, s, (1, 2)) == 3 and d == {"n": 3} and s == {0, 1}
+    """)
+    assert run_tests(sb, program, tests, entry_point="total").passed
+    for wrong in (program.replace("xs.sort()", "xs = sorted(xs)"), program.replace("kept[name] = xs", "kept[name] = list(xs)"),
+                  program.replace("s.add(0)", "s = s | {0}")):
+        assert not run_tests(sb, wrong, tests, entry_point="total").passed
+    then_a_correct_program_passes(sb)
+
+
 def test_a_change_to_an_equal_value_of_another_type_reaches_the_tests(sb):
     program = "def flag(xs):\n    xs[0] = True\n    xs[1][0] = -0.0\n"
     tests = check("""

@@ -108,15 +108,23 @@ def test_malformed_messages_are_wire_errors():
 
 # --- the short form of a call and its answer ------------------------------------------------------
 
-def test_scalar_arguments_are_what_a_short_call_carries():
+def test_what_a_short_call_carries():
     import enum
 
     class Level(enum.IntEnum):
         LOW = 1
 
-    assert wire.scalars([1, "a", True, None, 2.5, float("nan"), 1 << 5000, -math.inf])
-    for other in ([1], (1,), {1}, b"x", 1j, math.nan, Level.LOW, object()):
-        assert not wire.scalars([1, other]), other
+    assert wire.short_arguments([1, "a", True, None, 2.5, float("nan"), 1 << 5000, -math.inf]) == []
+    assert wire.short_arguments([[1, 2], 3, {"a": 1}, {2.5}, (1, "x"), []]) == [0, 2, 3, 5]
+    for other in ([[1]], ([1],), {"a": [1]}, b"x", bytearray(b"x"), 1j, math.nan, [math.nan], (math.nan,),
+                  {"k": math.nan}, Level.LOW, [Level.LOW], object()):
+        assert wire.short_arguments([1, other]) is None, other
+
+
+def test_a_short_answer_in_the_full_form_is_the_same_value():
+    for value in (3, "x", None, (1, "a"), ()):
+        full = wire.loads(wire.full_answer(wire.short_answer(value)))
+        assert full == {"v": value} and type(full["v"]) is type(value)
 
 
 @pytest.mark.parametrize("value", [0, -7, 1 << 4000, "", "tab\t\u00e9\ud800", True, False, None, 2.5, math.inf, -math.inf])

@@ -278,6 +278,8 @@ def serve(prelude: Any, code: Any, module_name: Any, requests: frames.BlockingFr
             return
         message = answer(request, handles, shared)
         shared.prune()  # (the call's own references are gone with `answer`)
+        if shared.sent and message[:1] in (wire.VALUE, wire.TUPLE):  # (it kept an argument)
+            message = wire.full_answer(message)
         frames.send_frame(reply, wire.with_field(message, "held", list(shared.sent)) if shared.sent else message)
 
 
@@ -291,8 +293,10 @@ def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
     short = request[:1] == wire.CALL  # (a call in short form: see wire.CALL)
     try:
         if short:
-            n, args = marshal.loads(request[1:])
-            req = {"op": "call", "h": handles.get(n, ""), "a": args}
+            n, args, keyed = marshal.loads(request[1:])
+            for i, key in keyed:
+                shared.bind(key, args[i])
+            req = {"op": "call", "h": handles.get(n, ""), "a": args, "held": [key for _, key in keyed]}
         else:
             req = wire.loads(request, handles.get, shared=shared)
         op, target = req["op"], req["h"]

@@ -136,8 +136,10 @@ class Tester:
         shared = program.shared
         shared.prune()
         args = fields.get("a")
-        if op == "call" and not fields.get("k") and not shared.objects and wire.scalars(args):
-            return self.short_call(program, target, args)
+        containers = wire.short_arguments(args) if op == "call" and not fields.get("k") and not shared.objects \
+            else None
+        if containers is not None:
+            return self.short_call(program, target, args, containers)
         try:
             changed, lost = shared.changes(self._plain_arg)  # what the tests changed of what both hold
             if lost:
@@ -164,14 +166,21 @@ class Tester:
             program.kill("malformed reply")
             raise self.incident(Incident("error", f"the program's process sent a malformed reply ({exc})"))
 
-    def short_call(self, program: Program, target: Handle, args: list) -> Any:
-        """A call whose arguments are all scalars, while nothing is shared (see wire.CALL): its
-        answer, in short form when the program's answer is a scalar too."""
-        program.send(wire.CALL + marshal.dumps((target._n, tuple(args))))
+    def short_call(self, program: Program, target: Handle, args: list, containers: list[int]) -> Any:
+        """A call in short form (see wire.CALL), its lists, dicts and sets at `containers` shared
+        from now on: its answer, in short form when the program's answer is a scalar (or a tuple
+        of scalars), nothing changed and nothing of the call kept there."""
+        shared = program.shared
+        keyed = []
+        for i in containers:
+            keyed.append((i, shared.key(args[i])))
+            shared.watch(args[i])
+        program.send(wire.CALL + marshal.dumps((target._n, tuple(args), keyed)))
         try:
             message = program.answer(self.budget)
             if message[:1] != wire.VALUE and message[:1] != wire.TUPLE:
                 return self.read_answer(program, "call", message)
+            shared.keep(None)  # (the program holds none of them)
             return wire.read_short_answer(message)
         except Incident as exc:
             raise self.incident(exc)

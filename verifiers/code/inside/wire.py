@@ -365,27 +365,42 @@ def module_object(owner: Any, qualname: str) -> Any:
     return value if callable(value) and not isinstance(value, ModuleType) else SKIP
 
 
-# The common call, both ways in short form: a request whose arguments are all scalars, while the
-# two processes share no container, goes as CALL + marshal of (handle number, arguments) (marshal
-# travels only towards the program, never from it); an answer that is a scalar, or a tuple of
-# scalars, and nothing else (no change, nothing held) comes back as VALUE (or TUPLE) + its JSON
-# text, parsed with no tags at all.
+# The common call, both ways in short form: a request whose arguments are scalars, tuples of
+# scalars and lists, dicts and sets of scalars, while the two processes share no other container,
+# goes as CALL + marshal of (handle number, arguments, [[index, shared key], ...] of its
+# containers) (marshal travels only towards the program, never from it); an answer that is a
+# scalar, or a tuple of scalars, with nothing changed and nothing held, comes back as VALUE (or
+# TUPLE) + its JSON text, parsed with no tags at all.
 CALL, VALUE, TUPLE = b"C", b"V", b"T"
 _SCALARS = (int, str, bool, type(None))
 _PLAIN = json.JSONDecoder()
 
 
-def scalars(values: Any) -> bool:
-    """Whether every value is an int, str, bool, None or a float (not `math.nan` itself, which
-    travels tagged to keep its identity): what a short-form call carries."""
-    for v in values:
+def short_arguments(values: Any) -> Optional[list[int]]:
+    """The positions of the lists, dicts and sets among a call's arguments when it can go in short
+    form (every argument a scalar, a tuple of scalars, or a list, dict or set of scalars; none of
+    them `math.nan` itself, which travels tagged to keep its identity); None when it cannot."""
+    shared = []
+    for i, v in enumerate(values):
         t = type(v)
         if t is float:
             if v is NAN:
-                return False
-        elif t not in _SCALARS:
-            return False
-    return True
+                return None
+        elif t in _SCALARS:
+            continue
+        elif t is list or t is dict or t is set:
+            if fingerprint(v) is None:
+                return None
+            shared.append(i)
+        elif t is not tuple or fingerprint(list(v)) is None:
+            return None
+    return shared
+
+
+def full_answer(message: bytes) -> bytes:
+    """A short-form answer in the full form (the program kept an argument: it must say so)."""
+    value = message[1:]
+    return b'{"d":[["v",' + (value if message[:1] == VALUE else b'{"t":' + value + b"}") + b"]]}"
 
 
 def _short(value: Any) -> bool:
