@@ -41,13 +41,18 @@ def backstop(request: dict) -> float:
     return (n + 1) * float(request.get("wall_limit", 30.0)) + SLACK
 
 
-def collect(reader: frames.FrameReader, deadline: float) -> Optional[dict]:
-    """The test process's report of one run ({"results": [...], "used": [pids]}), or None when
-    it ended or missed the deadline."""
+def collect(reader: frames.FrameReader, deadline: float) -> tuple[Optional[dict], bytes]:
+    """The test process's report of one run: (the line about it, {"n": results, "used": [pids]}
+    or {"n", "crash"}; the results, as the line the host reads: {"results": [...]}), or (None,
+    b"") when it ended or missed the deadline."""
     while True:
         frame = reader.pop()
         if frame is not None:
-            return json.loads(frame)
+            about, _, results = frame.partition(b"\n")
+            try:
+                return json.loads(about), results
+            except ValueError:
+                return None, b""
         if reader.closed:
             return None
         remaining = deadline - time.monotonic()
@@ -111,12 +116,17 @@ class Server:
             pass  # the test process is gone: its missing results say so
         deadline = time.monotonic() + backstop(request)
         expected = len(request.get("tests") or request.get("cases") or [])
-        report = collect(self.results, deadline)
-        results = report.get("results", []) if report else []
-        if report is not None and "crash" not in report and len(results) == expected:
-            answer(results)
+        report, reported = collect(self.results, deadline)
+        if report is not None and "crash" not in report and report.get("n") == expected:
+            answer(reported)  # (as the test process wrote it: no need to read it here)
             self.finish(report.get("used", []), replace=False)
             return
+        try:
+            results = json.loads(reported)["results"] if reported else []
+        except (ValueError, TypeError, KeyError):
+            results = []
+        if not isinstance(results, list):
+            results = []
         timed_out = time.monotonic() >= deadline
         finished = self.finish([], replace=True)
         crash = str(report.get("crash", "")) if report else ""
@@ -163,8 +173,9 @@ def main(config_text: str) -> None:
     if not hello.get("ready"):
         return
 
-    def answer(results: list[dict]) -> None:
-        blob = (json.dumps({"results": results}) + "\n").encode()
+    def answer(results: Any) -> None:
+        """The host's answer: results, or the line that carries them as the test process wrote it."""
+        blob = (results if isinstance(results, bytes) else json.dumps({"results": results}).encode()) + b"\n"
         while True:
             try:
                 frames.write_all(proto_out, blob)

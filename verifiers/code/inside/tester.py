@@ -316,6 +316,14 @@ def fresh_run(job: dict) -> None:
             pass
 
 
+def report(results_fd: int, results: list[dict], about: dict) -> None:
+    """A run's report to the server: a line about the run (how many results, the program processes
+    it used, or the crash), then the results as the line the host reads, which the server passes
+    on as it is when the run went right (see server.py)."""
+    frames.send_frame(results_fd, frames.json_bytes({**about, "n": len(results)}) + b"\n" +
+                      frames.json_bytes({"results": results}))
+
+
 def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
     """Runs job after job until the server closes the job pipe; never returns. `setup`: the
     zygote's facts (private runs, /tmp options, paths to rebind)."""
@@ -352,10 +360,8 @@ def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
                     run_calls(tester)
                 tidy(job)
             except Exception:  # a fault of this harness: said, and this process is replaced
-                frames.send_frame(results_fd, frames.json_bytes(
-                    {"results": tester.results, "crash": traceback.format_exc()[-2000:]}))
+                report(results_fd, tester.results, {"crash": traceback.format_exc()[-2000:]})
                 break
-            frames.send_frame(results_fd, frames.json_bytes(
-                {"results": tester.results, "used": sorted(link.programs)}))
+            report(results_fd, tester.results, {"used": sorted(link.programs)})
     finally:
         os._exit(0)

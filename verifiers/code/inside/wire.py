@@ -339,6 +339,18 @@ _DECODER = json.JSONDecoder(object_hook=_hook)
 _context: tuple = (None, None, None)  # (make_handle, module, shared) of the `loads` under way
 
 
+def _parse(decoder: json.JSONDecoder, text: str) -> Any:
+    """One JSON value that is the whole of `text` (JSONDecoder.decode, without its two whitespace
+    searches: no message here has any around it)."""
+    try:
+        value, end = decoder.scan_once(text, 0)
+    except StopIteration as exc:
+        raise ValueError(f"no JSON value at {exc.value}") from None
+    if end != len(text):
+        raise ValueError(f"extra data at {end}")
+    return value
+
+
 def namedtuple_class(name: str, fields: tuple) -> type:
     """This side's own namedtuple class for that name and those fields (one per pair, so results
     are of one type; tuples compare as tuples whatever their class)."""
@@ -423,7 +435,7 @@ def read_short_answer(message: bytes) -> Any:
     if len(message) > MAX_BYTES:
         raise WireError(f"a message over {MAX_BYTES >> 20} MB")
     try:
-        value = _PLAIN.decode(message[1:].decode("ascii"))
+        value = _parse(_PLAIN, message[1:].decode("ascii"))
     except (ValueError, TypeError, ArithmeticError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
         raise WireError(f"not a plain value: {type(exc).__name__}: {str(exc)[:200]}") from None
     if message[:1] == TUPLE and type(value) is list and all(type(v) in _SCALARS or type(v) is float for v in value):
@@ -448,7 +460,7 @@ def loads(data: bytes, make_handle: Optional[Callable[[int, str], Any]] = None,
     global _context
     _context = (make_handle, module, shared)
     try:
-        return _DECODER.decode(data.decode("ascii"))
+        return _parse(_DECODER, data.decode("ascii"))
     except WireError:
         raise
     except (ValueError, TypeError, ArithmeticError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
