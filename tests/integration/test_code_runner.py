@@ -155,6 +155,22 @@ def test_no_process_left_behind_after_many_runs(sb):
     assert not leftovers(sb)
 
 
+def test_runs_that_need_no_program_process_or_several_leave_one_waiting(sb):
+    """The zygote hands the next run's program process over at the end of a run only when the
+    test process holds none: runs that start none (the program does not compile) or several (a
+    test ends the program's process) neither pile them up nor leave the next run without one."""
+    ender = ADD + "def end():\n    import os\n    os._exit(3)\n"
+    tests = [{"name": "a", "code": "end()"}, {"name": "b", "code": "assert add(1, 1) == 2"},
+             {"name": "c", "code": "end()"}, {"name": "d", "code": "assert add(2, 2) == 4"}]
+    for _ in range(12):
+        assert sb.run("def add(a, b) return a + b\n", [{"name": "t", "code": "assert add(1, 1) == 2"}])[0].status == "error"
+    assert not leftovers(sb)
+    for _ in range(6):
+        assert [r.status for r in sb.run(ender, tests)] == ["error", "passed", "error", "passed"]
+    assert not leftovers(sb)
+    assert sb.run(ADD, [{"name": "t", "code": "assert add(1, 1) == 2"}])[0].passed
+
+
 def test_program_processes_that_end_while_they_wait_are_never_used():
     """The zygote forks program processes in batches, each waiting for a run of its own, and
     hands one to the test process ahead of every run. Every waiting one killed from outside (and

@@ -79,23 +79,23 @@ class Tester:
         return [fd for fd in ready if fd != zfd] + list(wready)
 
     def program(self) -> Program:
-        """A fresh program process (the one the zygote handed over ahead; it forks the next now).
-        One that ended while it waited (killed from outside: nothing of a run was in it yet) is
-        passed over."""
+        """A fresh program process: the one the zygote handed over ahead (at the end of the last
+        run, when this process held none), or, when none is here (a run that needs another, a
+        fork that failed), one asked for now. One that ended while it waited (killed from outside:
+        nothing of a run was in it yet) is passed over."""
         link = self.link
         link.take_notices()
         while True:
-            if not link.fresh and link.refused:  # the last fork failed: ask again
+            if not link.fresh:
                 link.refused = ""
                 self.zygote({"want": "program"})
-            deadline = time.monotonic() + 60.0
-            while not link.fresh:
-                if link.refused or time.monotonic() > deadline:
-                    raise Incident("error", f"no program process could be started ({link.refused or 'no answer'})",
-                                   infra=True)
-                self.wait([], timeout=1.0)
+                deadline = time.monotonic() + 60.0
+                while not link.fresh:
+                    if link.refused or time.monotonic() > deadline:
+                        raise Incident("error", "no program process could be started "
+                                                f"({link.refused or 'no answer'})", infra=True)
+                    self.wait([], timeout=1.0)
             pid, fds = link.fresh.pop(0)
-            self.zygote({"want": "program"})  # the next one, forked while this run goes on
             program = link.programs[pid] = Program(self, pid, fds)
             if pid not in link.exits:
                 self.current = program

@@ -323,7 +323,10 @@ class Zygote:
                 if "finish" in msg:
                     replace = bool(msg.get("replace"))
                     used = [int(p) for p in msg.get("used", []) if isinstance(p, int)]
-                    frames.send_msg(self.server, self.finish(used, replace))
+                    finished = self.finish(used, replace)
+                    if not replace and self.channel is not None and not self.programs:
+                        self.give_program()  # the next run's, there before the run is (no "want" a run)
+                    frames.send_msg(self.server, finished)
                     if replace:
                         self.start_tester()
 
