@@ -8,7 +8,10 @@ through `run_tests` with its problem's CPU limit per case. The verdict is the st
 case that did not pass and that case's number (or passed); it must equal the one the data states,
 which the data's builder got from a judge of its own. Slow correct programs are also run alone on
 their problem's heavy case to measure the share of the limit they use in the sandbox (their own
-CPU seconds, reported by a line appended to the program, and the whole sandbox tree's).
+CPU seconds, reported by a line appended to the program, and the whole sandbox tree's). The build
+calibrated the slow ones on its machine; each is timed again here just before it is judged, outside
+the sandbox by the builder's own judge, and its limit grows by how much slower this machine runs it
+today (`Pace`; the factors are in the figures).
 
 With --spinners N the whole set runs a second time beside N CPU-bound processes (`yes` into
 /dev/null, started here and killed by pid at the end): CPU-second limits should make every
@@ -21,9 +24,11 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections import Counter
 from pathlib import Path
@@ -36,13 +41,42 @@ from steplabel.verifiers.code import Sandbox, run_tests  # noqa: E402
 from tests.support.sandbox import tree_cpu  # noqa: E402
 from tests.support.stdio_set import expected, load_problems, verdict  # noqa: E402
 
+sys.path.insert(0, str(ROOT / "tests" / "tools"))
+from build_code_stdio_problems import execute, startup_cpu  # noqa: E402  (the data builder's own judge)
+
+
+class Pace:
+    """How much more CPU time this machine needs now than the one that built the data: the
+    builder put each slow correct program at a share of its problem's limit (`build_cpu_share`).
+    The same program is timed again here, outside the sandbox by the builder's own judge, just
+    before the sandbox judges it, and its limit grows by the factor (never shrinks): the program
+    stays as near its limit as the build put it, whatever the machine's speed is today (a VM's
+    CPU can run twice as slow from one hour to the next). Every other program keeps its limit."""
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir = workdir
+        self.base = startup_cpu(workdir)
+        self.factors: dict[str, float] = {}
+
+    def limit(self, prob: dict, prog: dict) -> float:
+        share, heavy = prog.get("build_cpu_share"), prob.get("heavy_case")
+        if prog["kind"] != "slow_correct" or not share or not heavy:
+            return prob["cpu_limit"]
+        path = self.workdir / f"{prob['id']}.{prog['name']}.py"
+        path.write_text(prog["program"])
+        case = json.loads(prob["tests"])["cases"][heavy - 1]
+        cpu = execute(str(path), case["input"], 3 * prob["cpu_limit"])[2] - self.base
+        factor = max(1.0, cpu / (share * prob["cpu_limit"]))
+        self.factors[f"{prob['id']}/{prog['name']}"] = round(factor, 2)
+        return round(prob["cpu_limit"] * factor, 2)
+
 
 def self_cpu() -> float:
     r = resource.getrusage(resource.RUSAGE_SELF)
     return r.ru_utime + r.ru_stime
 
 
-def run_pass(problems: list[dict], label: str) -> tuple[dict, dict]:
+def run_pass(problems: list[dict], label: str, pace: Pace) -> tuple[dict, dict]:
     """Judge every program once in a fresh sandbox; (figures, {(problem, program): verdict})."""
     sb = Sandbox().start()
     verdicts: dict[tuple[str, str], tuple] = {}
@@ -52,8 +86,9 @@ def run_pass(problems: list[dict], label: str) -> tuple[dict, dict]:
     load0, w0, c0, s0 = os.getloadavg(), time.monotonic(), self_cpu(), tree_cpu(sb.server_pid)
     for n, prob in enumerate(problems, 1):
         for prog in prob["programs"]:
+            limit = pace.limit(prob, prog)
             before = tree_cpu(sb.server_pid)
-            report = run_tests(sb, prog["program"], prob["tests"], timeout=prob["cpu_limit"])
+            report = run_tests(sb, prog["program"], prob["tests"], timeout=limit)
             cpu = tree_cpu(sb.server_pid) - before
             got = verdict(report)
             verdicts[(prob["id"], prog["name"])] = got[:2]
@@ -92,7 +127,9 @@ def run_pass(problems: list[dict], label: str) -> tuple[dict, dict]:
         "sandbox_infra_failures": infra,
         "sandbox_restarts": sb.restarts,
         "slow_correct_share_of_limit": shares,
+        "slow_correct_limit_factor_today": dict(pace.factors),
     }
+    pace.factors.clear()
     sb.close()
     return figures, verdicts
 
@@ -150,13 +187,16 @@ def main() -> int:
     out: dict = {"python": sys.version.split()[0], "cores": os.cpu_count()}
     with Sandbox() as sb:
         out["isolation"] = sb.isolation_tag
-    quiet, quiet_verdicts = run_pass(problems, "quiet")
+    workdir = Path(tempfile.mkdtemp(prefix="stdio-pace-"))
+    pace = Pace(workdir)
+    out["interpreter_startup_cpu_s"] = round(pace.base, 3)
+    quiet, quiet_verdicts = run_pass(problems, "quiet", pace)
     out["quiet"] = quiet
     ok = not quiet["wrong_verdicts"]
     if args.spinners:
         spinners = start_spinners(args.spinners)
         try:
-            loaded, loaded_verdicts = run_pass(problems, f"{args.spinners} spinners")
+            loaded, loaded_verdicts = run_pass(problems, f"{args.spinners} spinners", pace)
             loaded["spinners"] = args.spinners
             loaded["spinner_cpu_s"] = round(sum(tree_cpu(p.pid) for p in spinners), 1)
         finally:
@@ -168,6 +208,7 @@ def main() -> int:
         out["identical_with_spinners"] = not differ
         ok = ok and not loaded["wrong_verdicts"] and not differ
     out["ok"] = ok
+    shutil.rmtree(workdir, ignore_errors=True)
     print(json.dumps(out, indent=2))
     return 0 if ok else 1
 
