@@ -139,7 +139,9 @@ class Tester:
         containers = wire.short_arguments(args) if op == "call" and not fields.get("k") and not shared.objects \
             else None
         if containers is not None:
-            return self.short_call(program, target, args, containers)
+            request = self.short_request(target, args, containers)
+            if len(request) <= wire.MAX_BYTES:  # (a larger one takes the full form, which refuses it)
+                return self.short_call(program, request)
         try:
             changed, lost = shared.changes(self._plain_arg)  # what the tests changed of what both hold
             if lost:
@@ -166,16 +168,21 @@ class Tester:
             program.kill("malformed reply")
             raise self.incident(Incident("error", f"the program's process sent a malformed reply ({exc})"))
 
-    def short_call(self, program: Program, target: Handle, args: list, containers: list[int]) -> Any:
+    def short_request(self, target: Handle, args: list, containers: list[int]) -> bytes:
         """A call in short form (see wire.CALL), its lists, dicts and sets at `containers` shared
-        from now on: its answer, in short form when the program's answer is a scalar (or a tuple
-        of scalars), nothing changed and nothing of the call kept there."""
-        shared = program.shared
+        from now on."""
+        shared = self.current.shared  # type: ignore[union-attr]
         keyed = []
         for i in containers:
             keyed.append((i, shared.key(args[i])))
             shared.watch(args[i])
-        program.send(wire.CALL + marshal.dumps((target._n, tuple(args), keyed)))
+        return wire.CALL + marshal.dumps((target._n, tuple(args), keyed))
+
+    def short_call(self, program: Program, request: bytes) -> Any:
+        """A call in short form: its answer, in short form when the program's answer is a scalar
+        (or a tuple of scalars), nothing changed and nothing of the call kept there."""
+        shared = program.shared
+        program.send(request)
         try:
             message = program.answer(self.budget)
             if message[:1] != wire.VALUE and message[:1] != wire.TUPLE:
