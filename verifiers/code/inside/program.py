@@ -289,8 +289,9 @@ def answer(request: bytes, handles: Handles, shared: wire.Shared) -> bytes:
     an earlier call or results it kept, which the tests still hold), as they are now (the test
     process changes its own to match, as in one process), and "lost": those changed beyond what
     plain data can carry. The request's "m" are the tests' changes to what both hold; its "held",
-    what of that the tests still hold (the serving loop adds the program's "held")."""
-    short = request[:1] == wire.CALL  # (a call in short form: see wire.CALL)
+    what of that the tests still hold (the serving loop adds the program's "held"). A call in
+    short form (wire.CALL) is answered in short form when it can be (see `wire.short_answer`)."""
+    short = request[:1] == wire.CALL
     try:
         if short:
             n, args, keyed = marshal.loads(request[1:])

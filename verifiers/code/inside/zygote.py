@@ -413,7 +413,9 @@ def zygote_main(channel: socket.socket, config: dict) -> None:
             facts.setdefault("probe_error", "a program process does not get a PID namespace of its own")
         gc.collect()
         gc.freeze()  # children then never touch (copy) the zygote's objects when they collect
-        confine.libc.malloc_trim(0)  # free heap pages given back: fewer pages for every fork to map and unmap
+        trim = getattr(confine.libc, "malloc_trim", None)  # (glibc's; another libc may not have it)
+        if trim is not None:
+            trim(0)  # free heap pages given back: fewer pages for every fork to map and unmap
         frames.send_msg(channel, {"ready": True, **facts})
         zygote.serve()
     except BaseException:
