@@ -166,7 +166,8 @@ class Shared:
                 self.sent.pop(key, None)
 
 
-_SCALAR_TYPES = frozenset({int, str, bool, type(None), float})
+_SCALARS = (int, str, bool, type(None))  # (and float, which has math.nan to mind)
+_SCALAR_TYPES = frozenset({*_SCALARS, float})
 
 
 def fingerprint(x: Any) -> Optional[bytes]:
@@ -384,7 +385,6 @@ def module_object(owner: Any, qualname: str) -> Any:
 # scalar, or a tuple of scalars, with nothing changed and nothing held, comes back as VALUE (or
 # TUPLE) + its JSON text, parsed with no tags at all.
 CALL, VALUE, TUPLE = b"C", b"V", b"T"
-_SCALARS = (int, str, bool, type(None))
 _PLAIN = json.JSONDecoder()
 
 
@@ -438,9 +438,9 @@ def read_short_answer(message: bytes) -> Any:
         value = _parse(_PLAIN, message[1:].decode("ascii"))
     except (ValueError, TypeError, ArithmeticError, RecursionError, UnicodeDecodeError, MemoryError) as exc:
         raise WireError(f"not a plain value: {type(exc).__name__}: {str(exc)[:200]}") from None
-    if message[:1] == TUPLE and type(value) is list and all(type(v) in _SCALARS or type(v) is float for v in value):
+    if message[:1] == TUPLE and type(value) is list and all(type(v) in _SCALAR_TYPES for v in value):
         return tuple(value)
-    if message[:1] == VALUE and (type(value) in _SCALARS or type(value) is float):
+    if message[:1] == VALUE and type(value) in _SCALAR_TYPES:
         return value
     raise WireError("a short answer that is not a scalar or a tuple of scalars")
 
