@@ -171,6 +171,32 @@ def test_runs_that_need_no_program_process_or_several_leave_one_waiting(sb):
     assert sb.run(ADD, [{"name": "t", "code": "assert add(1, 1) == 2"}])[0].passed
 
 
+def test_a_test_process_that_ends_or_hangs_is_replaced_and_the_next_run_passes():
+    """The host reads a run's report straight from the test process. When that process ends
+    before it reports (a test exits it), or hangs past the run's wall-clock backstop with its
+    own timers blocked, the server has it replaced: the run's results say so (`infra` for the
+    first: it may pass another time; `timeout` for the second), and the next run passes in the
+    same sandbox, with nothing of either run left."""
+    box = Sandbox(limits=Limits(timeout=0.5, wall_factor=2.0)).start()
+    try:
+        root = box.server_pid
+        ended = box.run(ADD, [{"name": "ok", "code": "assert add(1, 1) == 2"},
+                              {"name": "exits", "code": "import os\nos._exit(3)"},
+                              {"name": "after", "code": "assert add(1, 1) == 2"}])
+        assert [r.status for r in ended] == ["error", "error", "error"] and all(r.infra for r in ended)
+        assert "ended without a report (exit code 3)" in ended[1].message
+        assert box.run(ADD, [{"name": "t", "code": "assert add(2, 2) == 4"}])[0].passed
+        hang = "import signal, time\nsignal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGALRM, signal.SIGPROF})\ntime.sleep(120)"
+        hung = box.run(ADD, [{"name": "hangs", "code": hang}])
+        assert [r.status for r in hung] == ["timeout"] and not hung[0].infra
+        assert "wall-clock backstop" in hung[0].message
+        assert box.run(ADD, [{"name": "t", "code": "assert add(2, 2) == 4"}])[0].passed
+        assert box.server_pid == root and box.restarts == 0
+        assert not leftovers(box)
+    finally:
+        box.close()
+
+
 def test_program_processes_that_end_while_they_wait_are_never_used():
     """The zygote forks program processes in batches, each waiting for a run of its own, and
     hands one to the test process ahead of every run. Every waiting one killed from outside (and

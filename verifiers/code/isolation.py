@@ -96,9 +96,10 @@ class Limits:
                 "tester_limits": {"as": self.memory_mb << 20, "cpu": int((tests + 1) * t) + 10}}
 
     def deadline(self, tests: int, timeout: Optional[float] = None) -> float:
-        """The host's last resort: the server's own backstop for the run, plus slack."""
+        """A run's wall-clock backstop, past which its test process is replaced: each test's (or
+        case's) own backstop, the program's set-up, and slack."""
         t = self.timeout if timeout is None else float(timeout)
-        return (tests + 1) * t * self.wall_factor + 15.0
+        return (tests + 1) * t * self.wall_factor + 10.0
 
 
 @dataclass

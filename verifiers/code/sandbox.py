@@ -1,4 +1,4 @@
-"""Host side of the sandbox: one long-lived server, talked to over a pipe.
+"""Host side of the sandbox: one long-lived server, and its test process's two pipes.
 
 Why a class with a lock: starting bwrap plus an interpreter costs ~50 ms, a run's two forked
 processes a few ms, so a labeler keeps one `Sandbox` for its lifetime. `run` and `run_io` are
@@ -6,6 +6,8 @@ thread-safe (one request at a time per sandbox; use `SandboxPool` for parallelis
 enforced inside (per test, in CPU seconds, by the test process; the run's processes torn down by
 the zygote) and here as a last resort (per request, a wall-clock deadline that kills the whole
 sandbox and starts a new one), so nothing depends on signals in the calling thread (Ray actors).
+A run's job goes straight into the test process's pipe and its report comes straight back
+(`inside/server.py` says the protocol): the server is asked only to replace a test process.
 """
 from __future__ import annotations
 
@@ -17,6 +19,7 @@ import re
 import select
 import shutil
 import signal
+import socket
 import subprocess
 import tempfile
 import threading
@@ -25,6 +28,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Sequence
 
+from .inside import frames
 from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
                         remove_cgroup, rlimits_launch, server_code, tag)
 
@@ -34,6 +38,7 @@ from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable,
 DEFAULT_PRELOAD = ["math", "re", "collections", "itertools", "functools", "heapq", "bisect",
                    "string", "typing", "random", "json", "copy", "operator", "fractions"]
 RESPONSE_CAP = 256 << 20
+REPORT_CAP = 64 << 20  # a run's report from the test process
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steplabel-sandbox-spawner")
 START_TIMEOUT = 30.0
 _SURROGATE = re.compile("[\ud800-\udfff]")
@@ -87,9 +92,9 @@ class TestResult:
 
     @classmethod
     def from_wire(cls, d: dict[str, Any]) -> "TestResult":
-        frames = [(str(f[0]), int(f[1]), str(f[2])) for f in d.get("frames", []) if len(f) == 3]
+        stack = [(str(f[0]), int(f[1]), str(f[2])) for f in d.get("frames", []) if len(f) == 3]
         return cls(name=str(d.get("name", "")), status=str(d.get("status", "error")),
-                   message=str(d.get("message", "")), frames=frames, tb=str(d.get("tb", "")),
+                   message=str(d.get("message", "")), frames=stack, tb=str(d.get("tb", "")),
                    output=str(d.get("output", "")), truncated=bool(d.get("truncated")),
                    duration=float(d.get("duration", 0.0)), infra=bool(d.get("infra")))
 
@@ -110,7 +115,11 @@ class Sandbox:
         self.preload = list(DEFAULT_PRELOAD if preload is None else preload)
         self._lock = threading.RLock()
         self._proc: Optional[subprocess.Popen] = None
+        self._sock: Optional[socket.socket] = None  # to the server (its stdin and stdout)
         self._buf = bytearray()
+        self._fds: list[int] = []  # descriptors the server sent with the lines read so far
+        self._job_w = -1  # the test process's pipes: jobs in, reports out
+        self._reports: Optional[frames.FrameReader] = None
         self._errlog: Optional[Any] = None
         self.hello: dict[str, Any] = {}
         self._described = ""
@@ -152,31 +161,27 @@ class Sandbox:
                           else rlimits_launch(self.limits, self.preload))
         self._launch = launch
         self._errlog = tempfile.TemporaryFile()
+        self._sock, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_STREAM)
         try:
             # Spawned from one long-lived thread: a parent-death signal (PR_SET_PDEATHSIG, which
             # --die-with-parent uses) fires when the parent *thread* exits, so a bwrap that set it
             # on itself would die with a short-lived worker thread that happened to start it.
             self._proc = _SPAWNER.submit(
-                subprocess.Popen, launch.argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                subprocess.Popen, launch.argv, stdin=theirs.fileno(), stdout=theirs.fileno(),
                 stderr=self._errlog, pass_fds=launch.pass_fds, env=launch.env,
                 start_new_session=True, close_fds=True,
             ).result()
         finally:
+            theirs.close()
             for fd in launch.close_after_start:
                 os.close(fd)
         self._buf = bytearray()
         try:
-            assert self._proc.stdin is not None
-            self._proc.stdin.write(server_code())  # the code the server runs, before any request
-            self._proc.stdin.flush()
-        except (BrokenPipeError, OSError):
+            self._sock.sendall(server_code())  # the code the server runs, before any request
+        except OSError:
             pass  # it did not start: its stderr says why
-        line = self._read_line(time.monotonic() + START_TIMEOUT)
-        try:
-            hello = loads_reply(line) if line else {}
-        except ValueError:
-            hello = {}
-        if not hello.get("ready"):
+        hello = self._take_tester()
+        if not hello.get("ready") or self._reports is None:
             err = self._stderr_tail()
             self._kill()
             if self.level == "bwrap":
@@ -202,10 +207,12 @@ class Sandbox:
         if proc is not None:
             with contextlib.suppress(ProcessLookupError, PermissionError):
                 os.killpg(proc.pid, signal.SIGKILL)
-            for stream in (proc.stdin, proc.stdout):
-                with contextlib.suppress(OSError):
-                    stream.close()  # type: ignore[union-attr]
             proc.wait()
+        self._drop_tester()
+        self._close_fds()
+        if self._sock is not None:
+            self._sock.close()
+            self._sock = None
         if self._errlog is not None:
             self._errlog.close()
             self._errlog = None
@@ -232,8 +239,10 @@ class Sandbox:
     # --- running -----------------------------------------------------------------------------
 
     def _read_line(self, deadline: float) -> Optional[bytes]:
-        assert self._proc is not None and self._proc.stdout is not None
-        fd = self._proc.stdout.fileno()
+        """The server's next line; descriptors sent with it are kept in `_fds`."""
+        if self._sock is None:
+            return None
+        fd = self._sock.fileno()
         while b"\n" not in self._buf:
             remaining = deadline - time.monotonic()
             if remaining <= 0:
@@ -241,7 +250,8 @@ class Sandbox:
             ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 continue
-            chunk = os.read(fd, 1 << 20)
+            chunk, fds, _flags, _addr = socket.recv_fds(self._sock, frames.CHUNK, frames.MAX_FDS)
+            self._fds += fds
             if not chunk:
                 return None
             self._buf.extend(chunk)
@@ -250,6 +260,37 @@ class Sandbox:
         line, _, rest = bytes(self._buf).partition(b"\n")
         self._buf = bytearray(rest)
         return line
+
+    def _close_fds(self) -> None:
+        fds, self._fds = self._fds, []
+        for fd in fds:
+            os.close(fd)
+
+    def _drop_tester(self) -> None:
+        if self._job_w >= 0:
+            os.close(self._job_w)
+            self._job_w = -1
+        if self._reports is not None:
+            os.close(self._reports.fd)
+            self._reports = None
+
+    def _take_tester(self) -> dict:
+        """The server's next line (its hello, or its answer to `replace`) and the test process's
+        pipes that came with it; {} when none came."""
+        line = self._read_line(time.monotonic() + START_TIMEOUT)
+        try:
+            msg = loads_reply(line) if line else {}
+        except ValueError:
+            msg = {}
+        self._drop_tester()
+        if isinstance(msg, dict) and "tester" in msg and len(self._fds) == 2:
+            self._job_w, reports = self._fds
+            self._fds = []
+            os.set_blocking(self._job_w, False)
+            os.set_blocking(reports, False)
+            self._reports = frames.FrameReader(reports, REPORT_CAP)
+        self._close_fds()
+        return msg if isinstance(msg, dict) else {}
 
     def run(self, setup: str, tests: list[dict[str, str]], timeout: Optional[float] = None,
             module: Optional[str] = None, trusted: Optional[str] = None,
@@ -284,18 +325,15 @@ class Sandbox:
         return self._request(request, [f"case {i + 1}" for i in range(len(cases))], timeout)
 
     def _request(self, request: dict, names: list[str], timeout: Optional[float]) -> list[TestResult]:
-        blob = (json.dumps(request) + "\n").encode()
+        job = frames.json_bytes(request)
         with self._lock:
             self._ensure()
-            assert self._proc is not None and self._proc.stdin is not None
             deadline = time.monotonic() + self.limits.deadline(len(names), timeout)
-            try:
-                self._proc.stdin.write(blob)
-                self._proc.stdin.flush()
-                line = self._read_line(deadline)
-            except (BrokenPipeError, ValueError, OSError):
-                line = None
-            results = self._parse(line, names)
+            about, reported = self._exchange(job, deadline)
+            if about is not None and "crash" not in about and about.get("n") == len(names):
+                results = self._parse(reported, names)
+            else:  # the test process ended or missed the backstop: replaced, the rest accounted for
+                results = self._replace_tester(about, reported, names, timed_out=time.monotonic() >= deadline)
             if results is None:
                 why = self._stderr_tail().strip()[-500:]
                 self._kill()
@@ -305,6 +343,72 @@ class Sandbox:
                         for name in names]
             self.runs += len(results)
             return results
+
+    def _exchange(self, job: bytes, deadline: float) -> tuple[Optional[dict], bytes]:
+        """The job into the test process's pipe, and its report: (the line about the run, the
+        results line), or (None, b"") when it ended or missed the deadline."""
+        reports = self._reports
+        if reports is None:
+            return None, b""
+        pending = memoryview(frames.HEADER.pack(len(job)) + job)
+        while True:
+            frame = reports.pop()
+            if frame is not None:
+                about, _, results = frame.partition(b"\n")
+                try:
+                    head = json.loads(about)
+                except ValueError:
+                    return None, b""
+                return (head, results) if isinstance(head, dict) else (None, b"")
+            if reports.closed:
+                return None, b""
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                return None, b""
+            if pending:
+                try:
+                    pending = pending[os.write(self._job_w, pending):]
+                    continue
+                except BlockingIOError:
+                    pass
+                except OSError:
+                    pending = memoryview(b"")  # it is gone: its pipe says so
+            ready, _, _ = select.select([reports.fd], [self._job_w] if pending else [], [], remaining)
+            if reports.fd in ready:
+                try:
+                    reports.feed()
+                except frames.FrameTooLarge:
+                    return None, b""
+
+    def _replace_tester(self, about: Optional[dict], reported: bytes, names: list[str],
+                        timed_out: bool) -> Optional[list[TestResult]]:
+        """Has the server replace the test process; the results it reported, then the rest."""
+        try:
+            raw = loads_reply(reported)["results"] if reported else []
+        except (ValueError, TypeError, KeyError):
+            raw = []
+        if not isinstance(raw, list):
+            raw = []
+        try:
+            assert self._sock is not None
+            self._sock.sendall(b'{"replace": true}\n')
+        except (OSError, AssertionError):
+            return None
+        answer = self._take_tester()
+        if not answer.get("replaced") or self._reports is None:
+            return None
+        crash = str(about.get("crash", "")) if about else ""
+        if timed_out:
+            status, message, infra = "timeout", "no result within the run's wall-clock backstop", False
+        elif crash:
+            status, infra = "error", True
+            message = f"the test process failed (not the program): {crash.strip().splitlines()[-1][:500]}"
+        else:
+            status, infra = "error", True
+            message = f"the test process ended without a report ({answer.get('why', 'unknown')})"
+        done = [TestResult.from_wire(r) for r in raw[:len(names)] if isinstance(r, dict)]
+        return done + [TestResult(name=name, status=status, message=message, infra=infra)
+                       for name in names[len(done):]]
 
     @staticmethod
     def _parse(line: Optional[bytes], names: list[str]) -> Optional[list[TestResult]]:

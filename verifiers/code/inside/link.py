@@ -227,6 +227,7 @@ class Link:
         self.fresh: list[tuple[int, list[int]]] = []
         self.exits: dict[int, tuple[int, float]] = {}  # pid -> (wait status, CPU seconds)
         self.refused = ""
+        self.expecting = False  # a program process will come unasked (asked for, or at a run's end)
         self.programs: dict[int, Program] = {}  # handed out in this run, by pid
 
     def send(self, msg: dict) -> None:
@@ -234,6 +235,12 @@ class Link:
             frames.send_msg(self.sock, msg)
         except OSError:
             pass
+
+    def finish(self) -> None:
+        """The run is reported: the zygote kills and reaps the program processes it used, and
+        hands over the next run's when none is left here."""
+        self.expecting = not self.fresh
+        self.send({"finish": True, "used": sorted(self.programs)})
 
     def take_notices(self) -> None:
         """The zygote's messages: a program process handed over (with its pipes), or one that exited."""
@@ -247,8 +254,10 @@ class Link:
             pid = int(msg.get("pid", 0))
             if msg.get("program") and len(fds) == 5:
                 self.fresh.append((pid, fds))
+                self.expecting = False
             elif msg.get("refused"):
                 self.refused = str(msg.get("why", ""))
+                self.expecting = False
             elif msg.get("exited"):
                 self.exits[pid] = (int(msg["status"]), float(msg["cpu"]))
                 program = self.programs.get(pid)

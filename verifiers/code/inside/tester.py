@@ -87,8 +87,10 @@ class Tester:
         link.take_notices()
         while True:
             if not link.fresh:
-                link.refused = ""
-                self.zygote({"want": "program"})
+                if not link.expecting:
+                    link.refused = ""
+                    self.zygote({"want": "program"})
+                    link.expecting = True
                 deadline = time.monotonic() + 60.0
                 while not link.fresh:
                     if link.refused or time.monotonic() > deadline:
@@ -324,9 +326,8 @@ def fresh_run(job: dict) -> None:
 
 
 def report(results_fd: int, results: list[dict], about: dict) -> None:
-    """A run's report to the server: a line about the run (how many results, the program processes
-    it used, or the crash), then the results as the line the host reads, which the server passes
-    on as it is when the run went right (see server.py)."""
+    """A run's report, read by the host: a line about the run (how many results, or the crash),
+    then the results (see server.py)."""
     frames.send_frame(results_fd, frames.json_bytes({**about, "n": len(results)}) + b"\n" +
                       frames.json_bytes({"results": results}))
 
@@ -369,6 +370,7 @@ def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
             except Exception:  # a fault of this harness: said, and this process is replaced
                 report(results_fd, tester.results, {"crash": traceback.format_exc()[-2000:]})
                 break
-            report(results_fd, tester.results, {"used": sorted(link.programs)})
+            report(results_fd, tester.results, {})
+            link.finish()
     finally:
         os._exit(0)

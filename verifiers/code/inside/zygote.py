@@ -1,5 +1,6 @@
 """The zygote: forked by the server before the first job arrives, it never receives a byte of
-one. It is told only "finish the run", "a program process, please", "kill that one". Warm (the
+one. The test process tells it only "the run is over (these program processes were used)", "a
+program process, please", "kill that one"; the server only "replace the test process". Warm (the
 common modules imported, the compiler exercised, the heap frozen), it forks the test process
 (once, and again only to replace it) and a program process per run (or per stdin/stdout case),
 each the first process of a fresh PID namespace, and tears each run down: a run is over only
@@ -308,7 +309,11 @@ class Zygote:
                     self.channel = None
                 for fd in fds:
                     os.close(fd)
-                if msg.get("want") == "program":
+                if msg.get("finish"):  # the run is over: the test process has reported it
+                    self.finish([int(p) for p in msg.get("used", []) if isinstance(p, int)], replace=False)
+                    if self.channel is not None and not self.programs:
+                        self.give_program()  # the next run's, there before the run is (no "want" a run)
+                elif msg.get("want") == "program":
                     self.give_program()
                 elif msg.get("kill") in self.programs:
                     try:
@@ -320,15 +325,9 @@ class Zygote:
                     msg, fds = frames.recv_msg(self.server)
                 except frames.ChannelClosed:
                     os._exit(0)
-                if "finish" in msg:
-                    replace = bool(msg.get("replace"))
-                    used = [int(p) for p in msg.get("used", []) if isinstance(p, int)]
-                    finished = self.finish(used, replace)
-                    if not replace and self.channel is not None and not self.programs:
-                        self.give_program()  # the next run's, there before the run is (no "want" a run)
-                    frames.send_msg(self.server, finished)
-                    if replace:
-                        self.start_tester()
+                if msg.get("replace"):
+                    frames.send_msg(self.server, self.finish([], replace=True))
+                    self.start_tester()
 
 
 def close_all(fds: Any) -> None:
