@@ -28,6 +28,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import itertools
+import marshal
 import os
 import shutil
 import site
@@ -137,10 +138,13 @@ PROGRAMS_AHEAD = 4
 INSIDE = ("wire", "confine", "frames", "program", "usage", "link", "calls", "stdio", "tester", "zygote", "server")  # in order
 
 # `python -I -S -c BOOT CONFIG`, the sandbox's code then read from stdin (its length on a line,
-# then the JSON list of (name, source)) and loaded as the package `steplabel_inside` (nothing of
-# the host's install is imported inside), compiled with asserts kept whatever the host's flags.
+# then the marshalled list of (name, code)) and loaded as the package `steplabel_inside` (nothing
+# of the host's install is imported inside). The host compiles it (asserts kept whatever its
+# flags), for the same interpreter: compiling 5,000 lines in the server left 1.2 MB of the
+# parser's freed memory in its heap, which every program process forked after it mapped and
+# unmapped again.
 BOOT = """
-import json, os, sys, types
+import marshal, os, sys, types
 def take(n):
     chunks = []
     while n:
@@ -156,12 +160,12 @@ while not size.endswith(b"\\n"):
 package = types.ModuleType("steplabel_inside")
 package.__path__ = []
 sys.modules["steplabel_inside"] = package
-for name, source in json.loads(take(int(size))):
+for name, code in marshal.loads(take(int(size))):
     module = types.ModuleType("steplabel_inside." + name)
-    module.__file__ = "<steplabel_inside/" + name + ">"
+    module.__file__ = code.co_filename
     sys.modules[module.__name__] = module
     setattr(package, name, module)
-    exec(compile(source, module.__file__, "exec", dont_inherit=True, optimize=0), module.__dict__)
+    exec(code, module.__dict__)
 sys.modules["steplabel_inside.server"].main(sys.argv[-1])
 """
 
@@ -171,10 +175,13 @@ def server_argv(config: dict) -> list[str]:
     return [sys.executable, "-I", "-S", "-c", BOOT, _json(config)]
 
 
+@functools.lru_cache(maxsize=1)
 def server_code() -> bytes:
-    """What the server reads from its stdin before anything else: this folder's `inside/` modules."""
+    """What the server reads from its stdin before anything else: this folder's `inside/` modules,
+    compiled (marshal only ever travels into the sandbox)."""
     folder = Path(__file__).with_name("inside")
-    blob = _json([[name, (folder / f"{name}.py").read_text()] for name in INSIDE]).encode()
+    blob = marshal.dumps([(name, compile((folder / f"{name}.py").read_text(), f"<steplabel_inside/{name}>",
+                                         "exec", dont_inherit=True, optimize=0)) for name in INSIDE])
     return f"{len(blob)}\n".encode() + blob
 
 
