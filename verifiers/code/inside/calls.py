@@ -187,7 +187,8 @@ def start_program(tester: Any) -> tuple[Optional[Program], dict[str, Any], Optio
     except Incident as exc:
         return None, {}, {"status": exc.status, "message": exc.message, "infra": exc.infra}
     tester.budget = Budget(tester, program)
-    program.send(marshal.dumps(("call", job.get("module"), tester.program_limits, tester.prelude, tester.compiled)))
+    program.send(marshal.dumps(("call", job.get("module"), tester.program_limits, tester.prelude, tester.compiled,
+                                tester.processor)))
     try:
         reply = wire.loads(program.answer(tester.budget), tester.handle, tester.module)
         if type(reply) is not dict:

@@ -144,11 +144,13 @@ def main(ctl: int, reply: int, stdin: int, out: int, err: int, setup: dict) -> N
                 warden((ctl, reply))  # returns in the script's process only
             job = requests.read()
         # the job, from the test process: (mode, module name, rlimits, the program compiled there)
-        mode, module_name, limits, prelude, compiled = marshal.loads(job)
+        mode, module_name, limits, prelude, compiled, cpu = marshal.loads(job)
         code = marshal.loads(compiled)
         prelude = marshal.loads(prelude) if prelude else None
     except BaseException:
         os._exit(70)
+    if cpu is not None:
+        confine.run_on((cpu,))
     _streams()
     confine.set_limits(limits)
     if mode == "io":

@@ -58,7 +58,8 @@ def run_case(tester: Any, case: dict, tolerance: Optional[float]) -> dict:
         return {"status": exc.status, "message": exc.message, "infra": exc.infra}
     budget = tester.budget = Budget(tester, program, own=False)
     program.send(WARDEN)
-    program.send(marshal.dumps(("io", None, tester.program_limits, tester.prelude, tester.compiled)))
+    program.send(marshal.dumps(("io", None, tester.program_limits, tester.prelude, tester.compiled,
+                                tester.processor)))
     data = str(case.get("input", "")).encode("utf-8")
     os.set_blocking(program.stdin, False)
     flooded = False

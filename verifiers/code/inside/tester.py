@@ -42,6 +42,7 @@ class Tester:
         self.wall_limit = float(job.get("wall_limit", 30.0))
         self.output_cap = int(job.get("output_cap", 65536))
         self.program_limits = job.get("limits", {})
+        self.processor = confine.current_cpu()  # this run's (see confine.run_on)
         self.incidents: list[Incident] = []
         self.current: Optional[Program] = None
         self.budget: Optional[Budget] = None
@@ -349,12 +350,15 @@ def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
         signal.signal(signal.SIGPROF, on_alarm)
         signal.signal(signal.SIGALRM, on_alarm)
         jobs = frames.BlockingFrames(job_fd, JOB_CAP)
+        anywhere = os.sched_getaffinity(0)
         while True:
             try:
                 job = frames.json.loads(jobs.read())
             except frames.ChannelClosed:
                 break
             tester = Tester(link, job)
+            if tester.processor is not None:
+                confine.run_on((tester.processor,))
             fresh_run(job)
             try:
                 unusable = tester.compile()
@@ -372,5 +376,6 @@ def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
                 break
             report(results_fd, tester.results, {})
             link.finish()
+            confine.run_on(anywhere)  # (the scheduler places it again when the next job comes)
     finally:
         os._exit(0)
