@@ -87,7 +87,7 @@ class Limits:
     sandbox_memory_mb: int = 2048  # the whole sandbox, where a cgroup v2 can enforce it
 
     def request(self, tests: int, timeout: Optional[float] = None, io: bool = False) -> dict:
-        """The limits part of a request to the server for `tests` tests (or cases)."""
+        """The limits part of a run's job for `tests` tests (or cases)."""
         t = self.timeout if timeout is None else float(timeout)
         runs = 1 if io else tests + 1  # a case gets a fresh process; call tests share one (+ set-up)
         rlimits = {"as": self.memory_mb << 20, "fsize": self.fsize_mb << 20, "nofile": self.nofile}

@@ -4,10 +4,11 @@ Why a class with a lock: starting bwrap plus an interpreter costs ~50 ms, a run'
 processes a few ms, so a labeler keeps one `Sandbox` for its lifetime. `run` and `run_io` are
 thread-safe (one request at a time per sandbox; use `SandboxPool` for parallelism). Limits are
 enforced inside (per test, in CPU seconds, by the test process; the run's processes torn down by
-the zygote) and here as a last resort (per request, a wall-clock deadline that kills the whole
-sandbox and starts a new one), so nothing depends on signals in the calling thread (Ray actors).
-A run's job goes straight into the test process's pipe and its report comes straight back
-(`inside/server.py` says the protocol): the server is asked only to replace a test process.
+the zygote) and here as a last resort (per run, a wall-clock backstop past which the test process
+is replaced; the whole sandbox is started again only when that fails), so nothing depends on
+signals in the calling thread (Ray actors). A run's job goes straight into the test process's
+pipe and its report comes straight back (`inside/server.py` says the protocol): the server is
+asked only to replace a test process.
 """
 from __future__ import annotations
 
@@ -356,7 +357,7 @@ class Sandbox:
             if frame is not None:
                 about, _, results = frame.partition(b"\n")
                 try:
-                    head = json.loads(about)
+                    head = loads_reply(about)
                 except ValueError:
                     return None, b""
                 return (head, results) if isinstance(head, dict) else (None, b"")
@@ -389,10 +390,11 @@ class Sandbox:
             raw = []
         if not isinstance(raw, list):
             raw = []
+        if self._sock is None:
+            return None
         try:
-            assert self._sock is not None
             self._sock.sendall(b'{"replace": true}\n')
-        except (OSError, AssertionError):
+        except OSError:
             return None
         answer = self._take_tester()
         if not answer.get("replaced") or self._reports is None:

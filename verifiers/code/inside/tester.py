@@ -334,7 +334,7 @@ def report(results_fd: int, results: list[dict], about: dict) -> None:
 
 
 def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
-    """Runs job after job until the server closes the job pipe; never returns. `setup`: the
+    """Runs job after job until the host closes the job pipe; never returns. `setup`: the
     zygote's facts (private runs, /tmp options, paths to rebind)."""
     try:
         if setup.get("private_runs"):

@@ -125,7 +125,8 @@ class Zygote:
         return tempfile.mkdtemp(prefix="run-", dir=self.workdir)
 
     def start_tester(self) -> None:
-        """Fork the test process and hand the server its two pipes (jobs in, results out)."""
+        """Fork the test process and hand its two pipes (jobs in, results out) to the server, which
+        passes them on to the host."""
         job_r, job_w = os.pipe()
         res_r, res_w = os.pipe()
         mine, theirs = socket.socketpair(socket.AF_UNIX, socket.SOCK_SEQPACKET)
@@ -303,7 +304,7 @@ class Zygote:
                     msg, fds = frames.recv_msg_nowait(self.channel)
                 except BlockingIOError:
                     msg, fds = {}, []
-                except (frames.ChannelClosed, OSError):  # it ended; the server finds out and replaces it
+                except (frames.ChannelClosed, OSError):  # it ended: the host finds out and has the server replace it
                     msg, fds = {}, []
                     self.channel.close()
                     self.channel = None
