@@ -211,6 +211,7 @@ def test_a_runs_two_processes_share_one_cpu_and_the_test_process_is_free_between
         status = Path(f"/proc/{pid}/status").read_text().splitlines()
         return next(line.split(":", 1)[1].strip() for line in status if line.startswith("Cpus_allowed_list"))
 
+    assert not leftovers(sb)  # (the run torn down: the zygote holds the test process and programs)
     zygote, below, _ = under_zygote(sb.server_pid)
     deadline = time.monotonic() + 30.0
     while allowed(below[0]) != allowed(zygote) and time.monotonic() < deadline:
