@@ -14,7 +14,7 @@ import pytest
 
 from steplabel.verifiers.code import (Limits, Sandbox, SandboxPool, SandboxUnavailable,
                                       isolation, run_humaneval, run_mbpp, run_pytest_file, run_tests)
-from tests.support.sandbox import failing_bwrap, leftovers, sandbox_fixture, under_zygote, waiting_programs
+from tests.support.sandbox import failing_bwrap, leftovers, sandbox_fixture, waiting_programs
 
 pytestmark = pytest.mark.integration
 
@@ -197,26 +197,21 @@ def test_a_test_process_that_ends_or_hangs_is_replaced_and_the_next_run_passes()
         box.close()
 
 
-def test_a_runs_two_processes_share_one_cpu_and_the_test_process_is_free_between_runs(sb):
-    """A run's test process and program process share the CPU the run began on (each call wakes
-    the other, and on one CPU no idle CPU has to be woken for it); between runs the test process
-    may run anywhere again, as the zygote may, so the scheduler still places each run."""
+def test_a_runs_processes_run_on_the_callers_cpu_and_follow_it(sb):
+    """A run's test process and program process run on the CPU the calling thread is on (it
+    waits for them: the job, each call and the report then wake no idle CPU), and the next run
+    follows the caller to another CPU."""
     program = ADD + "import os\ndef cpus():\n    return sorted(os.sched_getaffinity(0))\n"
     test = ("import os\nmine = sorted(os.sched_getaffinity(0))\n"
-            "assert cpus() == mine and len(mine) == 1, (cpus(), mine)")
-    result = sb.run(program, [{"name": "t", "code": test}])[0]
-    assert result.passed, result.message
-
-    def allowed(pid: int) -> str:
-        status = Path(f"/proc/{pid}/status").read_text().splitlines()
-        return next(line.split(":", 1)[1].strip() for line in status if line.startswith("Cpus_allowed_list"))
-
-    assert not leftovers(sb)  # (the run torn down: the zygote holds the test process and programs)
-    zygote, below, _ = under_zygote(sb.server_pid)
-    deadline = time.monotonic() + 30.0
-    while allowed(below[0]) != allowed(zygote) and time.monotonic() < deadline:
-        time.sleep(0.02)  # (it answers first, and is freed once it has told the zygote the run is over)
-    assert allowed(below[0]) == allowed(zygote)
+            "assert cpus() == mine and len(mine) == 1, (cpus(), mine)\nassert mine == [int(CALLER)], mine")
+    mine = os.sched_getaffinity(0)
+    try:
+        for cpu in sorted(mine)[:2]:
+            os.sched_setaffinity(0, {cpu})
+            result = sb.run(program, [{"name": "t", "code": f"CALLER = {cpu}\n" + test}])[0]
+            assert result.passed, result.message
+    finally:
+        os.sched_setaffinity(0, mine)
 
 
 def test_program_processes_that_end_while_they_wait_are_never_used():

@@ -214,10 +214,12 @@ def current_cpu() -> Optional[int]:
 
 
 def run_on(cpus: Iterable[int]) -> None:
-    """Run only on `cpus` (as far as this process may). A run's test process and program process
-    never compute at once: each call is a round trip that wakes the other. On two CPUs, every trip
-    wakes an idle CPU (on a VM, an exit to the hypervisor each time) and cost 2.4x the CPU of a
-    trip on one; so both run on the CPU the test process was on when the run began."""
+    """Run only on `cpus` (as far as this process may). The host's calling thread, the test
+    process and the program process never compute at once: a job, each call and the report are
+    round trips that wake the other side. On two CPUs, every trip wakes an idle CPU (on a VM, an
+    exit to the hypervisor each time) and cost 2.4x the CPU of a trip on one; so a run's test
+    process and program process run on the CPU the host waits on (or, when the job does not say,
+    the one the test process was on when the run began)."""
     try:
         os.sched_setaffinity(0, cpus)
     except (OSError, ValueError):
