@@ -13,7 +13,6 @@ asked only to replace a test process.
 from __future__ import annotations
 
 import contextlib
-import ctypes
 import json
 import os
 import queue
@@ -31,6 +30,7 @@ from dataclasses import dataclass, field
 from typing import Any, Iterator, Optional, Sequence
 
 from .inside import frames
+from .inside.confine import current_cpu
 from .isolation import (_HOW_TO_FIX, LEVELS, Launch, Limits, SandboxUnavailable, bwrap_launch, describe,
                         remove_cgroup, rlimits_launch, server_code, tag)
 
@@ -44,7 +44,6 @@ REPORT_CAP = 64 << 20  # a run's report from the test process
 _SPAWNER = ThreadPoolExecutor(max_workers=1, thread_name_prefix="steplabel-sandbox-spawner")
 START_TIMEOUT = 30.0
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_SCHED_GETCPU = getattr(ctypes.CDLL(None), "sched_getcpu", None)
 
 
 def valid_text(value: Any) -> Any:
@@ -58,12 +57,6 @@ def valid_text(value: Any) -> Any:
     if isinstance(value, dict):
         return {valid_text(k): valid_text(v) for k, v in value.items()}
     return value
-
-
-def caller_cpu() -> Optional[int]:
-    """The CPU this thread runs on: a run's processes run there while it waits for them."""
-    cpu = _SCHED_GETCPU() if _SCHED_GETCPU is not None else -1
-    return cpu if cpu >= 0 else None
 
 
 def loads_reply(line: bytes) -> Any:
@@ -334,7 +327,7 @@ class Sandbox:
         return self._request(request, [f"case {i + 1}" for i in range(len(cases))], timeout)
 
     def _request(self, request: dict, names: list[str], timeout: Optional[float]) -> list[TestResult]:
-        job = frames.json_bytes({**request, "cpu": caller_cpu()})
+        job = frames.json_bytes({**request, "cpu": current_cpu()})  # (a run's processes run there: confine.run_on)
         with self._lock:
             self._ensure()
             deadline = time.monotonic() + self.limits.deadline(len(names), timeout)

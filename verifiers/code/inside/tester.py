@@ -377,7 +377,7 @@ def main(job_fd: int, results_fd: int, zsock_fd: int, setup: dict) -> None:
                 break
             report(results_fd, tester.results, {})
             link.finish()
-            if "cpu" not in job:  # (the scheduler places it again when the next job comes)
+            if tester.processor != job.get("cpu"):  # (no caller's CPU: placed again at the next job)
                 confine.run_on(anywhere)
     finally:
         os._exit(0)
