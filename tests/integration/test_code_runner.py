@@ -214,6 +214,24 @@ def test_a_runs_processes_run_on_the_callers_cpu_and_follow_it(sb):
         os.sched_setaffinity(0, mine)
 
 
+def test_the_zygotes_rehearsal_answers_every_request_and_leaves_nothing_a_program_can_find(sb):
+    """The zygote serves a made-up program itself before it forks (its serving code then arrives
+    warm in every program process): every made-up request got its answer, and a program that
+    searches its whole heap finds none of the made-up program's functions, classes or values."""
+    rehearsed = sb.hello["rehearsed"]
+    assert rehearsed["answered"] == rehearsed["requests"] > 100, rehearsed
+    made_up = "{'add', 'twice', 'words', 'stats', 'table', 'fail', 'nothing', 'Box', 'count'}"
+    program = ("import gc, types\n"
+               "def leftovers():\n"
+               "    gc.unfreeze()  # (the zygote's objects: frozen, so get_objects would skip them)\n"
+               f"    names = {made_up}\n"
+               "    return sorted(o.__qualname__ for o in gc.get_objects() if o is not leftovers and (\n"
+               "        isinstance(o, types.GeneratorType) or isinstance(o, (types.FunctionType, type))\n"
+               "        and getattr(o, '__module__', None) == '__main__') and o.__qualname__.split('.')[0] in names)\n")
+    (result,) = sb.run(program, [{"name": "t", "code": "assert leftovers() == [], leftovers()"}])
+    assert result.passed, result.message
+
+
 def test_program_processes_that_end_while_they_wait_are_never_used():
     """The zygote forks program processes in batches, each waiting for a run of its own, and
     hands one to the test process ahead of every run. Every waiting one killed from outside (and

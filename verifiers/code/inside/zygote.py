@@ -1,10 +1,11 @@
 """The zygote: forked by the server before the first job arrives, it never receives a byte of
 one. The test process tells it only "the run is over (these program processes were used)", "a
 program process, please", "kill that one"; the server only "replace the test process". Warm (the
-common modules imported, the compiler exercised, the heap frozen), it forks the test process
-(once, and again only to replace it) and a program process per run (or per stdin/stdout case),
-each the first process of a fresh PID namespace, and tears each run down: a run is over only
-when every process and thread of it is reaped. Stdlib only (runs in the sandbox; see server.py).
+common modules imported, the compiler exercised, a made-up run served by the program process's
+own code (`rehearsal.py`), the heap frozen), it forks the test process (once, and again only to
+replace it) and a program process per run (or per stdin/stdout case), each the first process of
+a fresh PID namespace, and tears each run down: a run is over only when every process and
+thread of it is reaped. Stdlib only (runs in the sandbox; see server.py).
 """
 from __future__ import annotations
 
@@ -20,7 +21,7 @@ import socket
 import sys
 from typing import Any, Optional
 
-from steplabel_inside import calls, confine, frames, program, tester
+from steplabel_inside import calls, confine, frames, program, rehearsal, tester
 
 
 WARM_UP = """
@@ -407,7 +408,12 @@ def zygote_main(channel: socket.socket, config: dict) -> None:
                                              confine.MS_NOEXEC, None), "mount /proc")
         zygote = Zygote(channel, config)
         warm_up(config)
-        facts = probe(zygote)
+        try:
+            rehearsed = rehearsal.rehearse()  # (before the first fork: see rehearsal.py)
+        except Exception as exc:  # slower program processes, nothing worse
+            rehearsed = {"failed": f"{type(exc).__name__}: {exc}"}
+            sys.stderr.write(f"sandbox: the rehearsal failed: {type(exc).__name__}: {exc}\n")
+        facts = {**probe(zygote), "rehearsed": rehearsed}
         if zygote.private and not facts.get("own_pid_namespace"):
             facts["private_runs"] = False
             facts.setdefault("probe_error", "a program process does not get a PID namespace of its own")
