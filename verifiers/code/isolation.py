@@ -133,8 +133,8 @@ def bwrap_version(binary: str) -> str:
 
 
 # Program processes the zygote forks at a time, each waiting for a run of its own (see
-# `inside/zygote.py`, Zygote.restock): an idle sandbox holds up to this many.
-PROGRAMS_AHEAD = 4
+# `inside/zygote.py`, Zygote.restock): an idle sandbox holds up to this many (about 0.5 MB each).
+PROGRAMS_AHEAD = 8
 INSIDE = ("wire", "confine", "frames", "program", "rehearsal", "usage", "link", "calls", "stdio", "tester", "zygote", "server")  # in order
 
 # `python -I -S -c BOOT CONFIG`, the sandbox's code then read from stdin (its length on a line,
