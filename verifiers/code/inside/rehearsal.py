@@ -51,8 +51,9 @@ box = Box(5)
 numbers = count(10)
 from typing import List, Optional
 import math, collections
+from os import getcwd
 LIMIT = 10
-'''
+'''  # (modules the sandbox's own code has imported already: the rehearsal adds none)
 ADD, TWICE, WORDS, STATS, TABLE, FAIL, NOTHING, BOX, COUNT, BOX_OBJECT, NUMBERS = range(1, 12)  # handles, in order
 
 
