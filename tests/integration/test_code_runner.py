@@ -14,6 +14,7 @@ import pytest
 
 from steplabel.verifiers.code import (Limits, Sandbox, SandboxPool, SandboxUnavailable,
                                       isolation, run_humaneval, run_mbpp, run_pytest_file, run_tests)
+from steplabel.verifiers.code.isolation import server_code
 from tests.support.sandbox import failing_bwrap, leftovers, sandbox_fixture, waiting_programs
 
 pytestmark = pytest.mark.integration
@@ -139,6 +140,16 @@ def test_refuses_without_namespaces_unless_asked(tmp_path, monkeypatch):
         assert weak.run(ADD, [{"name": "t", "code": "assert add(1, 1) == 2"}])[0].passed
     finally:
         weak.close()
+
+
+def test_a_bwrap_that_fails_with_the_sandboxs_code_unread_still_says_why(tmp_path, monkeypatch):
+    """The host sends the sandbox's code before it reads anything; a bwrap that fails after the
+    host is done sending, with part of it unread, resets the connection (ECONNRESET, not an end
+    of file): the host still reports bwrap's own message."""
+    failing_bwrap(tmp_path, monkeypatch, "setting up uid map: Permission denied", reads=len(server_code()) - 20_000,
+                  after=0.5)
+    with pytest.raises(SandboxUnavailable, match="uid map"):
+        Sandbox().start()
 
 
 def test_no_process_left_behind_after_many_runs(sb):

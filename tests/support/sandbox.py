@@ -24,9 +24,13 @@ def sandbox_fixture(**limits: Any) -> Callable[..., Any]:
     return sb
 
 
-def failing_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str) -> None:
+def failing_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str, reads: int = 0,
+                  after: float = 0.0) -> None:
+    """A `bwrap` that reads `reads` bytes of what the host sends, says `message` and fails `after`
+    seconds later."""
     fake = tmp_path / "bwrap"
-    fake.write_text(f"#!/bin/sh\necho 'bwrap: {message}' >&2\nexit 1\n")
+    read = f"head -c {reads} >/dev/null\n" if reads else ""
+    fake.write_text(f"#!/bin/sh\n{read}echo 'bwrap: {message}' >&2\nsleep {after}\nexit 1\n")
     fake.chmod(0o755)
     monkeypatch.setattr(isolation, "bwrap_binary", lambda: str(fake))
 

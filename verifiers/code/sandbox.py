@@ -252,7 +252,10 @@ class Sandbox:
             ready, _, _ = select.select([fd], [], [], remaining)
             if not ready:
                 continue
-            chunk, fds, _flags, _addr = socket.recv_fds(self._sock, frames.CHUNK, frames.MAX_FDS)
+            try:
+                chunk, fds, _flags, _addr = socket.recv_fds(self._sock, frames.CHUNK, frames.MAX_FDS)
+            except ConnectionResetError:  # it ended with bytes of ours unread: as good as an end of file
+                return None
             self._fds += fds
             if not chunk:
                 return None
