@@ -30,7 +30,8 @@ def failing_bwrap(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, message: str,
     seconds later."""
     fake = tmp_path / "bwrap"
     read = f"head -c {reads} >/dev/null\n" if reads else ""
-    fake.write_text(f"#!/bin/sh\n{read}echo 'bwrap: {message}' >&2\nsleep {after}\nexit 1\n")
+    wait = f"sleep {after}\n" if after else ""
+    fake.write_text(f"#!/bin/sh\n{read}echo 'bwrap: {message}' >&2\n{wait}exit 1\n")
     fake.chmod(0o755)
     monkeypatch.setattr(isolation, "bwrap_binary", lambda: str(fake))
 

@@ -412,7 +412,7 @@ def zygote_main(channel: socket.socket, config: dict) -> None:
             rehearsed = rehearsal.rehearse()  # (before the first fork: see rehearsal.py)
         except Exception as exc:  # slower program processes, nothing worse
             rehearsed = {"failed": f"{type(exc).__name__}: {exc}"}
-            sys.stderr.write(f"sandbox: the rehearsal failed: {type(exc).__name__}: {exc}\n")
+            sys.stderr.write(f"sandbox: the rehearsal failed: {rehearsed['failed']}\n")
         facts = {**probe(zygote), "rehearsed": rehearsed}
         if zygote.private and not facts.get("own_pid_namespace"):
             facts["private_runs"] = False
