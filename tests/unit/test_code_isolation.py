@@ -14,6 +14,24 @@ def pairs(argv: list[str], flag: str) -> list[tuple[str, str]]:
     return [(argv[i + 1], argv[i + 2]) for i, a in enumerate(argv) if a == flag]
 
 
+def test_etc_files_are_copied_into_the_sandbox_not_bound():
+    etc, fds = isolation.etc_copies()
+    try:
+        copied = [etc[i + 2] for i, a in enumerate(etc) if a == "--file"]
+        assert copied and all(p.startswith("/etc/") for p in copied) and "/etc/passwd" in copied
+        assert "--ro-bind" not in etc and "--bind" not in etc  # no mount per file: every run copies each mount
+        assert [int(etc[i + 1]) for i, a in enumerate(etc) if a == "--file"] == fds
+        assert all(etc[i - 2: i] == ["--perms", "0644"] for i, a in enumerate(etc) if a == "--file")
+        assert not any(p.split("/")[2] in ("shadow", "gshadow", "sudoers") for p in copied)
+        if os.path.islink("/etc/localtime"):  # a link is copied as what it points to
+            assert "/etc/localtime" in copied
+        if os.path.isdir("/etc/ld.so.conf.d"):  # a folder as its files
+            assert etc[etc.index("/etc/ld.so.conf.d") - 3: etc.index("/etc/ld.so.conf.d")] == ["--perms", "0755", "--dir"]
+    finally:
+        for fd in fds:
+            os.close(fd)
+
+
 def test_mounts_are_read_only_and_minimal():
     args = isolation.mount_args(64)
     binds = [dst for _, dst in pairs(args, "--ro-bind")]

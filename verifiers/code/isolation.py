@@ -32,6 +32,7 @@ import marshal
 import os
 import shutil
 import site
+import stat
 import subprocess
 import sys
 import tempfile
@@ -211,8 +212,40 @@ def _ancestors(path: str) -> list[str]:
     return ["/" + "/".join(parts[: i + 1]) for i in range(len(parts))]
 
 
-def mount_args(tmp_mb: int) -> list[str]:
-    """Read-only view of the host: /usr, /bin-style links, a few /etc files, the Python prefix."""
+def etc_copies(names: tuple[str, ...] = ETC_FILES) -> tuple[list[str], list[int]]:
+    """bwrap arguments that copy these /etc files (a link: what it points to; a folder: the
+    files in it) into the sandbox's own root, and the open files they are copied from (passed
+    to bwrap, closed once it started). Copies, not bind mounts: every run's mount namespace is
+    a copy of the sandbox's, made when the run starts and torn down when it ends, so each mount
+    costs every run (14 fewer: about 1 % of a HumanEval run's CPU)."""
+    args: list[str] = []
+    fds: list[int] = []
+
+    def copy(path: str) -> None:
+        try:
+            fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC | os.O_NONBLOCK)
+        except OSError:
+            return
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            os.close(fd)
+            return
+        fds.append(fd)
+        args.extend(["--perms", "0644", "--file", str(fd), path])
+
+    for name in names:
+        path = f"/etc/{name}"
+        if os.path.isdir(path):
+            args += ["--perms", "0755", "--dir", path]
+            for entry in sorted(os.listdir(path)):
+                copy(f"{path}/{entry}")
+        elif os.path.exists(path):
+            copy(path)
+    return args, fds
+
+
+def mount_args(tmp_mb: int, etc: Optional[list[str]] = None) -> list[str]:
+    """Read-only view of the host: /usr, /bin-style links, a few /etc files (`etc`: the
+    arguments `etc_copies` made; none without them), the Python prefix."""
     args: list[str] = []
     for top in ("/bin", "/sbin", "/lib", "/lib32", "/lib64", "/libx32"):
         if os.path.islink(top):
@@ -221,10 +254,7 @@ def mount_args(tmp_mb: int) -> list[str]:
             args += ["--ro-bind", top, top]
     args += ["--ro-bind", "/usr", "/usr"]
     args += ["--perms", "0755", "--dir", "/etc"]  # as root bwrap would make it 0700
-    for name in ETC_FILES:
-        p = f"/etc/{name}"
-        if os.path.exists(p):
-            args += ["--ro-bind", p, p]
+    args += etc or []
     # the private /tmp comes before the Python paths: an interpreter that lives under /tmp (a
     # virtualenv made there) is then bound on top of it instead of being hidden by it
     args += ["--perms", "1777", "--size", str(tmp_mb << 20), "--tmpfs", "/tmp"]
@@ -300,7 +330,9 @@ def bwrap_launch(limits: Limits, preload: list[str]) -> Launch:
              "--die-with-parent", "--new-session", "--as-pid-1", "--clearenv"]
     for key, value in SANDBOX_ENV.items():
         argv += ["--setenv", key, value]
-    argv += mount_args(limits.tmp_mb)
+    etc, etc_fds = etc_copies()
+    argv += mount_args(limits.tmp_mb, etc)
+    pass_fds += tuple(etc_fds)
     config["sys_path"] = site_packages()
     # a run's fresh /tmp would hide an interpreter that lives under /tmp (a virtualenv made there):
     # the server re-binds these paths, read-only, inside every run
