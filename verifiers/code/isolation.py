@@ -217,7 +217,7 @@ def etc_copies(names: tuple[str, ...] = ETC_FILES) -> tuple[list[str], list[int]
     files in it) into the sandbox's own root, and the open files they are copied from (passed
     to bwrap, closed once it started). Copies, not bind mounts: every run's mount namespace is
     a copy of the sandbox's, made when the run starts and torn down when it ends, so each mount
-    costs every run (14 fewer: about 1 % of a HumanEval run's CPU)."""
+    costs every run (about 5 us of CPU each in a fork+unshare+exit probe; 34 mounts -> 19)."""
     args: list[str] = []
     fds: list[int] = []
 
