@@ -236,8 +236,9 @@ def etc_copies(names: tuple[str, ...] = ETC_FILES) -> tuple[list[str], list[int]
         path = f"/etc/{name}"
         if os.path.isdir(path):
             args += ["--perms", "0755", "--dir", path]
-            for entry in sorted(os.listdir(path)):
-                copy(f"{path}/{entry}")
+            with contextlib.suppress(OSError):  # (an unreadable folder stays empty)
+                for entry in sorted(os.listdir(path)):
+                    copy(f"{path}/{entry}")
         elif os.path.exists(path):
             copy(path)
     return args, fds
